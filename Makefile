@@ -1,0 +1,36 @@
+# calfeed: `make` builds the tool and writes public/ from feeds/; `make test` runs every test.
+# Test tools (Python parsers, ical.js) are installed into git-ignored folders on first use.
+
+CARGO ?= cargo
+BIN_RELEASE := target/release/calfeed
+BIN_DEBUG := target/debug/calfeed
+
+.PHONY: all build public test unit interop lint fmt clean
+
+all: public
+
+build:
+	$(CARGO) build --release --locked
+
+public: build
+	$(BIN_RELEASE) build --in feeds --out public
+
+test: unit interop
+
+unit:
+	$(CARGO) test --locked
+
+interop:
+	$(CARGO) build --locked
+	bash tests/interop/run.sh $(BIN_DEBUG)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf public .tools tests/interop/node_modules

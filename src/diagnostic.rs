@@ -1,0 +1,150 @@
+//! Errors about input data, pointing at file, line, column and field in the style of
+//! rustc and cargo, so that a maintainer can jump straight to the mistake.
+
+use std::fmt;
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as the user named it (e.g. `feeds/xiaomi-12s.toml`).
+    pub file: String,
+    /// 1-based; 0 when the problem is the file as a whole.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// The field's path, e.g. `events[0].start`; empty for file-level problems.
+    pub field: String,
+    pub message: String,
+    /// What would be valid.
+    pub help: Option<String>,
+    /// The source line and the caret under the offending span.
+    snippet: Option<(String, usize, usize)>,
+}
+
+impl Diagnostic {
+    /// A problem with the file as a whole (unreadable, unknown extension, ...).
+    pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: message.into(),
+            help: None,
+            snippet: None,
+        }
+    }
+
+    /// A problem at byte range `span` of `text`.
+    pub fn at(
+        file: impl Into<String>,
+        text: &str,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        let source_line = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
+        let end = floor_char_boundary(text, span.end.clamp(start, line_end));
+        let width = text[start..end].chars().count().max(1);
+        Diagnostic {
+            file: file.into(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+            help: None,
+            snippet: Some((source_line, column, width)),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:column`, or just the file for file-level problems.
+    pub fn location(&self) -> String {
+        if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            writeln!(f, "error: {}", self.message)?;
+        } else {
+            writeln!(f, "error: {}: {}", self.field, self.message)?;
+        }
+        let gutter = " ".repeat(self.line.to_string().len());
+        writeln!(f, "{gutter}--> {}", self.location())?;
+        if let Some((source_line, column, width)) = &self.snippet {
+            writeln!(f, "{gutter} |")?;
+            writeln!(f, "{} | {source_line}", self.line)?;
+            let pad: String = source_line
+                .chars()
+                .take(column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            writeln!(f, "{gutter} | {pad}{}", "^".repeat(*width))?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "{gutter} = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_at_line_column_and_field() {
+        let text = "[channel]\ntitle = \"x\"\nstart = \"2022-07-04T25:00\"\n";
+        let span_start = text.find("\"2022").unwrap();
+        let d = Diagnostic::at(
+            "feeds/a.toml",
+            text,
+            span_start..span_start + 18,
+            "events[0].start",
+            "invalid time",
+        )
+        .with_help("use 2022-07-04T19:00");
+        assert_eq!((d.line, d.column), (3, 9));
+        let shown = d.to_string();
+        assert!(shown.starts_with("error: events[0].start: invalid time\n"));
+        assert!(shown.contains("--> feeds/a.toml:3:9\n"), "{shown}");
+        assert!(shown.contains("3 | start = \"2022-07-04T25:00\"\n"));
+        assert!(
+            shown.contains("  |         ^^^^^^^^^^^^^^^^^^\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("= help: use 2022-07-04T19:00"));
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "title = \"東京\" x";
+        let at = text.find('x').unwrap();
+        let d = Diagnostic::at("f.toml", text, at..at + 1, "title", "m");
+        assert_eq!(d.column, 14);
+    }
+}

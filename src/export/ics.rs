@@ -1,0 +1,239 @@
+//! iCalendar output (RFC 5545 + RFC 7986): the subscribable calendar of a publication and
+//! the one-event files behind "add to calendar" links.
+//!
+//! Components are built with the `icalendar` crate; [`super::ical_text`] covers what it gets
+//! wrong, and [`finish`] splices in the VTIMEZONEs (which the crate would give a random UID
+//! and a wall-clock DTSTAMP) and refolds the result.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Property};
+
+use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use crate::model::{Event, Publication, Schedule};
+use crate::vtimezone::vtimezone_lines;
+use crate::when::{Zone, iso_duration};
+
+/// `public/<slug>.ics`: every event, with the calendar's name, description and refresh
+/// interval, for subscribing.
+pub fn calendar(publication: &Publication) -> String {
+    let channel = &publication.channel;
+    let mut calendar = base_calendar();
+    let name = escape_text(&channel.title);
+    calendar.append_property(Property::new("NAME", name));
+    calendar.append_property(Property::new(
+        "X-WR-CALNAME",
+        normalize_newlines(&channel.title),
+    ));
+    calendar.append_property(Property::new(
+        "DESCRIPTION",
+        normalize_newlines(&channel.description),
+    ));
+    calendar.append_property(Property::new(
+        "X-WR-CALDESC",
+        normalize_newlines(&channel.description),
+    ));
+    if let Some(refresh) = channel.refresh {
+        let refresh = iso_duration(refresh);
+        let mut interval = Property::new("REFRESH-INTERVAL", refresh.clone());
+        interval.add_parameter("VALUE", "DURATION");
+        calendar.append_property(interval);
+        calendar.append_property(Property::new("X-PUBLISHED-TTL", refresh));
+    }
+    let mut source = Property::new(
+        "SOURCE",
+        publication.url_of(&format!("{}.ics", publication.slug)),
+    );
+    source.add_parameter("VALUE", "URI");
+    calendar.append_property(source);
+    calendar.append_property(Property::new("URL", channel.link.as_str()));
+    calendar.append_property(Property::new("LAST-MODIFIED", utc_stamp(channel.updated)));
+    let events: Vec<&Event> = publication.events.iter().collect();
+    finish(calendar, publication, &events)
+}
+
+/// `public/<slug>/<event-id>.ics`: one event and its VTIMEZONE, without NAME,
+/// X-WR-CALNAME or REFRESH-INTERVAL: with those, Outlook makes a new calendar of the file
+/// instead of adding the event to one the user has.
+pub fn single_event(publication: &Publication, event: &Event) -> String {
+    finish(base_calendar(), publication, &[event])
+}
+
+fn base_calendar() -> Calendar {
+    let mut calendar = Calendar::empty();
+    calendar.append_property(Property::new("VERSION", "2.0"));
+    calendar.append_property(Property::new(
+        "PRODID",
+        concat!("-//calfeed//calfeed ", env!("CARGO_PKG_VERSION"), "//EN"),
+    ));
+    calendar.append_property(Property::new("CALSCALE", "GREGORIAN"));
+    calendar
+}
+
+/// Adds the events, renders, inserts one VTIMEZONE per TZID before the first event, drops
+/// what the crate invents, and folds every line to 75 octets.
+fn finish(mut calendar: Calendar, publication: &Publication, events: &[&Event]) -> String {
+    for event in events {
+        calendar.push(vevent(publication, event));
+    }
+    let rendered = calendar.to_string();
+    let mut lines = unfold(&rendered);
+    drop_invented_alarm_stamps(&mut lines);
+    let first_component = lines
+        .iter()
+        .position(|l| l.starts_with("BEGIN:") && l != "BEGIN:VCALENDAR")
+        .unwrap_or(lines.len().saturating_sub(1));
+    let timezones: Vec<String> = zone_years(events)
+        .into_iter()
+        .flat_map(|(tz, (from, to))| vtimezone_lines(tz, from, to))
+        .collect();
+    lines.splice(first_component..first_component, timezones);
+    let mut out = String::with_capacity(rendered.len() + 512);
+    for line in &lines {
+        fold_into(&mut out, line);
+    }
+    out
+}
+
+/// The crate writes a DTSTAMP of the wall clock into every component that lacks one,
+/// VALARM included, where RFC 5545 has no DTSTAMP at all. It would make every build differ.
+fn drop_invented_alarm_stamps(lines: &mut Vec<String>) {
+    let mut in_alarm = false;
+    lines.retain(|line| {
+        match line.as_str() {
+            "BEGIN:VALARM" => in_alarm = true,
+            "END:VALARM" => in_alarm = false,
+            _ => {}
+        }
+        !(in_alarm && line.starts_with("DTSTAMP"))
+    });
+}
+
+/// Every zone used as a TZID, with the first and last year its events reach.
+fn zone_years(events: &[&Event]) -> Vec<(Tz, (i32, i32))> {
+    // Keyed by name: `Tz` has no order, and the VTIMEZONEs must come in a stable one.
+    let mut years: BTreeMap<&'static str, (Tz, (i32, i32))> = BTreeMap::new();
+    for event in events {
+        if let Schedule::Timed { start, end, zone } = event.schedule
+            && let Some(tz) = tzid(&zone)
+        {
+            let last = end.unwrap_or(start);
+            let (from, to) = (tz_year(tz, start), tz_year(tz, last));
+            let (_, range) = years.entry(tz.name()).or_insert((tz, (from, to)));
+            range.0 = range.0.min(from);
+            range.1 = range.1.max(to);
+        }
+    }
+    years.into_values().collect()
+}
+
+fn tz_year(tz: Tz, instant: DateTime<Utc>) -> i32 {
+    instant.with_timezone(&tz).year()
+}
+
+/// The TZID an event's times are written with; `None` means they are written in UTC.
+fn tzid(zone: &Zone) -> Option<Tz> {
+    match zone {
+        Zone::Iana(tz) if *tz != Tz::UTC => Some(*tz),
+        _ => None,
+    }
+}
+
+fn utc_stamp(instant: DateTime<Utc>) -> String {
+    instant.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn date_value(date: NaiveDate) -> String {
+    date.format("%Y%m%d").to_string()
+}
+
+fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
+    match tzid(zone) {
+        Some(tz) => {
+            let local = instant.with_timezone(&tz).format("%Y%m%dT%H%M%S");
+            let mut property = Property::new(name, local.to_string());
+            property.add_parameter("TZID", tz.name());
+            property
+        }
+        None => Property::new(name, utc_stamp(instant)),
+    }
+}
+
+fn date_property(name: &str, date: NaiveDate) -> Property {
+    let mut property = Property::new(name, date_value(date));
+    property.add_parameter("VALUE", "DATE");
+    property
+}
+
+/// The event's DESCRIPTION also carries the livestream and the event page: Apple Calendar,
+/// Outlook and Thunderbird show neither CONFERENCE nor URL prominently, or at all.
+pub fn description_text(event: &Event) -> String {
+    let mut parts = Vec::new();
+    if let Some(description) = &event.description {
+        parts.push(normalize_newlines(description.trim_end()));
+    }
+    let mut links = Vec::new();
+    if let Some(livestream) = &event.livestream {
+        links.push(format!("Livestream: {livestream}"));
+    }
+    links.push(format!("Event page: {}", event.page));
+    parts.push(links.join("\n"));
+    parts.join("\n\n")
+}
+
+fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
+    let host = publication.host();
+    let mut vevent = IcalEvent::new();
+    vevent.add_property("UID", format!("{}@{host}", event.id));
+    vevent.add_property("DTSTAMP", utc_stamp(event.updated));
+    vevent.add_property("LAST-MODIFIED", utc_stamp(event.updated));
+    match event.schedule {
+        Schedule::Timed { start, end, zone } => {
+            vevent.append_property(time_property("DTSTART", start, &zone));
+            if let Some(end) = end {
+                vevent.append_property(time_property("DTEND", end, &zone));
+            }
+        }
+        Schedule::AllDay { start, end } => {
+            vevent.append_property(date_property("DTSTART", start));
+            vevent.append_property(date_property("DTEND", end));
+        }
+    }
+    vevent.add_property("SUMMARY", normalize_newlines(&event.title));
+    vevent.add_property("DESCRIPTION", description_text(event));
+    if let Some(location) = &event.location {
+        vevent.add_property("LOCATION", normalize_newlines(location));
+    }
+    vevent.add_property("URL", event.page.as_str());
+    if let Some(livestream) = &event.livestream {
+        let mut conference = Property::new("CONFERENCE", livestream.as_str());
+        conference.add_parameter("VALUE", "URI");
+        conference.add_parameter("FEATURE", "VIDEO");
+        conference.add_parameter("LABEL", &param_value("Livestream"));
+        vevent.append_property(conference);
+    }
+    if !event.categories.is_empty() {
+        let categories: Vec<String> = event.categories.iter().map(|c| escape_text(c)).collect();
+        vevent.add_property("CATEGORIES", categories.join(","));
+    }
+    vevent.add_property("STATUS", event.status.as_ical());
+    vevent.add_property("SEQUENCE", event.sequence.to_string());
+    vevent.add_property("CLASS", "PUBLIC");
+    if let Some(image) = &event.image {
+        let mut property = Property::new("IMAGE", image.as_str());
+        property.add_parameter("VALUE", "URI");
+        property.add_parameter("DISPLAY", "BADGE");
+        vevent.append_property(property);
+    }
+    for reminder in &event.reminders {
+        let before = iso_duration(*reminder);
+        let mut alarm = Alarm::display(&normalize_newlines(&event.title), -*reminder);
+        // RFC 9074 gives alarms a UID; a fixed one keeps the crate from inventing one.
+        alarm.add_property("UID", format!("{}-reminder-{before}@{host}", event.id));
+        alarm.add_property("TRIGGER", format!("-{before}"));
+        vevent.alarm(alarm);
+    }
+    vevent
+}

@@ -1,0 +1,108 @@
+//! Article bodies: Markdown to HTML, rendered once and shared by every feed format.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use url::Url;
+
+use super::escape_html;
+
+/// Renders `markdown` to HTML. Raw HTML in the source is shown as text unless
+/// `allow_html` (feed readers render content as HTML, so a stray `<script>` or unclosed tag
+/// would otherwise reach them). Relative link and image targets are resolved against
+/// `base`, since feed readers have no page to resolve them against; targets that are not
+/// web or mail addresses (`javascript:`, `data:`) are dropped.
+pub fn to_html(markdown: &str, base: &Url, allow_html: bool) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let events = Parser::new_ext(markdown, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) if !allow_html => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: absolute(base, &dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: absolute(base, &dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn absolute(base: &Url, target: &str) -> CowStr<'static> {
+    match base.join(target.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "mailto") => url.to_string().into(),
+        _ => CowStr::Borrowed(""),
+    }
+}
+
+/// A plain-text paragraph as HTML (newlines become `<br>`).
+pub fn text_to_html(text: &str) -> String {
+    escape_html(text.trim()).replace('\n', "<br>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.org/news/post.html").unwrap()
+    }
+
+    #[test]
+    fn renders_markdown() {
+        let html = to_html("Hello **world**\n\n- a\n- b", &base(), false);
+        assert!(html.contains("<strong>world</strong>"));
+        assert!(html.contains("<li>a</li>"));
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let source = "Hi <script>alert(1)</script>\n\n<div>block</div>";
+        let escaped = to_html(source, &base(), false);
+        assert!(!escaped.contains("<script>"), "{escaped}");
+        assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
+        assert!(escaped.contains("&lt;div&gt;"), "{escaped}");
+        let allowed = to_html(source, &base(), true);
+        assert!(allowed.contains("<div>block</div>"), "{allowed}");
+    }
+
+    #[test]
+    fn relative_links_become_absolute_and_scripts_are_dropped() {
+        let html = to_html(
+            "[a](other.html) [b](/root) ![i](img/x.png) [c](javascript:alert(1))",
+            &base(),
+            false,
+        );
+        assert!(
+            html.contains(r#"href="https://example.org/news/other.html""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="https://example.org/root""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"src="https://example.org/news/img/x.png""#),
+            "{html}"
+        );
+        assert!(!html.contains("javascript"), "{html}");
+    }
+}

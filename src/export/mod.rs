@@ -1,0 +1,124 @@
+//! One renderer per output format, behind one narrow interface: a validated
+//! [`Publication`] in, the files it publishes out (paths relative to the output directory).
+
+pub mod ical_text;
+pub mod ics;
+pub mod markdown;
+pub mod rss;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Event, Publication, Schedule};
+
+/// One file of the published output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// Relative to the output directory, e.g. `xiaomi-12s.ics`.
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
+/// Every file a publication publishes.
+pub fn render(publication: &Publication) -> Vec<Output> {
+    let slug = &publication.slug;
+    let mut outputs = vec![
+        Output {
+            path: PathBuf::from(format!("{slug}.ics")),
+            contents: ics::calendar(publication).into_bytes(),
+        },
+        Output {
+            path: PathBuf::from(format!("{slug}.xml")),
+            contents: rss::feed(publication).into_bytes(),
+        },
+    ];
+    for event in &publication.events {
+        outputs.push(Output {
+            path: PathBuf::from(single_event_file(publication, event)),
+            contents: ics::single_event(publication, event).into_bytes(),
+        });
+    }
+    outputs
+}
+
+/// Where an event's own .ics is published, relative to the output directory.
+pub fn single_event_file(publication: &Publication, event: &Event) -> String {
+    format!("{}/{}.ics", publication.slug, event.id)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An event's time as a person reads it, in the event's own zone, with UTC beside it:
+/// `Monday 4 July 2022, 19:00–21:00 CST (UTC+08:00) = 11:00–13:00 UTC`.
+pub fn human_time(event: &Event) -> String {
+    match event.schedule {
+        Schedule::AllDay { start, end } => {
+            let last = end.pred_opt().unwrap_or(start);
+            if last == start {
+                format!("{} (all day)", start.format("%A %-d %B %Y"))
+            } else {
+                format!(
+                    "{} to {} (all day)",
+                    start.format("%A %-d %B %Y"),
+                    last.format("%A %-d %B %Y")
+                )
+            }
+        }
+        Schedule::Timed { start, end, zone } => {
+            let local = zone.localize(start);
+            let mut text = format!(
+                "{}, {}",
+                local.format("%A %-d %B %Y"),
+                local.format("%H:%M")
+            );
+            if let Some(end) = end {
+                text.push_str(&format!("–{}", zone.localize(end).format("%H:%M")));
+            }
+            let abbreviation = match zone {
+                crate::when::Zone::Iana(tz) => start.with_timezone(&tz).format("%Z").to_string(),
+                crate::when::Zone::Fixed(_) => String::new(),
+            };
+            let offset = local.format("UTC%:z").to_string();
+            if abbreviation.is_empty() || abbreviation.starts_with(['+', '-']) {
+                text.push_str(&format!(" {offset}"));
+            } else if abbreviation != "UTC" {
+                text.push_str(&format!(" {abbreviation} ({offset})"));
+            }
+            if local.offset().local_minus_utc() != 0 {
+                text.push_str(&format!(" = {}", utc_range(start, end)));
+            } else {
+                text.push_str(" UTC");
+            }
+            text
+        }
+    }
+}
+
+fn utc_range(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
+    match end {
+        Some(end) if end.date_naive() == start.date_naive() => {
+            format!("{}–{} UTC", start.format("%H:%M"), end.format("%H:%M"))
+        }
+        Some(end) => format!(
+            "{} – {} UTC",
+            start.format("%Y-%m-%d %H:%M"),
+            end.format("%Y-%m-%d %H:%M")
+        ),
+        None => format!("{} UTC", start.format("%H:%M")),
+    }
+}

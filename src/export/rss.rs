@@ -1,0 +1,124 @@
+//! RSS 2.0 output: `public/<slug>.xml`, one item per article, newest first.
+//!
+//! Built with the `rss` crate, which writes description before content:encoded, wraps
+//! both in CDATA (splitting any `]]>`), and declares the namespaces it uses.
+
+use std::collections::BTreeMap;
+
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
+use rss::{Category, Channel, Guid, Item};
+
+use super::markdown::{text_to_html, to_html};
+use super::{escape_html, human_time, single_event_file};
+use crate::model::{Article, Publication};
+
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+
+pub fn feed(publication: &Publication) -> String {
+    let channel = &publication.channel;
+    let feed_url = publication.url_of(&format!("{}.xml", publication.slug));
+    let updated = channel.zone.localize(channel.updated).to_rfc2822();
+
+    let mut self_link = Extension {
+        name: "atom:link".into(),
+        ..Default::default()
+    };
+    self_link.attrs = BTreeMap::from([
+        ("href".to_string(), feed_url.to_string()),
+        ("rel".to_string(), "self".to_string()),
+        ("type".to_string(), "application/rss+xml".to_string()),
+    ]);
+    let mut extensions = ExtensionMap::new();
+    extensions
+        .entry("atom".into())
+        .or_default()
+        .insert("link".into(), vec![self_link]);
+
+    let rss = Channel {
+        title: channel.title.clone(),
+        link: channel.link.to_string(),
+        description: channel.description.clone(),
+        language: Some(channel.language.clone()),
+        pub_date: Some(updated.clone()),
+        last_build_date: Some(updated),
+        generator: Some(concat!("calfeed ", env!("CARGO_PKG_VERSION")).into()),
+        docs: Some("https://www.rssboard.org/rss-specification".into()),
+        ttl: channel.refresh.map(|r| r.num_minutes().max(1).to_string()),
+        items: publication
+            .articles
+            .iter()
+            .map(|article| item(publication, article))
+            .collect(),
+        extensions,
+        namespaces: BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]),
+        ..Default::default()
+    };
+    let mut out = rss
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .expect("writing XML to memory cannot fail");
+    out.push(b'\n');
+    String::from_utf8(out).expect("the rss crate writes UTF-8")
+}
+
+fn item(publication: &Publication, article: &Article) -> Item {
+    let channel = &publication.channel;
+    let author = article.author.as_ref().or(channel.author.as_ref());
+    Item {
+        title: Some(article.title.clone()),
+        link: Some(article.link.to_string()),
+        description: article.summary.clone(),
+        categories: article
+            .categories
+            .iter()
+            .map(|name| Category {
+                name: name.clone(),
+                domain: None,
+            })
+            .collect(),
+        guid: Some(Guid {
+            value: publication.anchor_url(&article.id).to_string(),
+            permalink: false,
+        }),
+        pub_date: Some(channel.zone.localize(article.published).to_rfc2822()),
+        content: Some(content_html(publication, article)),
+        // RSS's own <author> must be an e-mail address; a name goes in dc:creator.
+        dublin_core_ext: author.map(|name| DublinCoreExtension {
+            creators: vec![name.clone()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The article's body as HTML, followed by when its related events happen and how to add
+/// them to a calendar. Shared by every feed format so that all of them say the same.
+pub fn content_html(publication: &Publication, article: &Article) -> String {
+    let mut html = match (&article.content, &article.summary) {
+        (Some(markdown), _) => to_html(markdown, &article.link, publication.channel.allow_html),
+        (None, Some(summary)) => format!("<p>{}</p>\n", text_to_html(summary)),
+        (None, None) => String::new(),
+    };
+    let calendar = publication.url_of(&format!("{}.ics", publication.slug));
+    for event in article.events.iter().filter_map(|id| publication.event(id)) {
+        let single = publication.url_of(&single_event_file(publication, event));
+        html.push_str(&format!(
+            "<p><strong>{}</strong>: {}.",
+            escape_html(&event.title),
+            escape_html(&human_time(event)),
+        ));
+        if let Some(livestream) = &event.livestream {
+            html.push_str(&format!(
+                " <a href=\"{}\">Watch the livestream</a>.",
+                escape_html(livestream.as_str())
+            ));
+        }
+        html.push_str(&format!(
+            " <a href=\"{}\">Add this event to your calendar</a> or \
+             <a href=\"{}\">subscribe to the whole calendar</a>.</p>\n",
+            escape_html(single.as_str()),
+            escape_html(calendar.as_str()),
+        ));
+    }
+    html
+}

@@ -1,0 +1,875 @@
+//! Reading `feeds/*.toml` and `feeds/*.json` into validated [`Publication`]s.
+//!
+//! Deserialization (serde, with unknown keys denied) catches shapes and types; the checks
+//! here catch everything that needs meaning: ids, zones, times, links, references. Every
+//! problem becomes a [`Diagnostic`] at the file, line, column and field it comes from, and
+//! all of them are collected so that one run shows every mistake.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::Deserialize;
+use url::Url;
+
+use crate::diagnostic::Diagnostic;
+use crate::locate::{Format, Locator, Step, path_string};
+use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
+use crate::when::{self, Moment, Zone};
+
+/// What a publication falls back on when the data holds no date at all.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    pub fallback_time: DateTime<Utc>,
+}
+
+impl LoadOptions {
+    /// `SOURCE_DATE_EPOCH` when set (the reproducible-builds.org convention), else the
+    /// Unix epoch: never the wall clock, which would make every build differ.
+    pub fn from_env() -> Self {
+        let fallback_time = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .and_then(|secs| DateTime::from_timestamp(secs, 0))
+            .unwrap_or(DateTime::UNIX_EPOCH);
+        LoadOptions { fallback_time }
+    }
+}
+
+/// A bare article date (`published = "2022-06-28"`) means noon in the channel's zone:
+/// the same calendar day for readers from UTC-12 to UTC+12.
+pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
+    Some(t) => t,
+    None => unreachable!(),
+};
+
+/// The publication files of `dir`, sorted by name: `*.toml` and `*.json`.
+pub fn publication_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let entries = fs::read_dir(dir).map_err(|e| {
+        vec![Diagnostic::file(
+            dir.display().to_string(),
+            format!("cannot read directory: {e}"),
+        )]
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.is_file()
+                && !path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                && matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("toml" | "json")
+                )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Loads every publication in `dir`. Either all of them are valid, or every problem found
+/// in any of them is returned.
+pub fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<Publication>, Vec<Diagnostic>> {
+    let files = publication_files(dir)?;
+    if files.is_empty() {
+        return Err(vec![
+            Diagnostic::file(
+                dir.display().to_string(),
+                "no publications found (expected *.toml or *.json files)",
+            )
+            .with_help(
+                "create one with the fields described in README.md, e.g. feeds/my-events.toml",
+            ),
+        ]);
+    }
+    let mut publications = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        match load_file(&file, options) {
+            Ok(publication) => publications.push(publication),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    let mut by_slug: HashMap<String, &str> = HashMap::new();
+    for publication in &publications {
+        let key = publication.slug.to_ascii_lowercase();
+        if let Some(first) = by_slug.insert(key, &publication.slug) {
+            problems.push(Diagnostic::file(
+                dir.join(&publication.slug).display().to_string(),
+                format!(
+                    "two publications are named {:?} and {first:?}: their outputs would collide",
+                    publication.slug
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(publications)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Loads one publication file; its slug is the file name without extension.
+pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<Diagnostic>> {
+    let shown = path.display().to_string();
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => Format::Toml,
+        Some("json") => Format::Json,
+        _ => {
+            return Err(vec![Diagnostic::file(
+                shown,
+                "unknown file type: publications are .toml or .json files",
+            )]);
+        }
+    };
+    let bytes = fs::read(path).map_err(|e| {
+        vec![Diagnostic::file(
+            shown.clone(),
+            format!("cannot read file: {e}"),
+        )]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        vec![Diagnostic::file(
+            shown.clone(),
+            format!("file is not UTF-8: {e}"),
+        )]
+    })?;
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Err(why) = check_id(&slug) {
+        return Err(vec![
+            Diagnostic::file(shown, format!("file name {slug:?} cannot be a slug: {why}"))
+                .with_help(ID_HELP),
+        ]);
+    }
+    parse_publication(&slug, &shown, &text, format, options)
+}
+
+/// Parses and validates one publication from text. `file` is only used in messages.
+pub fn parse_publication(
+    slug: &str,
+    file: &str,
+    text: &str,
+    format: Format,
+    options: &LoadOptions,
+) -> Result<Publication, Vec<Diagnostic>> {
+    let locator = Locator::new(text, format);
+    let raw: RawFile = match format {
+        Format::Toml => toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let field = path_string(&locator.path_at(span.start));
+            vec![Diagnostic::at(
+                file,
+                text,
+                span,
+                field,
+                e.message().trim_end(),
+            )]
+        })?,
+        Format::Json => serde_json::from_str(text).map_err(|e| {
+            let offset = offset_of(text, e.line(), e.column());
+            let field = path_string(&locator.path_at(offset.saturating_sub(1)));
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            vec![Diagnostic::at(
+                file,
+                text,
+                offset.saturating_sub(1)..offset,
+                field,
+                message,
+            )]
+        })?,
+    };
+    let mut checker = Checker {
+        file,
+        text,
+        locator,
+        problems: Vec::new(),
+    };
+    let publication = checker.publication(slug, raw, options);
+    if checker.problems.is_empty() {
+        Ok(publication)
+    } else {
+        Err(checker.problems)
+    }
+}
+
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column).min(text.len())
+}
+
+// ---- The input as written ------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    channel: RawChannel,
+    #[serde(default)]
+    events: Vec<RawEvent>,
+    #[serde(default)]
+    articles: Vec<RawArticle>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    title: String,
+    description: String,
+    link: String,
+    language: String,
+    timezone: String,
+    author: Option<String>,
+    refresh: Option<String>,
+    updated: Option<TimeText>,
+    #[serde(default)]
+    allow_html: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    id: String,
+    title: String,
+    start: TimeText,
+    end: Option<TimeText>,
+    duration: Option<String>,
+    timezone: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    url: Option<String>,
+    livestream: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+    status: Option<RawStatus>,
+    #[serde(default)]
+    reminders: Vec<String>,
+    image: Option<String>,
+    #[serde(default)]
+    sequence: u32,
+    updated: Option<TimeText>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawStatus {
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArticle {
+    id: String,
+    title: String,
+    published: TimeText,
+    updated: Option<TimeText>,
+    link: Option<String>,
+    author: Option<String>,
+    summary: Option<String>,
+    content: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+    image: Option<String>,
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+/// A time written as a string, or as a TOML date-time literal (`start = 2022-07-04T19:00:00`),
+/// which people write just as often.
+struct TimeText(String);
+
+impl<'de> Deserialize<'de> for TimeText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Text(String),
+            Toml(toml::value::Datetime),
+        }
+        match Either::deserialize(deserializer) {
+            Ok(Either::Text(text)) => Ok(TimeText(text)),
+            Ok(Either::Toml(datetime)) => Ok(TimeText(datetime.to_string())),
+            Err(_) => Err(serde::de::Error::custom(format!(
+                "invalid type: expected a date or time; {}",
+                when::MOMENT_HELP
+            ))),
+        }
+    }
+}
+
+// ---- Validation ----------------------------------------------------------------------
+
+pub const ID_HELP: &str = "ids are 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', \
+                           starting with a letter or digit (they become UIDs, guids and file names)";
+
+/// Ids become file names, UIDs and URL fragments: keep them to a set that is safe in all
+/// three, on every file system.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("it is empty".into());
+    }
+    if id.len() > 64 {
+        return Err(format!("it is {} characters long (64 at most)", id.len()));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!("{bad:?} is not allowed"));
+    }
+    if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err("it must start with a letter or digit".into());
+    }
+    if id.ends_with('.') {
+        return Err("it must not end with '.'".into());
+    }
+    let stem = id.split('.').next().unwrap_or(id).to_ascii_lowercase();
+    let reserved = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Err(format!("{stem:?} is a reserved file name on Windows"));
+    }
+    Ok(())
+}
+
+/// XML 1.0 allows tab, LF and CR and nothing else below U+0020, and never U+FFFE/U+FFFF;
+/// the same text goes into XML feeds, so it is checked once, here.
+fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    })
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    locator: Locator,
+    problems: Vec<Diagnostic>,
+}
+
+/// Shorthand for building field paths.
+fn key(name: &str) -> Step {
+    Step::Key(name.to_string())
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &[Step], message: impl Into<String>, help: Option<&str>) {
+        let span = self.locator.span_of(path).unwrap_or(0..0);
+        let mut diagnostic = Diagnostic::at(self.file, self.text, span, path_string(path), message);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        self.problems.push(diagnostic);
+    }
+
+    /// Checks characters, and that a required field is not blank.
+    fn text(&mut self, path: &[Step], value: &str, required: bool) -> String {
+        if required && value.trim().is_empty() {
+            self.report(path, "must not be empty", None);
+        }
+        if let Some(c) = forbidden_char(value) {
+            self.report(
+                path,
+                format!("contains the control character U+{:04X}", c as u32),
+                Some("feeds are XML 1.0, which allows only tab, line feed and carriage return below U+0020"),
+            );
+        }
+        value.to_string()
+    }
+
+    fn optional_text(&mut self, path: &[Step], value: Option<String>) -> Option<String> {
+        let value = value?;
+        let checked = self.text(path, &value, false);
+        (!checked.trim().is_empty()).then_some(checked)
+    }
+
+    fn list(&mut self, path: &[Step], values: Vec<String>) -> Vec<String> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let mut item = path.to_vec();
+                item.push(Step::Index(i));
+                self.text(&item, &value, true)
+            })
+            .collect()
+    }
+
+    fn url(&mut self, path: &[Step], value: Option<String>) -> Option<Url> {
+        let value = value?;
+        match Url::parse(value.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Some(url)
+            }
+            Ok(url) => {
+                self.report(
+                    path,
+                    format!("{value:?} is a {}: link, not a web address", url.scheme()),
+                    Some("links must be absolute http:// or https:// URLs"),
+                );
+                None
+            }
+            Err(e) => {
+                self.report(
+                    path,
+                    format!("{value:?} is not a valid URL ({e})"),
+                    Some("links must be absolute http:// or https:// URLs, e.g. https://example.org/live"),
+                );
+                None
+            }
+        }
+    }
+
+    fn id(&mut self, path: &[Step], value: &str) -> String {
+        if let Err(why) = check_id(value) {
+            self.report(path, format!("invalid id {value:?}: {why}"), Some(ID_HELP));
+        }
+        value.to_string()
+    }
+
+    fn zone(&mut self, path: &[Step], value: &str) -> Option<Zone> {
+        match when::parse_zone(value) {
+            Ok(zone) => Some(zone),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    fn moment(&mut self, path: &[Step], value: &TimeText) -> Option<Moment> {
+        match when::parse_moment(&value.0) {
+            Ok(moment) => Some(moment),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    /// A moment that must name an instant; a bare date means `default_time` in `zone`.
+    fn instant(
+        &mut self,
+        path: &[Step],
+        value: &TimeText,
+        zone: &Zone,
+        default_time: NaiveTime,
+    ) -> Option<DateTime<Utc>> {
+        let moment = self.moment(path, value)?;
+        match moment.to_instant(zone, default_time) {
+            Ok(instant) => Some(instant),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, path: &[Step], value: &str) -> Option<chrono::Duration> {
+        match when::parse_duration(value) {
+            Ok(duration) => Some(duration),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    fn publication(&mut self, slug: &str, raw: RawFile, options: &LoadOptions) -> Publication {
+        let c = raw.channel;
+        let channel_path = |name: &str| [key("channel"), key(name)];
+        let zone = self
+            .zone(&channel_path("timezone"), &c.timezone)
+            .unwrap_or(Zone::Iana(chrono_tz::Tz::UTC));
+        let channel_updated = c
+            .updated
+            .as_ref()
+            .and_then(|t| self.instant(&channel_path("updated"), t, &zone, NaiveTime::MIN));
+        let mut link = self
+            .url(&channel_path("link"), Some(c.link))
+            .unwrap_or_else(|| Url::parse("https://invalid.example/").expect("static URL"));
+        if !link.path().ends_with('/') {
+            let path = format!("{}/", link.path());
+            link.set_path(&path);
+        }
+        let language = self.text(&channel_path("language"), &c.language, true);
+        if !is_language_tag(&language) {
+            self.report(
+                &channel_path("language"),
+                format!("{language:?} is not a language tag"),
+                Some("use a BCP 47 tag such as en, en-GB or zh-Hans-CN"),
+            );
+        }
+        let refresh = c
+            .refresh
+            .as_ref()
+            .and_then(|r| self.duration(&channel_path("refresh"), r));
+        let mut publication = Publication {
+            slug: slug.to_string(),
+            channel: Channel {
+                title: self.text(&channel_path("title"), &c.title, true),
+                description: self.text(&channel_path("description"), &c.description, true),
+                link,
+                language,
+                zone,
+                author: self.optional_text(&channel_path("author"), c.author),
+                refresh,
+                updated: options.fallback_time,
+                allow_html: c.allow_html,
+            },
+            events: Vec::new(),
+            articles: Vec::new(),
+        };
+
+        let mut seen_ids: HashMap<String, Vec<Step>> = HashMap::new();
+        let mut event_updates = Vec::new();
+        for (i, raw_event) in raw.events.into_iter().enumerate() {
+            let base = vec![key("events"), Step::Index(i)];
+            self.unique_id(&mut seen_ids, &base, &raw_event.id);
+            if let Some((event, updated)) = self.event(&base, raw_event, &publication) {
+                publication.events.push(event);
+                event_updates.push(updated);
+            }
+        }
+        for (i, raw_article) in raw.articles.into_iter().enumerate() {
+            let base = vec![key("articles"), Step::Index(i)];
+            self.unique_id(&mut seen_ids, &base, &raw_article.id);
+            if let Some(article) = self.article(&base, raw_article, &publication) {
+                publication.articles.push(article);
+            }
+        }
+        publication
+            .articles
+            .sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+
+        let newest = event_updates
+            .iter()
+            .flatten()
+            .copied()
+            .chain(
+                publication
+                    .articles
+                    .iter()
+                    .flat_map(|a| std::iter::once(a.published).chain(a.updated)),
+            )
+            .max();
+        let updated = channel_updated.or(newest).unwrap_or(options.fallback_time);
+        publication.channel.updated = updated;
+        for (event, own) in publication.events.iter_mut().zip(event_updates) {
+            event.updated = own.unwrap_or(updated);
+        }
+        publication
+    }
+
+    fn unique_id(&mut self, seen: &mut HashMap<String, Vec<Step>>, base: &[Step], id: &str) {
+        let mut path = base.to_vec();
+        path.push(key("id"));
+        // Case-insensitively: the ids become file names, and two files differing only in
+        // case overwrite each other on macOS and Windows.
+        if let Some(first) = seen.get(&id.to_ascii_lowercase()) {
+            self.report(
+                &path,
+                format!(
+                    "duplicate id {id:?}: {} already uses it",
+                    path_string(&first[..first.len() - 1])
+                ),
+                Some("ids must be unique within a publication (ignoring case)"),
+            );
+        } else {
+            seen.insert(id.to_ascii_lowercase(), path);
+        }
+    }
+
+    /// The event, and its own `updated` if it has one.
+    fn event(
+        &mut self,
+        base: &[Step],
+        raw: RawEvent,
+        publication: &Publication,
+    ) -> Option<(Event, Option<DateTime<Utc>>)> {
+        let at = |name: &str| {
+            let mut path = base.to_vec();
+            path.push(key(name));
+            path
+        };
+        let id = self.id(&at("id"), &raw.id);
+        let title = self.text(&at("title"), &raw.title, true);
+        let zone = match &raw.timezone {
+            Some(name) => self.zone(&at("timezone"), name),
+            None => Some(publication.channel.zone),
+        };
+        let schedule = zone.and_then(|zone| self.schedule(base, &raw, zone));
+        let description = self.optional_text(&at("description"), raw.description);
+        let location = self.optional_text(&at("location"), raw.location);
+        let url = self.url(&at("url"), raw.url);
+        let livestream = self.url(&at("livestream"), raw.livestream);
+        let image = self.url(&at("image"), raw.image);
+        let categories = self.list(&at("categories"), raw.categories);
+        let reminders: Vec<_> = raw
+            .reminders
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let mut path = at("reminders");
+                path.push(Step::Index(i));
+                self.duration(&path, r)
+            })
+            .collect();
+        let updated = match (&raw.updated, &zone) {
+            (Some(t), Some(zone)) => self.instant(&at("updated"), t, zone, NaiveTime::MIN),
+            _ => None,
+        };
+        let schedule = schedule?;
+        let page = url.unwrap_or_else(|| publication.anchor_url(&id));
+        Some((
+            Event {
+                id,
+                title,
+                schedule,
+                description,
+                location,
+                page,
+                livestream,
+                categories,
+                status: match raw.status.unwrap_or(RawStatus::Confirmed) {
+                    RawStatus::Confirmed => Status::Confirmed,
+                    RawStatus::Tentative => Status::Tentative,
+                    RawStatus::Cancelled => Status::Cancelled,
+                },
+                reminders,
+                image,
+                sequence: raw.sequence,
+                // Set once the publication's newest date is known.
+                updated: DateTime::UNIX_EPOCH,
+            },
+            updated,
+        ))
+    }
+
+    fn schedule(&mut self, base: &[Step], raw: &RawEvent, zone: Zone) -> Option<Schedule> {
+        let at = |name: &str| {
+            let mut path = base.to_vec();
+            path.push(key(name));
+            path
+        };
+        let start = self.moment(&at("start"), &raw.start)?;
+        let end = match &raw.end {
+            Some(end) => Some(self.moment(&at("end"), end)?),
+            None => None,
+        };
+        if raw.end.is_some() && raw.duration.is_some() {
+            self.report(
+                &at("duration"),
+                "give either `end` or `duration`, not both",
+                None,
+            );
+            return None;
+        }
+        let duration = match &raw.duration {
+            Some(d) => Some(self.duration(&at("duration"), d)?),
+            None => None,
+        };
+        match start {
+            Moment::Date(start) => {
+                let end = match (end, duration) {
+                    (Some(Moment::Date(last)), _) => {
+                        if last < start {
+                            self.report(
+                                &at("end"),
+                                format!("the event ends ({last}) before it starts ({start})"),
+                                Some("for all-day events `end` is the last day, inclusive"),
+                            );
+                            return None;
+                        }
+                        last.succ_opt()?
+                    }
+                    (Some(_), _) => {
+                        self.report(
+                            &at("end"),
+                            "an all-day event (its start is a date) must end on a date",
+                            Some("write the last day as a date, e.g. 2022-07-05"),
+                        );
+                        return None;
+                    }
+                    (None, Some(d)) => {
+                        if d.num_seconds() % 86_400 != 0 {
+                            self.report(
+                                &at("duration"),
+                                "an all-day event lasts whole days",
+                                Some("use a duration like 1d or 2d, or give `start` a time"),
+                            );
+                            return None;
+                        }
+                        start.checked_add_days(chrono::Days::new(d.num_days() as u64))?
+                    }
+                    (None, None) => start.succ_opt()?,
+                };
+                Some(Schedule::AllDay { start, end })
+            }
+            start_moment => {
+                let start = match start_moment.to_instant(&zone, NaiveTime::MIN) {
+                    Ok(t) => t,
+                    Err(message) => {
+                        self.report(&at("start"), message, None);
+                        return None;
+                    }
+                };
+                let end = match (end, duration) {
+                    (Some(Moment::Date(_)), _) => {
+                        self.report(
+                            &at("end"),
+                            "a timed event (its start has a time) must end at a time",
+                            Some(when::MOMENT_HELP),
+                        );
+                        return None;
+                    }
+                    (Some(moment), _) => match moment.to_instant(&zone, NaiveTime::MIN) {
+                        Ok(t) => Some(t),
+                        Err(message) => {
+                            self.report(&at("end"), message, None);
+                            return None;
+                        }
+                    },
+                    (None, Some(d)) => Some(start + d),
+                    (None, None) => None,
+                };
+                if let Some(end) = end
+                    && end < start
+                {
+                    self.report(
+                        &at("end"),
+                        format!(
+                            "the event ends ({}) before it starts ({})",
+                            zone.localize(end).format("%Y-%m-%dT%H:%M%:z"),
+                            zone.localize(start).format("%Y-%m-%dT%H:%M%:z"),
+                        ),
+                        Some("`end` must not be earlier than `start`"),
+                    );
+                    return None;
+                }
+                Some(Schedule::Timed { start, end, zone })
+            }
+        }
+    }
+
+    fn article(
+        &mut self,
+        base: &[Step],
+        raw: RawArticle,
+        publication: &Publication,
+    ) -> Option<Article> {
+        let zone = &publication.channel.zone;
+        let events = &publication.events;
+        let at = |name: &str| {
+            let mut path = base.to_vec();
+            path.push(key(name));
+            path
+        };
+        let id = self.id(&at("id"), &raw.id);
+        let title = self.text(&at("title"), &raw.title, true);
+        let updated = raw
+            .updated
+            .as_ref()
+            .and_then(|t| self.instant(&at("updated"), t, zone, NaiveTime::MIN));
+        let link = self.url(&at("link"), raw.link);
+        let author = self.optional_text(&at("author"), raw.author);
+        let summary = self.optional_text(&at("summary"), raw.summary);
+        let content = self.optional_text(&at("content"), raw.content);
+        let categories = self.list(&at("categories"), raw.categories);
+        let image = self.url(&at("image"), raw.image);
+        let related = self.list(&at("events"), raw.events);
+        for (i, event_id) in related.iter().enumerate() {
+            if !events.iter().any(|e| &e.id == event_id) {
+                let mut path = at("events");
+                path.push(Step::Index(i));
+                let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+                let help = if known.is_empty() {
+                    "this publication has no events".to_string()
+                } else {
+                    format!("known event ids: {}", known.join(", "))
+                };
+                self.report(
+                    &path,
+                    format!("no event has the id {event_id:?}"),
+                    Some(&help),
+                );
+            }
+        }
+        let published =
+            self.instant(&at("published"), &raw.published, zone, ARTICLE_DEFAULT_TIME)?;
+        let link = link.unwrap_or_else(|| publication.anchor_url(&id));
+        Some(Article {
+            id,
+            title,
+            published,
+            updated,
+            link,
+            author,
+            summary,
+            content,
+            categories,
+            image,
+            events: related,
+        })
+    }
+}
+
+/// A loose BCP 47 check: letters, then subtags of letters and digits.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=8).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_restricted_to_a_safe_set() {
+        for good in ["launch", "a", "x-1.2_b", "2022-07-04"] {
+            assert!(check_id(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "../x", "a/b", "a b", "-x", ".x", "x.", "CON", "nul.ics", "com1", "é",
+        ] {
+            assert!(check_id(bad).is_err(), "{bad}");
+        }
+        assert!(check_id(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn language_tags() {
+        for good in ["en", "en-GB", "zh-Hans-CN"] {
+            assert!(is_language_tag(good), "{good}");
+        }
+        for bad in ["", "e", "en_GB", "english language", "en-"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forbidden_characters() {
+        assert_eq!(forbidden_char("a\u{0}b"), Some('\u{0}'));
+        assert_eq!(forbidden_char("bell\u{7}"), Some('\u{7}'));
+        assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
+    }
+}

@@ -1,0 +1,299 @@
+//! Maps field paths (`events[0].start`) to byte spans of the source text and back, for
+//! TOML and JSON, so that errors found after deserialization still point at the file.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a path the way the README and the errors spell it: `events[0].start`.
+pub fn path_string(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+/// A node of the located tree: the span of a value and its children.
+#[derive(Debug, Default)]
+struct Node {
+    span: Range<usize>,
+    /// For a key of a table: the span of the key itself.
+    key_span: Option<Range<usize>>,
+    children: Vec<(Step, Node)>,
+}
+
+pub struct Locator {
+    root: Option<Node>,
+}
+
+impl Locator {
+    /// Builds the tree of spans; a text that does not parse gives a locator that finds
+    /// nothing (its syntax error is reported by the deserializer instead).
+    pub fn new(text: &str, format: Format) -> Self {
+        let root = match format {
+            Format::Toml => DeTable::parse(text).ok().map(|table| {
+                let span = table.span();
+                toml_table(table.get_ref(), span)
+            }),
+            Format::Json => JsonScanner { text, pos: 0 }.document(),
+        };
+        Locator { root }
+    }
+
+    /// The span of the value at `path`, or of its deepest existing ancestor.
+    pub fn span_of(&self, path: &[Step]) -> Option<Range<usize>> {
+        let mut node = self.root.as_ref()?;
+        for step in path {
+            match node.children.iter().find(|(s, _)| s == step) {
+                Some((_, child)) => node = child,
+                None => break,
+            }
+        }
+        Some(node.span.clone())
+    }
+
+    /// The path of the innermost value (or key) containing byte `offset`. The whole tree is
+    /// searched, since a TOML table's span is only its `[header]`, not its body.
+    pub fn path_at(&self, offset: usize) -> Vec<Step> {
+        fn search(node: &Node, offset: usize, path: &mut Vec<Step>) -> bool {
+            for (step, child) in &node.children {
+                path.push(step.clone());
+                let here = child.span.contains(&offset)
+                    || child.key_span.as_ref().is_some_and(|k| k.contains(&offset));
+                if search(child, offset, path) || here {
+                    return true;
+                }
+                path.pop();
+            }
+            false
+        }
+        let mut path = Vec::new();
+        if let Some(root) = &self.root {
+            search(root, offset, &mut path);
+        }
+        path
+    }
+}
+
+fn toml_table(table: &DeTable<'_>, span: Range<usize>) -> Node {
+    let children = table
+        .iter()
+        .map(|(key, value)| {
+            let mut node = toml_value(value.get_ref(), value.span());
+            node.key_span = Some(key.span());
+            (Step::Key(key.get_ref().to_string()), node)
+        })
+        .collect();
+    Node {
+        span,
+        key_span: None,
+        children,
+    }
+}
+
+fn toml_value(value: &DeValue<'_>, span: Range<usize>) -> Node {
+    match value {
+        DeValue::Table(table) => toml_table(table, span),
+        DeValue::Array(items) => Node {
+            span,
+            key_span: None,
+            children: items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (Step::Index(i), toml_value(item.get_ref(), item.span())))
+                .collect(),
+        },
+        _ => Node {
+            span,
+            ..Node::default()
+        },
+    }
+}
+
+/// Just enough of a JSON reader to know where each value starts and ends; the real
+/// parsing is serde_json's, which has already accepted the text when this runs.
+struct JsonScanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl JsonScanner<'_> {
+    fn document(mut self) -> Option<Node> {
+        self.value()
+    }
+
+    fn skip_ws(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start().len();
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn value(&mut self) -> Option<Node> {
+        self.skip_ws();
+        let start = self.pos;
+        let children = match self.peek()? {
+            b'{' => self.object()?,
+            b'[' => self.array()?,
+            b'"' => {
+                self.string()?;
+                Vec::new()
+            }
+            _ => {
+                let rest = &self.text[self.pos..];
+                let len = rest
+                    .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+                    .unwrap_or(rest.len());
+                self.pos += len;
+                Vec::new()
+            }
+        };
+        Some(Node {
+            span: start..self.pos,
+            key_span: None,
+            children,
+        })
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.pos += 1;
+        let bytes = self.text.as_bytes();
+        while *bytes.get(self.pos)? != b'"' {
+            self.pos += if bytes[self.pos] == b'\\' { 2 } else { 1 };
+        }
+        self.pos += 1;
+        serde_json::from_str(&self.text[start..self.pos]).ok()
+    }
+
+    fn object(&mut self) -> Option<Vec<(Step, Node)>> {
+        self.pos += 1;
+        let mut children = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek()? {
+                b'}' => {
+                    self.pos += 1;
+                    return Some(children);
+                }
+                b',' => self.pos += 1,
+                b'"' => {
+                    let key_start = self.pos;
+                    let key = self.string()?;
+                    let key_span = key_start..self.pos;
+                    self.skip_ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.pos += 1;
+                    let mut node = self.value()?;
+                    node.key_span = Some(key_span);
+                    children.push((Step::Key(key), node));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self) -> Option<Vec<(Step, Node)>> {
+        self.pos += 1;
+        let mut children = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek()? {
+                b']' => {
+                    self.pos += 1;
+                    return Some(children);
+                }
+                b',' => self.pos += 1,
+                _ => {
+                    let node = self.value()?;
+                    children.push((Step::Index(children.len()), node));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(text: &str) -> Vec<Step> {
+        text.split('.')
+            .flat_map(|part| {
+                let (key, index) = part.split_once('[').unwrap_or((part, ""));
+                let mut steps = vec![Step::Key(key.to_string())];
+                if let Some(i) = index.strip_suffix(']') {
+                    steps.push(Step::Index(i.parse().unwrap()));
+                }
+                steps
+            })
+            .collect()
+    }
+
+    #[test]
+    fn toml_paths_find_their_values() {
+        let text = "[channel]\ntitle = \"T\"\n\n[[events]]\nid = \"a\"\n\n[[events]]\nid = \"b\"\ncategories = [\"x\", \"y\"]\n";
+        let locator = Locator::new(text, Format::Toml);
+        let span = locator.span_of(&path("events[1].id")).unwrap();
+        assert_eq!(&text[span], "\"b\"");
+        let span = locator.span_of(&path("events[1].categories[1]")).unwrap();
+        assert_eq!(&text[span], "\"y\"");
+        let offset = text.find("\"y\"").unwrap();
+        assert_eq!(
+            path_string(&locator.path_at(offset)),
+            "events[1].categories[1]"
+        );
+    }
+
+    #[test]
+    fn json_paths_find_their_values() {
+        let text =
+            r#"{"channel": {"title": "T\"q"}, "events": [{"id": "a"}, {"id": "b", "n": 3}]}"#;
+        let locator = Locator::new(text, Format::Json);
+        assert_eq!(
+            &text[locator.span_of(&path("events[1].id")).unwrap()],
+            "\"b\""
+        );
+        assert_eq!(&text[locator.span_of(&path("events[1].n")).unwrap()], "3");
+        assert_eq!(
+            &text[locator.span_of(&path("channel.title")).unwrap()],
+            r#""T\"q""#
+        );
+        let offset = text.find("\"b\"").unwrap();
+        assert_eq!(path_string(&locator.path_at(offset)), "events[1].id");
+    }
+
+    #[test]
+    fn missing_fields_point_at_their_parent() {
+        let text = "[channel]\ntitle = \"T\"\n";
+        let locator = Locator::new(text, Format::Toml);
+        let span = locator.span_of(&path("channel.link")).unwrap();
+        assert!(text[span].contains("channel"));
+    }
+}
