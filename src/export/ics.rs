@@ -237,3 +237,196 @@ fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
     }
     vevent
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, parse_publication};
+    use crate::locate::Format;
+    use icalendar::parser::{read_calendar, unfold as crate_unfold};
+
+    fn publication(events: &str) -> Publication {
+        let text = format!(
+            r#"
+[channel]
+title = "Name, with; specials\\ and\nnewline"
+description = "About"
+link = "https://example.org/site"
+language = "en"
+timezone = "Europe/Berlin"
+updated = "2024-01-02T03:04:05Z"
+{events}
+"#
+        );
+        let options = LoadOptions {
+            fallback_time: DateTime::UNIX_EPOCH,
+        };
+        parse_publication("test", "test.toml", &text, Format::Toml, &options)
+            .unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn lines(ics: &str) -> Vec<String> {
+        unfold(ics)
+    }
+
+    const LAUNCH: &str = r#"
+[[events]]
+id = "launch"
+title = "Launch; big, day"
+start = "2024-07-04T19:00"
+duration = "2h"
+livestream = "https://example.org/live?a=1,b=2"
+categories = ["One, two", "Three;four"]
+reminders = ["1h", "10m"]
+"#;
+
+    #[test]
+    fn output_is_reproducible_and_crlf_terminated() {
+        let p = publication(LAUNCH);
+        let first = calendar(&p);
+        assert_eq!(first, calendar(&p));
+        assert!(first.ends_with("END:VCALENDAR\r\n"));
+        assert!(!first.replace("\r\n", "").contains('\n'));
+        assert!(!first.replace("\r\n", "").contains('\r'));
+    }
+
+    #[test]
+    fn nested_components_get_no_invented_uid_or_stamp() {
+        let ics = calendar(&publication(LAUNCH));
+        let lines = lines(&ics);
+        let stamps: Vec<_> = lines.iter().filter(|l| l.starts_with("DTSTAMP")).collect();
+        assert_eq!(stamps, ["DTSTAMP:20240102T030405Z"]);
+        let uids: Vec<_> = lines.iter().filter(|l| l.starts_with("UID:")).collect();
+        assert_eq!(
+            uids,
+            [
+                "UID:launch@example.org",
+                "UID:launch-reminder-PT1H@example.org",
+                "UID:launch-reminder-PT10M@example.org"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_the_crate_leaves_alone_is_escaped() {
+        let ics = calendar(&publication(LAUNCH));
+        let lines = lines(&ics);
+        assert!(lines.contains(&"NAME:Name\\, with\\; specials\\\\ and\\nnewline".to_string()));
+        assert!(
+            lines.contains(&"X-WR-CALNAME:Name\\, with\\; specials\\\\ and\\nnewline".to_string())
+        );
+        assert!(lines.contains(&"CATEGORIES:One\\, two,Three\\;four".to_string()));
+        assert!(lines.contains(&"SUMMARY:Launch\\; big\\, day".to_string()));
+    }
+
+    #[test]
+    fn timed_events_carry_their_zone_and_alarms() {
+        let lines = lines(&calendar(&publication(LAUNCH)));
+        assert!(lines.contains(&"DTSTART;TZID=Europe/Berlin:20240704T190000".to_string()));
+        assert!(lines.contains(&"DTEND;TZID=Europe/Berlin:20240704T210000".to_string()));
+        assert!(lines.contains(&"TRIGGER:-PT1H".to_string()));
+        assert!(lines.contains(&"TRIGGER:-PT10M".to_string()));
+        assert!(lines.contains(&"BEGIN:VTIMEZONE".to_string()));
+        assert!(lines.contains(&"TZID:Europe/Berlin".to_string()));
+        assert!(lines.contains(
+            &"CONFERENCE;FEATURE=VIDEO;LABEL=Livestream;VALUE=URI:https://example.org/live?a=1,b=2"
+                .to_string()
+        ));
+        let vtimezone = lines.iter().position(|l| l == "BEGIN:VTIMEZONE").unwrap();
+        let vevent = lines.iter().position(|l| l == "BEGIN:VEVENT").unwrap();
+        assert!(vtimezone < vevent);
+    }
+
+    #[test]
+    fn all_day_events_end_the_day_after_their_last_day() {
+        let p = publication(
+            r#"
+[[events]]
+id = "fair"
+title = "Fair"
+start = "2024-03-10"
+end = "2024-03-11"
+
+[[events]]
+id = "day"
+title = "Day"
+start = "2024-12-31"
+"#,
+        );
+        let lines = lines(&calendar(&p));
+        assert!(lines.contains(&"DTSTART;VALUE=DATE:20240310".to_string()));
+        assert!(lines.contains(&"DTEND;VALUE=DATE:20240312".to_string()));
+        assert!(lines.contains(&"DTSTART;VALUE=DATE:20241231".to_string()));
+        assert!(lines.contains(&"DTEND;VALUE=DATE:20250101".to_string()));
+        assert!(!lines.iter().any(|l| l.starts_with("BEGIN:VTIMEZONE")));
+    }
+
+    #[test]
+    fn feed_calendar_has_subscription_properties_and_single_event_has_none() {
+        let text = LAUNCH.to_string();
+        let mut p = publication(&text);
+        p.channel.refresh = Some(chrono::Duration::hours(12));
+        let feed = lines(&calendar(&p));
+        for expected in [
+            "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+            "X-PUBLISHED-TTL:PT12H",
+            "SOURCE;VALUE=URI:https://example.org/site/test.ics",
+            "URL:https://example.org/site/",
+            "PRODID:-//calfeed//calfeed 0.1.0//EN",
+        ] {
+            assert!(feed.contains(&expected.to_string()), "{expected}");
+        }
+        let single = lines(&single_event(&p, &p.events[0]));
+        for absent in [
+            "NAME",
+            "X-WR-CALNAME",
+            "REFRESH-INTERVAL",
+            "X-PUBLISHED-TTL",
+            "METHOD",
+        ] {
+            assert!(
+                !single.iter().any(|l| l.starts_with(absent)),
+                "{absent} in single-event file"
+            );
+        }
+        assert!(single.contains(&"UID:launch@example.org".to_string()));
+        assert!(single.contains(&"TZID:Europe/Berlin".to_string()));
+    }
+
+    #[test]
+    fn the_crates_own_parser_reads_back_every_text_exactly() {
+        let p = publication(
+            r#"
+[[events]]
+id = "tricky"
+title = "A\\B; C, D: \"E\"\r\nF"
+start = "2024-05-01T08:00:00Z"
+description = "line one\r\nline two; three, four \\ five"
+location = "Room 1; floor 2, \"north\""
+"#,
+        );
+        let ics = calendar(&p);
+        let unfolded = crate_unfold(&ics);
+        let parsed = read_calendar(&unfolded).expect("icalendar parses its own format");
+        let event = parsed
+            .components
+            .iter()
+            .find(|c| c.name == "VEVENT")
+            .unwrap();
+        // The parser unescapes TEXT values itself.
+        let value = |name: &str| {
+            event
+                .properties
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap()
+                .val
+                .to_string()
+        };
+        assert_eq!(value("SUMMARY"), "A\\B; C, D: \"E\"\nF");
+        assert_eq!(value("LOCATION"), "Room 1; floor 2, \"north\"");
+        assert!(value("DESCRIPTION").starts_with("line one\nline two; three, four \\ five\n\n"));
+        // An instant is shown in the event's zone: 08:00Z is 10:00 in Berlin in May.
+        assert_eq!(value("DTSTART"), "20240501T100000");
+    }
+}

@@ -122,3 +122,132 @@ pub fn content_html(publication: &Publication, article: &Article) -> String {
     }
     html
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, parse_publication};
+    use crate::locate::Format;
+
+    fn publication(extra: &str) -> Publication {
+        let text = format!(
+            r#"
+[channel]
+title = "News & <stuff>"
+description = "About"
+link = "https://example.org/"
+language = "en"
+timezone = "Asia/Shanghai"
+author = "Desk"
+refresh = "2h"
+{extra}
+"#
+        );
+        let options = LoadOptions {
+            fallback_time: chrono::DateTime::UNIX_EPOCH,
+        };
+        parse_publication("news", "news.toml", &text, Format::Toml, &options)
+            .unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    const TWO_ARTICLES: &str = r#"
+[[events]]
+id = "launch"
+title = "Launch"
+start = "2022-07-04T19:00"
+duration = "2h"
+
+[[articles]]
+id = "older"
+title = "Older"
+published = "2022-06-01"
+summary = "S1"
+
+[[articles]]
+id = "newer"
+title = "Newer </title> ]]> & more"
+published = "2022-06-28T09:30:00+02:00"
+summary = "Summary with ]]> inside"
+content = "Body with [a link](/x) and <b>raw</b> ]]> end"
+events = ["launch"]
+categories = ["Phones"]
+"#;
+
+    #[test]
+    fn items_read_back_newest_first_with_exact_texts() {
+        let xml = feed(&publication(TWO_ARTICLES));
+        let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
+        assert_eq!(channel.title, "News & <stuff>");
+        assert_eq!(channel.ttl.as_deref(), Some("120"));
+        let titles: Vec<_> = channel
+            .items
+            .iter()
+            .map(|i| i.title.clone().unwrap())
+            .collect();
+        assert_eq!(titles, ["Newer </title> ]]> & more", "Older"]);
+        let newer = &channel.items[0];
+        assert_eq!(
+            newer.description.as_deref(),
+            Some("Summary with ]]> inside")
+        );
+        assert_eq!(
+            newer.guid.as_ref().unwrap().value,
+            "https://example.org/news/#newer"
+        );
+        assert!(!newer.guid.as_ref().unwrap().permalink);
+        assert_eq!(
+            newer.pub_date.as_deref(),
+            Some("Tue, 28 Jun 2022 15:30:00 +0800")
+        );
+        assert_eq!(
+            channel.items[1].pub_date.as_deref(),
+            Some("Wed, 1 Jun 2022 12:00:00 +0800")
+        );
+        let content = newer.content.as_deref().unwrap();
+        assert!(
+            content.contains(r#"<a href="https://example.org/x">a link</a>"#),
+            "{content}"
+        );
+        assert!(
+            content.contains("&lt;b&gt;raw&lt;/b&gt; ]]&gt; end"),
+            "{content}"
+        );
+        assert!(
+            content.contains("https://example.org/news/launch.ics"),
+            "{content}"
+        );
+        assert!(
+            content.contains("19:00–21:00 CST (UTC+08:00) = 11:00–13:00 UTC"),
+            "{content}"
+        );
+        assert_eq!(
+            newer.dublin_core_ext.as_ref().unwrap().creators,
+            vec!["Desk".to_string()]
+        );
+        assert_eq!(newer.categories[0].name, "Phones");
+    }
+
+    #[test]
+    fn description_comes_before_content_and_self_link_is_declared() {
+        let xml = feed(&publication(TWO_ARTICLES));
+        let description = xml.find("<description><![CDATA[Summary").unwrap();
+        let content = xml.find("<content:encoded>").unwrap();
+        assert!(description < content);
+        assert!(xml.contains(
+            r#"<atom:link href="https://example.org/news.xml" rel="self" type="application/rss+xml">"#
+        ));
+        assert!(xml.contains(r#"xmlns:atom="http://www.w3.org/2005/Atom""#));
+        assert!(
+            !xml.contains("<author>"),
+            "RSS <author> must be an e-mail address"
+        );
+    }
+
+    #[test]
+    fn dates_come_from_data_never_the_clock() {
+        let p = publication(TWO_ARTICLES);
+        let xml = feed(&p);
+        assert_eq!(xml, feed(&p));
+        assert!(xml.contains("<lastBuildDate>Tue, 28 Jun 2022 15:30:00 +0800</lastBuildDate>"));
+    }
+}
