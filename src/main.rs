@@ -80,7 +80,7 @@ fn main() -> ExitCode {
                 Ok(publications) => publications,
                 Err(problems) => return report(&problems),
             };
-            let outputs: Vec<_> = publications.iter().flat_map(export::render).collect();
+            let outputs = export::render_all(&publications);
             if check {
                 let stale = publish::check(&output, &outputs);
                 for problem in &stale {

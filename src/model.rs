@@ -117,6 +117,11 @@ impl Publication {
             .unwrap_or_else(|_| self.channel.link.clone())
     }
 
+    /// The publication's own page, `<link><slug>/`.
+    pub fn page_url(&self) -> Url {
+        self.url_of(&format!("{}/", self.slug))
+    }
+
     /// The URL of an event's or article's anchor on this publication's page.
     pub fn anchor_url(&self, id: &str) -> Url {
         self.url_of(&format!("{}/#{id}", self.slug))

@@ -1,8 +1,11 @@
 //! One renderer per output format, behind one narrow interface: a validated
 //! [`Publication`] in, the files it publishes out (paths relative to the output directory).
 
+pub mod atom;
+pub mod html;
 pub mod ical_text;
 pub mod ics;
+pub mod json;
 pub mod markdown;
 pub mod rss;
 
@@ -20,24 +23,38 @@ pub struct Output {
     pub contents: Vec<u8>,
 }
 
+/// Every file of a build: each publication's files, then the index page listing them all.
+pub fn render_all(publications: &[Publication]) -> Vec<Output> {
+    let mut outputs: Vec<Output> = publications.iter().flat_map(render).collect();
+    outputs.push(Output {
+        path: PathBuf::from("index.html"),
+        contents: html::index_page(publications).into_bytes(),
+    });
+    outputs
+}
+
 /// Every file a publication publishes.
 pub fn render(publication: &Publication) -> Vec<Output> {
     let slug = &publication.slug;
+    let file = |name: String, contents: String| Output {
+        path: PathBuf::from(name),
+        contents: contents.into_bytes(),
+    };
     let mut outputs = vec![
-        Output {
-            path: PathBuf::from(format!("{slug}.ics")),
-            contents: ics::calendar(publication).into_bytes(),
-        },
-        Output {
-            path: PathBuf::from(format!("{slug}.xml")),
-            contents: rss::feed(publication).into_bytes(),
-        },
+        file(format!("{slug}.ics"), ics::calendar(publication)),
+        file(format!("{slug}.xml"), rss::feed(publication)),
+        file(format!("{slug}.atom"), atom::feed(publication)),
+        file(format!("{slug}.json"), json::feed(publication)),
+        file(
+            format!("{slug}/index.html"),
+            html::publication_page(publication),
+        ),
     ];
     for event in &publication.events {
-        outputs.push(Output {
-            path: PathBuf::from(single_event_file(publication, event)),
-            contents: ics::single_event(publication, event).into_bytes(),
-        });
+        outputs.push(file(
+            single_event_file(publication, event),
+            ics::single_event(publication, event),
+        ));
     }
     outputs
 }

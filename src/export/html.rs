@@ -1,0 +1,468 @@
+//! The subscribe pages: `public/<slug>/index.html` for one publication (subscribe links,
+//! every event with "add to calendar" links, every article) and `public/index.html`
+//! listing all publications.
+//!
+//! Plain HTML with inline CSS and a few lines of script that only add the reader's local
+//! time: no framework, no external fonts, scripts or requests. Every text is escaped; every
+//! URL was checked to be http(s) when the data was loaded.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+use url::form_urlencoded::byte_serialize;
+
+use super::escape_html as esc;
+use super::ics::description_text;
+use super::rss::content_html;
+use super::{human_time, single_event_file};
+use crate::model::{Event, Publication, Schedule, Status};
+
+/// `public/<slug>/index.html`.
+pub fn publication_page(publication: &Publication) -> String {
+    let channel = &publication.channel;
+    let mut body = String::new();
+    body.push_str(&format!(
+        "<header>\n<h1>{}</h1>\n<p>{}</p>\n</header>\n<main>\n",
+        esc(&channel.title),
+        esc(&channel.description)
+    ));
+    body.push_str(&subscribe_section(publication, "../"));
+    if !publication.events.is_empty() {
+        body.push_str("<section aria-labelledby=\"events\">\n<h2 id=\"events\">Events</h2>\n");
+        for event in &publication.events {
+            body.push_str(&event_block(publication, event));
+        }
+        body.push_str("</section>\n");
+    }
+    if !publication.articles.is_empty() {
+        body.push_str("<section aria-labelledby=\"news\">\n<h2 id=\"news\">News</h2>\n");
+        for article in &publication.articles {
+            let published = channel.zone.localize(article.published);
+            let own_page = article.link != publication.anchor_url(&article.id);
+            body.push_str(&format!(
+                "<article id=\"{id}\" class=\"item\">\n<h3>{title}</h3>\n\
+                 <p class=\"meta\"><time datetime=\"{datetime}\">{date}</time>{author}</p>\n",
+                id = esc(&article.id),
+                title = esc(&article.title),
+                datetime = esc(&published.to_rfc3339()),
+                date = published.format("%-d %B %Y"),
+                author = article
+                    .author
+                    .as_ref()
+                    .map(|a| format!(" · {}", esc(a)))
+                    .unwrap_or_default(),
+            ));
+            if let Some(summary) = &article.summary {
+                body.push_str(&format!("<p class=\"summary\">{}</p>\n", esc(summary)));
+            }
+            body.push_str(&format!(
+                "<div class=\"content\">\n{}</div>\n",
+                content_html(publication, article)
+            ));
+            if own_page {
+                body.push_str(&format!(
+                    "<p><a href=\"{}\">Read “{}” on its own page</a></p>\n",
+                    esc(article.link.as_str()),
+                    esc(&article.title)
+                ));
+            }
+            body.push_str("</article>\n");
+        }
+        body.push_str("</section>\n");
+    }
+    body.push_str("</main>\n");
+    body.push_str(&footer(channel.updated));
+    document(
+        &channel.title,
+        &channel.description,
+        &channel.language,
+        &feed_links(publication, "../"),
+        &body,
+    )
+}
+
+/// `public/index.html`: every publication with its subscribe links.
+pub fn index_page(publications: &[Publication]) -> String {
+    let mut body = String::from(
+        "<header>\n<h1>Calendars and feeds</h1>\n\
+         <p>Subscribe to a calendar to get its events, and to later changes, in your calendar app; \
+         follow a feed in your feed reader.</p>\n</header>\n<main>\n",
+    );
+    let mut head = String::new();
+    for publication in publications {
+        let channel = &publication.channel;
+        body.push_str(&format!(
+            "<section class=\"publication\" aria-labelledby=\"{slug}\">\n\
+             <h2 id=\"{slug}\"><a href=\"{slug}/\">{title}</a></h2>\n<p>{description}</p>\n",
+            slug = esc(&publication.slug),
+            title = esc(&channel.title),
+            description = esc(&channel.description),
+        ));
+        body.push_str(&subscribe_links(publication, ""));
+        body.push_str(&format!(
+            "<p><a href=\"{}/\">All events and news of {}</a></p>\n</section>\n",
+            esc(&publication.slug),
+            esc(&channel.title)
+        ));
+        head.push_str(&feed_links(publication, ""));
+    }
+    body.push_str("</main>\n");
+    let newest = publications.iter().map(|p| p.channel.updated).max();
+    body.push_str(&footer(newest.unwrap_or(DateTime::UNIX_EPOCH)));
+    let language = match publications {
+        [only] => only.channel.language.as_str(),
+        _ => "en",
+    };
+    document(
+        "Calendars and feeds",
+        "Calendars and feeds to subscribe to",
+        language,
+        &head,
+        &body,
+    )
+}
+
+fn footer(updated: DateTime<Utc>) -> String {
+    format!(
+        "<footer>\n<p>Updated <time datetime=\"{}\">{}</time>. Made with calfeed.</p>\n</footer>\n",
+        updated.to_rfc3339(),
+        updated.format("%-d %B %Y, %H:%M UTC")
+    )
+}
+
+/// `<link rel="alternate">` autodiscovery for every feed of the publication.
+fn feed_links(publication: &Publication, prefix: &str) -> String {
+    let slug = esc(&publication.slug);
+    let title = esc(&publication.channel.title);
+    format!(
+        "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"{title} (RSS)\" href=\"{prefix}{slug}.xml\">\n\
+         <link rel=\"alternate\" type=\"application/atom+xml\" title=\"{title} (Atom)\" href=\"{prefix}{slug}.atom\">\n\
+         <link rel=\"alternate\" type=\"application/feed+json\" title=\"{title} (JSON Feed)\" href=\"{prefix}{slug}.json\">\n\
+         <link rel=\"alternate\" type=\"text/calendar\" title=\"{title} (calendar)\" href=\"{prefix}{slug}.ics\">\n"
+    )
+}
+
+fn subscribe_section(publication: &Publication, prefix: &str) -> String {
+    format!(
+        "<section aria-labelledby=\"subscribe\">\n<h2 id=\"subscribe\">Subscribe</h2>\n{}</section>\n",
+        subscribe_links(publication, prefix)
+    )
+}
+
+/// The calendar's address with the `webcal` scheme, which calendar apps register for.
+fn webcal(url: &Url) -> String {
+    let text = url.as_str();
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .unwrap_or(text);
+    format!("webcal://{rest}")
+}
+
+fn query(value: &str) -> String {
+    byte_serialize(value.as_bytes()).collect()
+}
+
+fn subscribe_links(publication: &Publication, prefix: &str) -> String {
+    let slug = esc(&publication.slug);
+    let calendar = publication.url_of(&format!("{}.ics", publication.slug));
+    let google = format!(
+        "https://calendar.google.com/calendar/render?cid={}",
+        query(&webcal(&calendar))
+    );
+    let outlook = format!(
+        "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
+        query(calendar.as_str()),
+        query(&publication.channel.title)
+    );
+    format!(
+        "<div class=\"subscribe\">\n<h3>Calendar</h3>\n<ul class=\"links\">\n\
+         <li><a class=\"button\" href=\"{webcal}\">Subscribe in your calendar app</a> (Apple Calendar, Outlook, Thunderbird)</li>\n\
+         <li><a href=\"{google}\">Subscribe in Google Calendar</a></li>\n\
+         <li><a href=\"{outlook}\">Subscribe in Outlook.com</a></li>\n\
+         <li><label>Calendar address, to paste into any calendar app: \
+         <input type=\"text\" readonly value=\"{https}\" aria-label=\"Calendar address\"></label> \
+         (<a href=\"{prefix}{slug}.ics\">download the calendar file</a>)</li>\n\
+         </ul>\n<h3>News feed</h3>\n<ul class=\"links\">\n\
+         <li><a href=\"{prefix}{slug}.xml\">RSS feed</a></li>\n\
+         <li><a href=\"{prefix}{slug}.atom\">Atom feed</a></li>\n\
+         <li><a href=\"{prefix}{slug}.json\">JSON Feed</a></li>\n\
+         </ul>\n</div>\n",
+        webcal = esc(&webcal(&calendar)),
+        google = esc(&google),
+        outlook = esc(&outlook),
+        https = esc(calendar.as_str()),
+    )
+}
+
+fn event_block(publication: &Publication, event: &Event) -> String {
+    let title = esc(&event.title);
+    let cancelled = event.status == Status::Cancelled;
+    let mut html = format!(
+        "<article id=\"{}\" class=\"item event{}\">\n<h3>{}{title}</h3>\n",
+        esc(&event.id),
+        if cancelled { " cancelled" } else { "" },
+        if cancelled {
+            "<span class=\"badge\">Cancelled</span> "
+        } else {
+            ""
+        },
+    );
+    if event.status == Status::Tentative {
+        html.push_str("<p class=\"badge\">Tentative: the time may still change.</p>\n");
+    }
+    let when = esc(&human_time(event));
+    match event.schedule {
+        Schedule::Timed { start, .. } => html.push_str(&format!(
+            "<p class=\"when\"><time datetime=\"{}\" data-local-time>{when}</time></p>\n",
+            start.format("%Y-%m-%dT%H:%M:%SZ")
+        )),
+        Schedule::AllDay { start, .. } => html.push_str(&format!(
+            "<p class=\"when\"><time datetime=\"{}\">{when}</time></p>\n",
+            start.format("%Y-%m-%d")
+        )),
+    }
+    if let Some(location) = &event.location {
+        html.push_str(&format!("<p class=\"where\">{}</p>\n", esc(location)));
+    }
+    if let Some(description) = &event.description {
+        for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            html.push_str(&format!(
+                "<p>{}</p>\n",
+                esc(paragraph.trim()).replace('\n', "<br>\n")
+            ));
+        }
+    }
+    if let Some(livestream) = &event.livestream {
+        html.push_str(&format!(
+            "<p><a class=\"button\" href=\"{}\">Watch the livestream of {title}</a></p>\n",
+            esc(livestream.as_str())
+        ));
+    }
+    if event.page != publication.anchor_url(&event.id) {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Event page of {title}</a></p>\n",
+            esc(event.page.as_str())
+        ));
+    }
+    // The one-event file sits beside this page: public/<slug>/<id>.ics.
+    let file = single_event_file(publication, event);
+    let file_name = file.rsplit('/').next().unwrap_or(&file);
+    html.push_str(&format!(
+        "<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n\
+         <li><a href=\"{}\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)</li>\n\
+         <li><a href=\"{}\">Add {title} to Google Calendar</a></li>\n\
+         <li><a href=\"{}\">Add {title} to Outlook.com</a></li>\n</ul>\n</article>\n",
+        esc(file_name),
+        esc(&google_template(event)),
+        esc(&outlook_compose(event)),
+    ));
+    html
+}
+
+/// Google Calendar's "create event" link: dates in UTC, `ctz` for the zone it shows them in.
+pub fn google_template(event: &Event) -> String {
+    let dates = match event.schedule {
+        Schedule::Timed { start, end, .. } => format!(
+            "{}/{}",
+            start.format("%Y%m%dT%H%M%SZ"),
+            end.unwrap_or(start).format("%Y%m%dT%H%M%SZ")
+        ),
+        Schedule::AllDay { start, end } => {
+            format!("{}/{}", start.format("%Y%m%d"), end.format("%Y%m%d"))
+        }
+    };
+    let mut link = format!(
+        "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}&details={}",
+        query(&event.title),
+        dates,
+        query(&description_text(event)),
+    );
+    if let Some(location) = &event.location {
+        link.push_str(&format!("&location={}", query(location)));
+    }
+    if let Schedule::Timed {
+        zone: crate::when::Zone::Iana(tz),
+        ..
+    } = event.schedule
+    {
+        link.push_str(&format!("&ctz={}", query(tz.name())));
+    }
+    link
+}
+
+/// Outlook.com's compose deeplink, with times in UTC.
+pub fn outlook_compose(event: &Event) -> String {
+    let (start, end, all_day) = match event.schedule {
+        Schedule::Timed { start, end, .. } => (
+            start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            end.unwrap_or(start)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            false,
+        ),
+        Schedule::AllDay { start, end } => (
+            start.format("%Y-%m-%d").to_string(),
+            end.format("%Y-%m-%d").to_string(),
+            true,
+        ),
+    };
+    let mut link = format!(
+        "https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2Faction%2Fcompose&rru=addevent&subject={}&startdt={}&enddt={}&body={}",
+        query(&event.title),
+        query(&start),
+        query(&end),
+        query(&description_text(event)),
+    );
+    if all_day {
+        link.push_str("&allday=true");
+    }
+    if let Some(location) = &event.location {
+        link.push_str(&format!("&location={}", query(location)));
+    }
+    link
+}
+
+const STYLE: &str = "\
+:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fdfdfc;--muted:#555;--accent:#0b57d0;--card:#fff;--line:#d8d8d8}
+@media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#141414;--muted:#b4b4b4;--accent:#8ab4f8;--card:#1e1e1e;--line:#3a3a3a}}
+*{box-sizing:border-box}
+body{margin:0;font:1rem/1.55 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header,main,footer{max-width:46rem;margin:0 auto;padding:1rem 1.25rem}
+header{border-bottom:1px solid var(--line)}
+h1{font-size:1.8rem;line-height:1.2;margin:.5rem 0}
+h2{font-size:1.35rem;margin:2rem 0 .75rem}
+h3{font-size:1.1rem;margin:.25rem 0 .5rem}
+a{color:var(--accent)}
+a:focus-visible,input:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.item{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:1rem 1.1rem;margin:0 0 1rem}
+.when{font-weight:600;margin:.25rem 0}
+.local-time,.meta,.where{color:var(--muted);margin:.25rem 0}
+.links{padding-left:1.2rem}
+.links li{margin:.35rem 0}
+.button{font-weight:600}
+.badge{font-weight:700;color:#a50e0e}
+@media (prefers-color-scheme:dark){.badge{color:#f28b82}}
+.cancelled h3{text-decoration:line-through}
+.cancelled h3 .badge{display:inline-block;text-decoration:none}
+input{width:100%;max-width:32rem;font:inherit;padding:.3rem .4rem;margin-top:.25rem;color:var(--fg);background:var(--bg);border:1px solid var(--line);border-radius:.3rem}
+.content img{max-width:100%;height:auto}
+footer{color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
+";
+
+/// Adds "Your time: ..." under each timed event, in the reader's own zone. Without
+/// JavaScript the page still shows the event's zone and UTC.
+const LOCAL_TIME_SCRIPT: &str = "\
+document.querySelectorAll('time[data-local-time]').forEach(function (t) {
+  var d = new Date(t.getAttribute('datetime'));
+  if (isNaN(d)) return;
+  var p = document.createElement('p');
+  p.className = 'local-time';
+  p.textContent = 'Your time: ' + d.toLocaleString(undefined, {weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'});
+  t.parentNode.insertAdjacentElement('afterend', p);
+});
+";
+
+fn document(title: &str, description: &str, language: &str, head: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<meta name=\"description\" content=\"{description}\">\n\
+         <meta name=\"generator\" content=\"calfeed {version}\">\n{head}<style>\n{STYLE}</style>\n\
+         </head>\n<body>\n{body}<script>\n{LOCAL_TIME_SCRIPT}</script>\n</body>\n</html>\n",
+        lang = esc(language),
+        title = esc(title),
+        description = esc(description),
+        version = env!("CARGO_PKG_VERSION"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, parse_publication};
+    use crate::locate::Format;
+
+    fn publication() -> Publication {
+        let text = r#"
+[channel]
+title = "Shows <b>&</b>"
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "Asia/Shanghai"
+
+[[events]]
+id = "launch"
+title = "Launch <script>alert(1)</script>"
+start = "2022-07-04T19:00"
+duration = "2h"
+location = "Online & offline"
+livestream = "https://example.org/live"
+
+[[events]]
+id = "fair"
+title = "Fair"
+start = "2024-03-10"
+end = "2024-03-11"
+status = "cancelled"
+"#;
+        let options = LoadOptions {
+            fallback_time: chrono::DateTime::UNIX_EPOCH,
+        };
+        parse_publication("shows", "shows.toml", text, Format::Toml, &options).unwrap()
+    }
+
+    #[test]
+    fn nothing_from_the_data_becomes_markup() {
+        let html = publication_page(&publication());
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("Launch &lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("<title>Shows &lt;b&gt;&amp;&lt;/b&gt;</title>"));
+    }
+
+    #[test]
+    fn google_link_has_utc_dates_and_zone() {
+        let p = publication();
+        let link = google_template(&p.events[0]);
+        assert!(
+            link.contains("&dates=20220704T110000Z/20220704T130000Z"),
+            "{link}"
+        );
+        assert!(link.contains("&ctz=Asia%2FShanghai"), "{link}");
+        assert!(link.contains("&location=Online+%26+offline"), "{link}");
+        let all_day = google_template(&p.events[1]);
+        assert!(all_day.contains("&dates=20240310/20240312"), "{all_day}");
+    }
+
+    #[test]
+    fn outlook_link_has_utc_times() {
+        let p = publication();
+        let link = outlook_compose(&p.events[0]);
+        assert!(
+            link.contains("&startdt=2022-07-04T11%3A00%3A00Z&enddt=2022-07-04T13%3A00%3A00Z"),
+            "{link}"
+        );
+        assert!(outlook_compose(&p.events[1]).contains("&allday=true"));
+    }
+
+    #[test]
+    fn subscribe_links_and_autodiscovery() {
+        let html = publication_page(&publication());
+        assert!(html.contains("href=\"webcal://example.org/shows.ics\""));
+        assert!(html.contains("cid=webcal%3A%2F%2Fexample.org%2Fshows.ics"));
+        assert!(html.contains("addfromweb?url=https%3A%2F%2Fexample.org%2Fshows.ics"));
+        for (kind, file) in [
+            ("application/rss+xml", "../shows.xml"),
+            ("application/atom+xml", "../shows.atom"),
+            ("application/feed+json", "../shows.json"),
+        ] {
+            assert!(
+                html.contains(&format!("type=\"{kind}\""))
+                    && html.contains(&format!("href=\"{file}\"")),
+                "{kind}"
+            );
+        }
+        assert!(html.contains("href=\"launch.ics\" download"));
+        assert!(html.contains("<span class=\"badge\">Cancelled</span>"));
+    }
+}

@@ -1,0 +1,128 @@
+//! JSON Feed 1.1 output: `public/<slug>.json`, the same items as the RSS and Atom feeds.
+//!
+//! No maintained crate writes JSON Feed 1.1; these serde structs follow
+//! <https://www.jsonfeed.org/version/1.1/>, field order fixed for stable output.
+
+use serde::Serialize;
+
+use super::rss::content_html;
+use crate::model::{Article, Publication};
+
+#[derive(Serialize)]
+struct Feed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: String,
+    description: &'a str,
+    language: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: String,
+    url: String,
+    title: &'a str,
+    content_html: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+    date_published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+}
+
+pub fn feed(publication: &Publication) -> String {
+    let channel = &publication.channel;
+    let feed = Feed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &channel.title,
+        home_page_url: publication.page_url().to_string(),
+        feed_url: publication
+            .url_of(&format!("{}.json", publication.slug))
+            .to_string(),
+        description: &channel.description,
+        language: &channel.language,
+        authors: channel.author.iter().map(|name| Author { name }).collect(),
+        items: publication
+            .articles
+            .iter()
+            .map(|article| item(publication, article))
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&feed).expect("serializing to a string cannot fail");
+    out.push('\n');
+    out
+}
+
+fn item<'a>(publication: &'a Publication, article: &'a Article) -> Item<'a> {
+    let zone = &publication.channel.zone;
+    Item {
+        id: publication.anchor_url(&article.id).to_string(),
+        url: article.link.to_string(),
+        title: &article.title,
+        content_html: content_html(publication, article),
+        summary: article.summary.as_deref(),
+        date_published: zone.localize(article.published).to_rfc3339(),
+        date_modified: article.updated.map(|t| zone.localize(t).to_rfc3339()),
+        authors: article.author.iter().map(|name| Author { name }).collect(),
+        tags: &article.categories,
+        image: article.image.as_ref().map(|url| url.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, parse_publication};
+    use crate::locate::Format;
+
+    #[test]
+    fn has_every_required_field_and_exact_texts() {
+        let text = r#"
+[channel]
+title = "T \"quoted\""
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "UTC"
+author = "Desk"
+
+[[articles]]
+id = "a1"
+title = "Line\nbreak </script>"
+published = "2024-07-01"
+categories = ["x"]
+image = "https://example.org/i.png"
+"#;
+        let options = LoadOptions {
+            fallback_time: chrono::DateTime::UNIX_EPOCH,
+        };
+        let p = parse_publication("news", "news.toml", text, Format::Toml, &options).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&feed(&p)).unwrap();
+        assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(value["title"], "T \"quoted\"");
+        assert_eq!(value["feed_url"], "https://example.org/news.json");
+        assert_eq!(value["authors"][0]["name"], "Desk");
+        let item = &value["items"][0];
+        assert_eq!(item["id"], "https://example.org/news/#a1");
+        assert_eq!(item["title"], "Line\nbreak </script>");
+        assert_eq!(item["date_published"], "2024-07-01T12:00:00+00:00");
+        assert_eq!(item["tags"][0], "x");
+        assert_eq!(item["image"], "https://example.org/i.png");
+        assert!(item.get("date_modified").is_none());
+    }
+}
