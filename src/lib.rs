@@ -11,6 +11,5 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod publish;
-#[path = "vtimezone_stub.rs"]
 pub mod vtimezone;
 pub mod when;
