@@ -1,0 +1,93 @@
+//! Golden files: the seed publication's every output, byte for byte. A change here is a
+//! change every subscriber sees; review it with `cargo insta review` before accepting.
+
+use std::path::Path;
+
+use calfeed::export::{Output, render_all};
+use calfeed::load::{LoadOptions, load_dir};
+
+fn seed_outputs() -> Vec<Output> {
+    let options = LoadOptions {
+        fallback_time: chrono::DateTime::UNIX_EPOCH,
+    };
+    let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds");
+    let publications = load_dir(&feeds, &options).unwrap_or_else(|problems| {
+        panic!(
+            "{}",
+            problems.iter().map(ToString::to_string).collect::<String>()
+        )
+    });
+    render_all(&publications)
+}
+
+fn text_of(outputs: &[Output], path: &str) -> String {
+    let output = outputs
+        .iter()
+        .find(|o| o.path == Path::new(path))
+        .unwrap_or_else(|| panic!("no output {path}"));
+    String::from_utf8(output.contents.clone()).expect("outputs are UTF-8")
+}
+
+#[test]
+fn seed_writes_exactly_these_files() {
+    let mut paths: Vec<String> = seed_outputs()
+        .iter()
+        .map(|o| o.path.display().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "index.html",
+            "xiaomi-12s.atom",
+            "xiaomi-12s.ics",
+            "xiaomi-12s.json",
+            "xiaomi-12s.xml",
+            "xiaomi-12s/index.html",
+            "xiaomi-12s/xiaomi-12s-launch.ics",
+        ]
+    );
+}
+
+#[test]
+fn seed_calendar() {
+    // CRLF is part of the format; show it in the snapshot so a change to it shows too.
+    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.ics").replace("\r\n", "␍\n"));
+}
+
+#[test]
+fn seed_single_event_calendar() {
+    insta::assert_snapshot!(
+        text_of(&seed_outputs(), "xiaomi-12s/xiaomi-12s-launch.ics").replace("\r\n", "␍\n")
+    );
+}
+
+#[test]
+fn seed_rss() {
+    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.xml"));
+}
+
+#[test]
+fn seed_atom() {
+    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.atom"));
+}
+
+#[test]
+fn seed_json_feed() {
+    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.json"));
+}
+
+#[test]
+fn seed_page() {
+    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s/index.html"));
+}
+
+#[test]
+fn seed_index_page() {
+    insta::assert_snapshot!(text_of(&seed_outputs(), "index.html"));
+}
+
+#[test]
+fn rendering_twice_gives_the_same_bytes() {
+    assert_eq!(seed_outputs(), seed_outputs());
+}
