@@ -85,24 +85,31 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<Publication>, V
         ]);
     }
     let mut publications = Vec::new();
+    let mut loaded_from = Vec::new();
     let mut problems = Vec::new();
     for file in files {
         match load_file(&file, options) {
-            Ok(publication) => publications.push(publication),
+            Ok(publication) => {
+                publications.push(publication);
+                loaded_from.push(file);
+            }
             Err(mut found) => problems.append(&mut found),
         }
     }
-    let mut by_slug: HashMap<String, &str> = HashMap::new();
-    for publication in &publications {
-        let key = publication.slug.to_ascii_lowercase();
-        if let Some(first) = by_slug.insert(key, &publication.slug) {
-            problems.push(Diagnostic::file(
-                dir.join(&publication.slug).display().to_string(),
-                format!(
-                    "two publications are named {:?} and {first:?}: their outputs would collide",
-                    publication.slug
-                ),
-            ));
+    let mut by_slug: HashMap<String, &Path> = HashMap::new();
+    for (publication, file) in publications.iter().zip(&loaded_from) {
+        if let Some(first) = by_slug.insert(publication.slug.to_ascii_lowercase(), file) {
+            problems.push(
+                Diagnostic::file(
+                    file.display().to_string(),
+                    format!(
+                        "this publication and {}: their outputs would collide (the file names differ \
+                         only in extension or case)",
+                        first.display()
+                    ),
+                )
+                .with_help("rename one of the two files"),
+            );
         }
     }
     if problems.is_empty() {
@@ -613,7 +620,7 @@ impl Checker<'_> {
             Some(name) => self.zone(&at("timezone"), name),
             None => Some(publication.channel.zone),
         };
-        let schedule = zone.and_then(|zone| self.schedule(base, &raw, zone));
+        let schedule = self.schedule(base, &raw, zone);
         let description = self.optional_text(&at("description"), raw.description);
         let location = self.optional_text(&at("location"), raw.location);
         let url = self.url(&at("url"), raw.url);
@@ -661,17 +668,20 @@ impl Checker<'_> {
         ))
     }
 
-    fn schedule(&mut self, base: &[Step], raw: &RawEvent, zone: Zone) -> Option<Schedule> {
+    /// `zone` is `None` when the event's zone was invalid (already reported): the times are
+    /// still parsed, so that their own mistakes are reported in the same run.
+    fn schedule(&mut self, base: &[Step], raw: &RawEvent, zone: Option<Zone>) -> Option<Schedule> {
         let at = |name: &str| {
             let mut path = base.to_vec();
             path.push(key(name));
             path
         };
-        let start = self.moment(&at("start"), &raw.start)?;
-        let end = match &raw.end {
-            Some(end) => Some(self.moment(&at("end"), end)?),
-            None => None,
-        };
+        let start = self.moment(&at("start"), &raw.start);
+        let end = raw.end.as_ref().map(|end| self.moment(&at("end"), end));
+        let duration = raw
+            .duration
+            .as_ref()
+            .map(|d| self.duration(&at("duration"), d));
         if raw.end.is_some() && raw.duration.is_some() {
             self.report(
                 &at("duration"),
@@ -680,8 +690,14 @@ impl Checker<'_> {
             );
             return None;
         }
-        let duration = match &raw.duration {
-            Some(d) => Some(self.duration(&at("duration"), d)?),
+        // Every part was parsed (and its problems reported) before giving up on any.
+        let (start, zone) = (start?, zone?);
+        let end = match end {
+            Some(end) => Some(end?),
+            None => None,
+        };
+        let duration = match duration {
+            Some(duration) => Some(duration?),
             None => None,
         };
         match start {

@@ -902,9 +902,6 @@ fn time_in_a_daylight_saving_overlap_with_offset_builds() {
 }
 
 #[test]
-#[ignore = "bug: src/export/ics.rs time_property writes the second occurrence of a repeated \
-            local time as TZID wall-clock time, which RFC 5545 3.3.5 reads as the first \
-            occurrence (one hour early)"]
 fn second_occurrence_of_a_repeated_local_time_keeps_its_instant() {
     let ran = Test::new()
         .feed("launch.toml", &overlap_with_offsets())
@@ -1231,8 +1228,6 @@ fn toml_and_json_publications_with_the_same_slug_are_rejected() {
 }
 
 #[test]
-#[ignore = "bug: src/load.rs load_dir reports a slug collision at `dir.join(slug)` \
-            (`feeds/launch`), a path that does not exist, instead of naming the two files"]
 fn slug_collision_names_both_files() {
     Test::new()
         .feed("launch.toml", MINIMAL)
@@ -1294,8 +1289,6 @@ fn every_problem_in_a_file_is_reported_in_one_run() {
 }
 
 #[test]
-#[ignore = "bug: src/load.rs Checker::event skips the schedule when the event's timezone is \
-            invalid, so problems in start/end/duration go unreported"]
 fn unknown_zone_does_not_hide_a_bad_start() {
     let text = with_event(
         r#"
@@ -1322,8 +1315,6 @@ fn unknown_zone_does_not_hide_a_bad_start() {
 }
 
 #[test]
-#[ignore = "bug: src/load.rs Checker::schedule returns at the first bad moment (`?` on \
-            start), so a bad `end` or `duration` in the same event goes unreported"]
 fn bad_start_does_not_hide_a_bad_end() {
     let text = with_event(
         r#"

@@ -151,6 +151,9 @@ fn date_value(date: NaiveDate) -> String {
 
 fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
     match tzid(zone) {
+        // RFC 5545 §3.3.5 reads a local time that happens twice as its first occurrence;
+        // the second one (given with an explicit offset) can only be written in UTC.
+        Some(tz) if !names_uniquely(tz, instant) => Property::new(name, utc_stamp(instant)),
         Some(tz) => {
             let local = instant.with_timezone(&tz).format("%Y%m%dT%H%M%S");
             let mut property = Property::new(name, local.to_string());
@@ -159,6 +162,15 @@ fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
         }
         None => Property::new(name, utc_stamp(instant)),
     }
+}
+
+/// Whether the wall-clock time of `instant` in `tz`, read back per RFC 5545, is `instant`.
+fn names_uniquely(tz: Tz, instant: DateTime<Utc>) -> bool {
+    use chrono::TimeZone;
+    let local = instant.with_timezone(&tz).naive_local();
+    tz.from_local_datetime(&local)
+        .earliest()
+        .is_some_and(|first| first.with_timezone(&Utc) == instant)
 }
 
 fn date_property(name: &str, date: NaiveDate) -> Property {
