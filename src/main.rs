@@ -91,6 +91,9 @@ fn main() -> ExitCode {
                         Stale::Differs(path) => {
                             eprintln!("out of date: {}", output.join(path).display())
                         }
+                        Stale::Obsolete(path) => {
+                            eprintln!("obsolete: {}", output.join(path).display())
+                        }
                     }
                 }
                 if stale.is_empty() {
@@ -113,6 +116,9 @@ fn main() -> ExitCode {
                     Ok(done) => {
                         for path in &done.written {
                             println!("wrote {}", output.join(path).display());
+                        }
+                        for path in &done.removed {
+                            println!("removed {}", output.join(path).display());
                         }
                         println!(
                             "built {} publication(s): {} file(s) written, {} unchanged",

@@ -7,11 +7,42 @@ use std::path::{Path, PathBuf};
 
 use crate::export::Output;
 
+/// The list of files calfeed wrote, kept in the output directory so that outputs of
+/// removed events and publications can be deleted, while files calfeed did not write
+/// (a CNAME, a favicon) are never touched.
+pub const MANIFEST: &str = ".calfeed-manifest";
+
 /// What a build did to the output directory.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WriteReport {
     pub written: Vec<PathBuf>,
     pub unchanged: Vec<PathBuf>,
+    /// Files an earlier build wrote that this build no longer produces.
+    pub removed: Vec<PathBuf>,
+}
+
+/// The paths the previous build recorded, relative to `out_dir`. Entries that could
+/// point outside `out_dir` are ignored: the manifest is data on disk, not trusted.
+fn previous_outputs(out_dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = fs::read_to_string(out_dir.join(MANIFEST)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(PathBuf::from)
+        .filter(|path| {
+            path.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                && !path.as_os_str().is_empty()
+        })
+        .collect()
+}
+
+fn no_longer_produced(out_dir: &Path, outputs: &[Output]) -> Vec<PathBuf> {
+    previous_outputs(out_dir)
+        .into_iter()
+        .filter(|old| !outputs.iter().any(|o| &o.path == old))
+        .filter(|old| out_dir.join(old).is_file())
+        .collect()
 }
 
 /// Writes every output under `out_dir`. Each changed file is first written in full to a
@@ -20,6 +51,7 @@ pub struct WriteReport {
 /// are already right are not touched.
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> {
     let mut report = WriteReport::default();
+    fs::create_dir_all(out_dir)?;
     let mut staged = Vec::new();
     for output in outputs {
         let target = out_dir.join(&output.path);
@@ -37,10 +69,39 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
         temp.as_file().sync_all()?;
         staged.push((temp, target, output.path.clone()));
     }
+    let stale = no_longer_produced(out_dir, outputs);
+    let mut manifest: Vec<String> = outputs
+        .iter()
+        .map(|o| o.path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    manifest.sort();
+    let manifest = manifest.join("\n") + "\n";
+    let manifest_file = if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
+        None
+    } else {
+        let mut file = tempfile::Builder::new()
+            .prefix(".calfeed-")
+            .suffix(".tmp")
+            .tempfile_in(out_dir)?;
+        file.write_all(manifest.as_bytes())?;
+        Some(file)
+    };
     for (temp, target, relative) in staged {
         set_readable(temp.as_file())?;
         temp.persist(&target).map_err(|e| e.error)?;
         report.written.push(relative);
+    }
+    if let Some(file) = manifest_file {
+        file.persist(out_dir.join(MANIFEST)).map_err(|e| e.error)?;
+    }
+    // Only now that the new build is complete do the old outputs go.
+    for old in stale {
+        fs::remove_file(out_dir.join(&old))?;
+        if let Some(parent) = old.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Succeeds only when calfeed's removal left the folder empty.
+            let _ = fs::remove_dir(out_dir.join(parent));
+        }
+        report.removed.push(old);
     }
     Ok(report)
 }
@@ -62,11 +123,13 @@ fn set_readable(_file: &fs::File) -> io::Result<()> {
 pub enum Stale {
     Missing(PathBuf),
     Differs(PathBuf),
+    /// Written by an earlier build, no longer produced (a removed event, say).
+    Obsolete(PathBuf),
 }
 
 /// Compares `outputs` with the files under `out_dir` without writing anything.
 pub fn check(out_dir: &Path, outputs: &[Output]) -> Vec<Stale> {
-    outputs
+    let mut stale: Vec<Stale> = outputs
         .iter()
         .filter_map(|output| match fs::read(out_dir.join(&output.path)) {
             Err(_) => Some(Stale::Missing(output.path.clone())),
@@ -75,7 +138,13 @@ pub fn check(out_dir: &Path, outputs: &[Output]) -> Vec<Stale> {
             }
             Ok(_) => None,
         })
-        .collect()
+        .collect();
+    stale.extend(
+        no_longer_produced(out_dir, outputs)
+            .into_iter()
+            .map(Stale::Obsolete),
+    );
+    stale
 }
 
 #[cfg(test)]
@@ -105,9 +174,41 @@ mod tests {
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with(".calfeed-"))
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn outputs_no_longer_produced_are_removed_but_foreign_files_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("CNAME"), "example.org").unwrap();
+        write_all(
+            dir.path(),
+            &[output("a.ics", "A"), output("ev/old.ics", "O")],
+        )
+        .unwrap();
+        let new = [output("a.ics", "A")];
+        assert_eq!(
+            check(dir.path(), &new),
+            vec![Stale::Obsolete(PathBuf::from("ev/old.ics"))]
+        );
+        let report = write_all(dir.path(), &new).unwrap();
+        assert_eq!(report.removed, vec![PathBuf::from("ev/old.ics")]);
+        assert!(!dir.path().join("ev").exists());
+        assert!(dir.path().join("CNAME").exists());
+        assert!(check(dir.path(), &new).is_empty());
+    }
+
+    #[test]
+    fn a_tampered_manifest_cannot_delete_outside_the_output() {
+        let outer = tempfile::tempdir().unwrap();
+        let out = outer.path().join("public");
+        fs::create_dir(&out).unwrap();
+        fs::write(outer.path().join("precious"), "keep").unwrap();
+        fs::write(out.join(MANIFEST), "../precious\n/etc/passwd\n").unwrap();
+        write_all(&out, &[output("a.ics", "A")]).unwrap();
+        assert!(outer.path().join("precious").exists());
     }
 
     #[test]

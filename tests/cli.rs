@@ -337,11 +337,13 @@ fn contents(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
         .collect()
 }
 
-/// The files (not directories) under `dir`, relative to it, sorted.
+/// The published files (not directories, not calfeed's manifest) under `dir`, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
     snapshot(dir)
         .into_iter()
-        .filter(|(_, entry)| matches!(entry, Entry::File(..)))
+        .filter(|(path, entry)| {
+            matches!(entry, Entry::File(..)) && path != Path::new(".calfeed-manifest")
+        })
         .map(|(path, _)| path)
         .collect()
 }
@@ -1522,4 +1524,31 @@ fn toml_date_literal_works_like_a_string() {
     let literal = built_with_times("2024-03-10", "2024-03-11");
     let quoted = built_with_times(r#""2024-03-10""#, r#""2024-03-11""#);
     assert!(literal == quoted, "the literal form built different files");
+}
+
+#[test]
+fn outputs_of_a_removed_event_are_removed_and_check_reports_them() {
+    let with_two = format!(
+        "{MINIMAL}\n[[events]]\nid = \"second\"\ntitle = \"Second\"\nstart = \"2022-07-05T19:00\"\n"
+    );
+    let ran = Test::new()
+        .feed("launch.toml", &with_two)
+        .file("public/CNAME", "feeds.example.org")
+        .args(["build"])
+        .run();
+    assert!(ran.path("public/launch/second.ics").exists());
+    let ran = ran
+        .then()
+        .feed("launch.toml", MINIMAL)
+        .args(["build", "--check"])
+        .status(3)
+        .stderr_contains("obsolete: public/launch/second.ics")
+        .run()
+        .then()
+        .args(["build"])
+        .stdout_contains("removed public/launch/second.ics")
+        .run();
+    assert!(!ran.path("public/launch/second.ics").exists());
+    assert_eq!(ran.read("public/CNAME"), "feeds.example.org");
+    ran.then().args(["build", "--check"]).run();
 }
