@@ -4,6 +4,9 @@
 use std::fmt;
 use std::ops::Range;
 
+/// How much of a source line a diagnostic shows around the problem.
+const SNIPPET_CHARS: usize = 80;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The file as the user named it (e.g. `feeds/xiaomi-12s.toml`).
@@ -48,11 +51,19 @@ impl Diagnostic {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
-        let source_line = text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
         let end = floor_char_boundary(text, span.end.clamp(start, line_end));
-        let width = text[start..end].chars().count().max(1);
+        let width = text[start..end].chars().count().clamp(1, SNIPPET_CHARS);
+        // A long line (minified JSON, a huge array) is shown as a window around the column.
+        let window_start = floor_char_boundary(
+            text,
+            start.saturating_sub(SNIPPET_CHARS / 2).max(line_start),
+        );
+        let shown_column = text[window_start..start].chars().count() + 1;
+        let source_line: String = text[window_start..line_end]
+            .trim_end_matches('\r')
+            .chars()
+            .take(SNIPPET_CHARS * 3 / 2)
+            .collect();
         Diagnostic {
             file: file.into(),
             line,
@@ -60,7 +71,7 @@ impl Diagnostic {
             field: field.into(),
             message: message.into(),
             help: None,
-            snippet: Some((source_line, column, width)),
+            snippet: Some((source_line, shown_column, width)),
         }
     }
 
@@ -138,6 +149,20 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("= help: use 2022-07-04T19:00"));
+    }
+
+    #[test]
+    fn long_lines_are_shown_as_a_window() {
+        let text = format!("x = [{}1, oops]", "1, ".repeat(10_000));
+        let at = text.find("oops").unwrap();
+        let d = Diagnostic::at("f.toml", &text, at..at + 4, "x", "bad");
+        assert_eq!(d.column, at + 1);
+        let shown = d.to_string();
+        assert!(shown.len() < 600, "{}", shown.len());
+        let source = shown.lines().find(|l| l.starts_with("1 | ")).unwrap();
+        let caret = shown.lines().find(|l| l.contains('^')).unwrap();
+        let caret_at = caret.find('^').unwrap();
+        assert_eq!(&source[caret_at..caret_at + 4], "oops");
     }
 
     #[test]

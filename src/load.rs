@@ -18,23 +18,56 @@ use crate::locate::{Format, Locator, Step, path_string};
 use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
 use crate::when::{self, Moment, Zone};
 
-/// What a publication falls back on when the data holds no date at all.
+/// How publications are read.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadOptions {
+    /// The date used where the data holds none at all.
     pub fallback_time: DateTime<Utc>,
+    /// Larger files are refused before they are read.
+    pub max_input_bytes: u64,
+    /// Longer text fields are refused (a runaway export, a pasted binary).
+    pub max_field_bytes: usize,
 }
 
+/// 256 MiB: a publication of 100 000 events with descriptions fits many times over.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 256 << 20;
+/// 1 MiB: a long article body is a few dozen KiB.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
 impl LoadOptions {
-    /// `SOURCE_DATE_EPOCH` when set (the reproducible-builds.org convention), else the
-    /// Unix epoch: never the wall clock, which would make every build differ.
+    /// Default limits, and `fallback_time` where the data has no date.
+    pub fn at(fallback_time: DateTime<Utc>) -> Self {
+        LoadOptions {
+            fallback_time,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+        }
+    }
+
+    /// Default limits, and as fallback date `SOURCE_DATE_EPOCH` when set (the
+    /// reproducible-builds.org convention), else the Unix epoch: never the wall clock,
+    /// which would make every build differ.
     pub fn from_env() -> Self {
         let fallback_time = std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
             .and_then(|secs| DateTime::from_timestamp(secs, 0))
             .unwrap_or(DateTime::UNIX_EPOCH);
-        LoadOptions { fallback_time }
+        LoadOptions::at(fallback_time)
     }
+}
+
+/// A publication from TOML text, for tests; panics with the first problem.
+#[cfg(test)]
+pub(crate) fn test_publication(slug: &str, text: &str) -> Publication {
+    parse_publication(
+        slug,
+        &format!("{slug}.toml"),
+        text,
+        Format::Toml,
+        &LoadOptions::at(DateTime::UNIX_EPOCH),
+    )
+    .unwrap_or_else(|problems| panic!("{}", problems[0]))
 }
 
 /// A bare article date (`published = "2022-06-28"`) means noon in the channel's zone:
@@ -198,6 +231,7 @@ pub fn parse_publication(
         file,
         text,
         locator,
+        max_field_bytes: options.max_field_bytes,
         problems: Vec::new(),
     };
     let publication = checker.publication(slug, raw, options);
@@ -366,6 +400,7 @@ struct Checker<'a> {
     file: &'a str,
     text: &'a str,
     locator: Locator,
+    max_field_bytes: usize,
     problems: Vec<Diagnostic>,
 }
 
@@ -388,6 +423,17 @@ impl Checker<'_> {
     fn text(&mut self, path: &[Step], value: &str, required: bool) -> String {
         if required && value.trim().is_empty() {
             self.report(path, "must not be empty", None);
+        }
+        if value.len() > self.max_field_bytes {
+            self.report(
+                path,
+                format!(
+                    "is {} bytes long, more than the limit of {} bytes",
+                    value.len(),
+                    self.max_field_bytes
+                ),
+                Some("shorten it, or raise the limit with --max-field-length"),
+            );
         }
         if let Some(c) = forbidden_char(value) {
             self.report(

@@ -7,9 +7,7 @@ use calfeed::export::{Output, render_all};
 use calfeed::load::{LoadOptions, load_dir};
 
 fn seed_outputs() -> Vec<Output> {
-    let options = LoadOptions {
-        fallback_time: chrono::DateTime::UNIX_EPOCH,
-    };
+    let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
     let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds");
     let publications = load_dir(&feeds, &options).unwrap_or_else(|problems| {
         panic!(

@@ -124,8 +124,7 @@ fn write(xml: &mut Xml, event: Event<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadOptions, parse_publication};
-    use crate::locate::Format;
+    use crate::load::test_publication;
     use quick_xml::Reader;
 
     fn publication() -> Publication {
@@ -147,11 +146,7 @@ summary = "Sum ]]> <b>"
 content = "Body <script>alert(1)</script>"
 categories = ["x & y"]
 "#;
-        let options = LoadOptions {
-            fallback_time: chrono::DateTime::UNIX_EPOCH,
-        };
-        parse_publication("news", "news.toml", text, Format::Toml, &options)
-            .unwrap_or_else(|e| panic!("{}", e[0]))
+        test_publication("news", text)
     }
 
     /// The text of every `name` element, unescaped by an XML reader.

@@ -379,8 +379,7 @@ fn document(title: &str, description: &str, language: &str, head: &str, body: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadOptions, parse_publication};
-    use crate::locate::Format;
+    use crate::load::test_publication;
 
     fn publication() -> Publication {
         let text = r#"
@@ -406,10 +405,7 @@ start = "2024-03-10"
 end = "2024-03-11"
 status = "cancelled"
 "#;
-        let options = LoadOptions {
-            fallback_time: chrono::DateTime::UNIX_EPOCH,
-        };
-        parse_publication("shows", "shows.toml", text, Format::Toml, &options).unwrap()
+        test_publication("shows", text)
     }
 
     #[test]

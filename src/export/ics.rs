@@ -253,8 +253,7 @@ fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadOptions, parse_publication};
-    use crate::locate::Format;
+    use crate::load::test_publication;
     use icalendar::parser::{read_calendar, unfold as crate_unfold};
 
     fn publication(events: &str) -> Publication {
@@ -270,11 +269,7 @@ updated = "2024-01-02T03:04:05Z"
 {events}
 "#
         );
-        let options = LoadOptions {
-            fallback_time: DateTime::UNIX_EPOCH,
-        };
-        parse_publication("test", "test.toml", &text, Format::Toml, &options)
-            .unwrap_or_else(|e| panic!("{}", e[0]))
+        test_publication("test", &text)
     }
 
     fn lines(ics: &str) -> Vec<String> {

@@ -87,8 +87,7 @@ fn item<'a>(publication: &'a Publication, article: &'a Article) -> Item<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadOptions, parse_publication};
-    use crate::locate::Format;
+    use crate::load::test_publication;
 
     #[test]
     fn has_every_required_field_and_exact_texts() {
@@ -108,10 +107,7 @@ published = "2024-07-01"
 categories = ["x"]
 image = "https://example.org/i.png"
 "#;
-        let options = LoadOptions {
-            fallback_time: chrono::DateTime::UNIX_EPOCH,
-        };
-        let p = parse_publication("news", "news.toml", text, Format::Toml, &options).unwrap();
+        let p = test_publication("news", text);
         let value: serde_json::Value = serde_json::from_str(&feed(&p)).unwrap();
         assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
         assert_eq!(value["title"], "T \"quoted\"");

@@ -126,8 +126,7 @@ pub fn content_html(publication: &Publication, article: &Article) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadOptions, parse_publication};
-    use crate::locate::Format;
+    use crate::load::test_publication;
 
     fn publication(extra: &str) -> Publication {
         let text = format!(
@@ -143,11 +142,7 @@ refresh = "2h"
 {extra}
 "#
         );
-        let options = LoadOptions {
-            fallback_time: chrono::DateTime::UNIX_EPOCH,
-        };
-        parse_publication("news", "news.toml", &text, Format::Toml, &options)
-            .unwrap_or_else(|e| panic!("{}", e[0]))
+        test_publication("news", &text)
     }
 
     const TWO_ARTICLES: &str = r#"
