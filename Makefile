@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN_RELEASE := target/release/calfeed
 BIN_DEBUG := target/debug/calfeed
 
-.PHONY: all build public test unit interop lint fmt clean
+.PHONY: all build public test unit interop browser lint fmt clean
 
 all: public
 
@@ -15,7 +15,7 @@ build:
 public: build
 	$(BIN_RELEASE) build --in feeds --out public
 
-test: unit interop
+test: unit interop browser
 
 unit:
 	$(CARGO) test --locked
@@ -23,6 +23,12 @@ unit:
 interop:
 	$(CARGO) build --locked
 	bash tests/interop/run.sh $(BIN_DEBUG)
+
+# Headless Chromium (Debian's, installed with apt if missing) and the Nu HTML Checker
+# on the generated pages; screenshots go to tests/artifacts/.
+browser:
+	$(CARGO) build --locked
+	bash tests/browser/run.sh $(BIN_DEBUG)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -33,4 +39,4 @@ fmt:
 
 clean:
 	$(CARGO) clean
-	rm -rf public .tools tests/interop/node_modules
+	rm -rf public .tools tests/interop/node_modules tests/browser/node_modules tests/artifacts

@@ -1,6 +1,7 @@
 //! Maps field paths (`events[0].start`) to byte spans of the source text and back, for
 //! TOML and JSON, so that errors found after deserialization still point at the file.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
@@ -44,27 +45,45 @@ struct Node {
     children: Vec<(Step, Node)>,
 }
 
-pub struct Locator {
-    root: Option<Node>,
+/// Finds positions in one source text. The tree of spans is built on first use, since
+/// valid input (the common case, and the large one) never needs it.
+pub struct Locator<'a> {
+    text: &'a str,
+    format: Format,
+    root: OnceCell<Option<Node>>,
 }
 
-impl Locator {
-    /// Builds the tree of spans; a text that does not parse gives a locator that finds
-    /// nothing (its syntax error is reported by the deserializer instead).
-    pub fn new(text: &str, format: Format) -> Self {
-        let root = match format {
-            Format::Toml => DeTable::parse(text).ok().map(|table| {
-                let span = table.span();
-                toml_table(table.get_ref(), span)
-            }),
-            Format::Json => JsonScanner { text, pos: 0 }.document(),
-        };
-        Locator { root }
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str, format: Format) -> Self {
+        Locator {
+            text,
+            format,
+            root: OnceCell::new(),
+        }
+    }
+
+    /// A text that does not parse gives a locator that finds nothing (its syntax error is
+    /// reported by the deserializer instead).
+    fn root(&self) -> Option<&Node> {
+        self.root
+            .get_or_init(|| match self.format {
+                Format::Toml => DeTable::parse(self.text).ok().map(|table| {
+                    let span = table.span();
+                    toml_table(table.get_ref(), span)
+                }),
+                Format::Json => JsonScanner {
+                    text: self.text,
+                    pos: 0,
+                    depth: 0,
+                }
+                .document(),
+            })
+            .as_ref()
     }
 
     /// The span of the value at `path`, or of its deepest existing ancestor.
     pub fn span_of(&self, path: &[Step]) -> Option<Range<usize>> {
-        let mut node = self.root.as_ref()?;
+        let mut node = self.root()?;
         for step in path {
             match node.children.iter().find(|(s, _)| s == step) {
                 Some((_, child)) => node = child,
@@ -90,7 +109,7 @@ impl Locator {
             false
         }
         let mut path = Vec::new();
-        if let Some(root) = &self.root {
+        if let Some(root) = self.root() {
             search(root, offset, &mut path);
         }
         path
@@ -137,7 +156,12 @@ fn toml_value(value: &DeValue<'_>, span: Range<usize>) -> Node {
 struct JsonScanner<'a> {
     text: &'a str,
     pos: usize,
+    depth: usize,
 }
+
+/// Deeper documents are not located (serde_json refuses them beyond 128 levels anyway);
+/// the limit keeps the recursion off the end of the stack.
+const MAX_JSON_DEPTH: usize = 256;
 
 impl JsonScanner<'_> {
     fn document(mut self) -> Option<Node> {
@@ -156,6 +180,10 @@ impl JsonScanner<'_> {
     fn value(&mut self) -> Option<Node> {
         self.skip_ws();
         let start = self.pos;
+        if self.depth >= MAX_JSON_DEPTH {
+            return None;
+        }
+        self.depth += 1;
         let children = match self.peek()? {
             b'{' => self.object()?,
             b'[' => self.array()?,
@@ -172,6 +200,7 @@ impl JsonScanner<'_> {
                 Vec::new()
             }
         };
+        self.depth -= 1;
         Some(Node {
             span: start..self.pos,
             key_span: None,
@@ -287,6 +316,13 @@ mod tests {
         );
         let offset = text.find("\"b\"").unwrap();
         assert_eq!(path_string(&locator.path_at(offset)), "events[1].id");
+    }
+
+    #[test]
+    fn absurdly_deep_json_is_not_located_and_does_not_overflow() {
+        let text = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let locator = Locator::new(&text, Format::Json);
+        assert_eq!(locator.span_of(&path("a")), None);
     }
 
     #[test]
