@@ -399,7 +399,7 @@ fn forbidden_char(text: &str) -> Option<char> {
 struct Checker<'a> {
     file: &'a str,
     text: &'a str,
-    locator: Locator,
+    locator: Locator<'a>,
     max_field_bytes: usize,
     problems: Vec<Diagnostic>,
 }

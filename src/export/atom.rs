@@ -85,7 +85,7 @@ fn entry(xml: &mut Xml, publication: &Publication, article: &Article) {
     write(xml, Event::Start(content));
     write(
         xml,
-        Event::Text(BytesText::new(&content_html(publication, article))),
+        Event::Text(BytesText::new(&content_html(publication, article, 0))),
     );
     write(xml, Event::End(BytesEnd::new("content")));
     for category in &article.categories {

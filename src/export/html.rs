@@ -56,7 +56,8 @@ pub fn publication_page(publication: &Publication) -> String {
             }
             body.push_str(&format!(
                 "<div class=\"content\">\n{}</div>\n",
-                content_html(publication, article)
+                // The article's title is an h3.
+                content_html(publication, article, 3)
             ));
             if own_page {
                 body.push_str(&format!(

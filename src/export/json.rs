@@ -74,7 +74,7 @@ fn item<'a>(publication: &'a Publication, article: &'a Article) -> Item<'a> {
         id: publication.anchor_url(&article.id).to_string(),
         url: article.link.to_string(),
         title: &article.title,
-        content_html: content_html(publication, article),
+        content_html: content_html(publication, article, 0),
         summary: article.summary.as_deref(),
         date_published: zone.localize(article.published).to_rfc3339(),
         date_modified: article.updated.map(|t| zone.localize(t).to_rfc3339()),

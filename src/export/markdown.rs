@@ -1,6 +1,6 @@
 //! Article bodies: Markdown to HTML, rendered once and shared by every feed format.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use url::Url;
 
 use super::escape_html;
@@ -9,8 +9,13 @@ use super::escape_html;
 /// `allow_html` (feed readers render content as HTML, so a stray `<script>` or unclosed tag
 /// would otherwise reach them). Relative link and image targets are resolved against
 /// `base`, since feed readers have no page to resolve them against; targets that are not
-/// web or mail addresses (`javascript:`, `data:`) are dropped.
-pub fn to_html(markdown: &str, base: &Url, allow_html: bool) -> String {
+/// web or mail addresses (`javascript:`, `data:`) are dropped. Headings are moved down by
+/// `heading_offset` levels (at most to `h6`) so that they rank below the heading the body
+/// is shown under.
+pub fn to_html(markdown: &str, base: &Url, allow_html: bool, heading_offset: usize) -> String {
+    let lower = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as usize + heading_offset).min(6)).unwrap_or(HeadingLevel::H6)
+    };
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
@@ -39,6 +44,18 @@ pub fn to_html(markdown: &str, base: &Url, allow_html: bool) -> String {
             title,
             id,
         }),
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: lower(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(lower(level))),
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
@@ -68,19 +85,28 @@ mod tests {
 
     #[test]
     fn renders_markdown() {
-        let html = to_html("Hello **world**\n\n- a\n- b", &base(), false);
+        let html = to_html("Hello **world**\n\n- a\n- b", &base(), false, 0);
         assert!(html.contains("<strong>world</strong>"));
         assert!(html.contains("<li>a</li>"));
     }
 
     #[test]
+    fn headings_move_down_by_the_offset() {
+        let html = to_html("# One\n\n## Two\n\n##### Five", &base(), false, 3);
+        assert!(html.contains("<h4>One</h4>"), "{html}");
+        assert!(html.contains("<h5>Two</h5>"), "{html}");
+        assert!(html.contains("<h6>Five</h6>"), "{html}");
+        assert!(to_html("## Two", &base(), false, 0).contains("<h2>Two</h2>"));
+    }
+
+    #[test]
     fn raw_html_is_escaped_unless_allowed() {
         let source = "Hi <script>alert(1)</script>\n\n<div>block</div>";
-        let escaped = to_html(source, &base(), false);
+        let escaped = to_html(source, &base(), false, 0);
         assert!(!escaped.contains("<script>"), "{escaped}");
         assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
         assert!(escaped.contains("&lt;div&gt;"), "{escaped}");
-        let allowed = to_html(source, &base(), true);
+        let allowed = to_html(source, &base(), true, 0);
         assert!(allowed.contains("<div>block</div>"), "{allowed}");
     }
 
@@ -90,6 +116,7 @@ mod tests {
             "[a](other.html) [b](/root) ![i](img/x.png) [c](javascript:alert(1))",
             &base(),
             false,
+            0,
         );
         assert!(
             html.contains(r#"href="https://example.org/news/other.html""#),

@@ -81,7 +81,7 @@ fn item(publication: &Publication, article: &Article) -> Item {
             permalink: false,
         }),
         pub_date: Some(channel.zone.localize(article.published).to_rfc2822()),
-        content: Some(content_html(publication, article)),
+        content: Some(content_html(publication, article, 0)),
         // RSS's own <author> must be an e-mail address; a name goes in dc:creator.
         dublin_core_ext: author.map(|name| DublinCoreExtension {
             creators: vec![name.clone()],
@@ -92,10 +92,16 @@ fn item(publication: &Publication, article: &Article) -> Item {
 }
 
 /// The article's body as HTML, followed by when its related events happen and how to add
-/// them to a calendar. Shared by every feed format so that all of them say the same.
-pub fn content_html(publication: &Publication, article: &Article) -> String {
+/// them to a calendar. Shared by every feed format so that all of them say the same;
+/// `heading_offset` moves the body's headings below the page's own (0 in feeds).
+pub fn content_html(publication: &Publication, article: &Article, heading_offset: usize) -> String {
     let mut html = match (&article.content, &article.summary) {
-        (Some(markdown), _) => to_html(markdown, &article.link, publication.channel.allow_html),
+        (Some(markdown), _) => to_html(
+            markdown,
+            &article.link,
+            publication.channel.allow_html,
+            heading_offset,
+        ),
         (None, Some(summary)) => format!("<p>{}</p>\n", text_to_html(summary)),
         (None, None) => String::new(),
     };
