@@ -52,6 +52,7 @@ fn no_longer_produced(out_dir: &Path, outputs: &[Output]) -> Vec<PathBuf> {
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> {
     let mut report = WriteReport::default();
     fs::create_dir_all(out_dir)?;
+    remove_abandoned_temp_files(out_dir, outputs);
     let mut staged = Vec::new();
     for output in outputs {
         let target = out_dir.join(&output.path);
@@ -104,6 +105,30 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
         report.removed.push(old);
     }
     Ok(report)
+}
+
+/// A build killed between writing a temporary file and renaming it leaves the file
+/// behind; the next build removes such files (only calfeed's, by their name).
+fn remove_abandoned_temp_files(out_dir: &Path, outputs: &[Output]) {
+    let mut dirs: Vec<PathBuf> = outputs
+        .iter()
+        .filter_map(|o| o.path.parent().map(|p| out_dir.join(p)))
+        .collect();
+    dirs.push(out_dir.to_path_buf());
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".calfeed-") && name.ends_with(".tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// Temporary files are created private (0600); published files are for everyone to read.
@@ -209,6 +234,19 @@ mod tests {
         fs::write(out.join(MANIFEST), "../precious\n/etc/passwd\n").unwrap();
         write_all(&out, &[output("a.ics", "A")]).unwrap();
         assert!(outer.path().join("precious").exists());
+    }
+
+    #[test]
+    fn temporary_files_of_a_killed_build_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join(".calfeed-abc.tmp"), "half").unwrap();
+        fs::write(dir.path().join("sub/.calfeed-def.tmp"), "half").unwrap();
+        fs::write(dir.path().join("keep.tmp"), "not ours").unwrap();
+        write_all(dir.path(), &[output("sub/b.ics", "B")]).unwrap();
+        assert!(!dir.path().join(".calfeed-abc.tmp").exists());
+        assert!(!dir.path().join("sub/.calfeed-def.tmp").exists());
+        assert!(dir.path().join("keep.tmp").exists());
     }
 
     #[test]
