@@ -16,7 +16,9 @@ is printed as `FLOATING <local time>` so that it can never match an expected UTC
 
 `file_facts(path)` (used by compare.py) returns, per file, the TZIDs that VTIMEZONEs define,
 the VTIMEZONEs that have no STANDARD/DAYLIGHT observance at all (RFC 5545 3.6.5 requires one),
-the TZIDs that properties reference, and the referenced TZIDs that zoneinfo does not know.
+the TZIDs that properties reference, and the referenced TZIDs that zoneinfo does not know;
+also the VCALENDAR's own properties (name -> list of {value, params}; a text value unescaped)
+and the names of every property anywhere in the file (any component).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import zoneinfo
 from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Calendar
+from icalendar.prop import vText
 
 
 def _fmt(value) -> str:
@@ -129,8 +132,19 @@ def file_facts(path: str) -> dict:
         for tz in cal.walk("VTIMEZONE")
         if not any(sub.name in ("STANDARD", "DAYLIGHT") for sub in tz.subcomponents)
     )
+    calendar_properties: dict[str, list[dict]] = {}
+    for name, values in cal.items():
+        for v in values if isinstance(values, list) else [values]:
+            value = str(v) if isinstance(v, vText) else v.to_ical().decode("utf-8")
+            params = {str(k): str(p) for k, p in getattr(v, "params", {}).items()}
+            calendar_properties.setdefault(str(name).upper(), []).append(
+                {"value": value, "params": params}
+            )
+    anywhere = sorted({str(name).upper() for comp in cal.walk() for name in comp.keys()})
     return {
         "file": os.path.basename(path),
+        "calendar_properties": calendar_properties,
+        "properties_anywhere": anywhere,
         "vtimezones": defined,
         "vtimezones_without_observances": hollow,
         "tzids_referenced": sorted(referenced),

@@ -18,6 +18,26 @@ For every `*.xml` it runs check_feed.py (feedparser) and checks bozo == 0, that 
 is written isPermaLink="false", that every pubDate is RFC 822 with a numeric zone, and the
 expected items, field by field. Every slug in expected.json must have been produced.
 
+Next to every `<slug>.xml` there must be a `<slug>.atom` and a `<slug>.json`, built from the
+same articles:
+  - Atom (feedparser): bozo == 0, Atom 1.0; a rel="self" link equal to `<channel link><slug>.atom`;
+    feed `updated` the same instant as RSS lastBuildDate; the same entries as the RSS feed in
+    the same order, and per entry (matched by Atom id == RSS guid) the same title, link,
+    published instant, summary (RSS description / Atom summary; None when the file has none),
+    content (feedparser's content[0].value of both, whitespace runs folded) and categories.
+  - JSON Feed (json + jsonschema): valid against jsonfeed-1.1.schema.json (hand-written from
+    the 1.1 spec; date-time format checking must be available); feed_url equal to
+    `<channel link><slug>.json` and title equal to the RSS channel title; the same items as
+    the RSS feed in the same order, and per item (id == guid) the same title, url (RSS link),
+    date_published instant (RSS pubDate), content_html == content:encoded exactly, summary ==
+    description exactly, and tags == categories. RSS is read here with ElementTree.
+Calendar-level properties (Python icalendar): a per-event file `<slug>/<event-id>.ics` has no
+NAME, X-WR-CALNAME, REFRESH-INTERVAL or X-PUBLISHED-TTL anywhere (with them, Outlook and others
+make a new calendar subscription of a one-event download); a whole-calendar `<slug>.ics` has
+exactly one NAME and one X-WR-CALNAME, and, where expected.json gives `properties`, those
+values, with REFRESH-INTERVAL (VALUE=DURATION) and X-PUBLISHED-TTL equal to the expected
+duration (or absent when it is null).
+
 Each of these is one check. Failures are printed as they are found; the last line is
 `interop: N passed, M failed`. Exit status 1 if anything failed.
 """
@@ -31,6 +51,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 HERE = Path(__file__).resolve().parent
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -38,9 +59,13 @@ sys.path.insert(0, str(HERE))
 
 import check_feed  # noqa: E402
 import check_ics  # noqa: E402
+import check_jsonfeed  # noqa: E402
+from icalendar.prop import vDuration  # noqa: E402
 
 EVENT_FIELDS = ("uid", "summary", "start", "end", "tzid", "status", "sequence", "alarms", "categories")
 ITEM_FIELDS = {"guid": "id", "title": "title", "link": "link", "published": "published"}
+# Properties that belong to a calendar subscription, never to a one-event download.
+SUBSCRIPTION_PROPS = ("NAME", "X-WR-CALNAME", "REFRESH-INTERVAL", "X-PUBLISHED-TTL")
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
@@ -120,6 +145,15 @@ def check_calendar(path: Path, root: Path, expected: dict, t: Tally) -> None:
         uids = [r["uid"] for r in py]
         dups = sorted({u for u in uids if uids.count(u) > 1})
         t.check(not dups, f"{name}: UIDs are unique", f"duplicated: {dups}")
+        if path.parent == root:
+            check_calendar_properties(name, facts, expected.get("calendars", {}).get(path.stem), t)
+        else:
+            present = [p for p in SUBSCRIPTION_PROPS if p in facts["properties_anywhere"]]
+            t.check(
+                not present,
+                f"{name}: one-event file has no NAME, X-WR-CALNAME, REFRESH-INTERVAL or X-PUBLISHED-TTL",
+                f"present: {present}",
+            )
 
     by_py = {r["uid"]: r for r in py or []}
     by_js = {r["uid"]: r for r in js or []}
@@ -171,6 +205,155 @@ def check_calendar(path: Path, root: Path, expected: dict, t: Tally) -> None:
                     f"[{parser}] {name} {uid}: {field}",
                     f"expected {_show(e[field])}, got {_show(value)}",
                 )
+
+
+def _duration(text: str):
+    """An RFC 5545 DURATION as a timedelta, or the text itself if it is not one."""
+    try:
+        return vDuration.from_ical(text)
+    except (ValueError, TypeError):
+        return f"NOT A DURATION {text!r}"
+
+
+def check_calendar_properties(name: str, facts: dict, exp: dict | None, t: Tally) -> None:
+    """The whole-calendar file's subscription properties (see the module docstring)."""
+    props = facts["calendar_properties"]
+    want = (exp or {}).get("properties", {})
+    for prop in ("NAME", "X-WR-CALNAME"):
+        got = props.get(prop, [])
+        t.check(len(got) == 1, f"{name}: VCALENDAR has one {prop}", f"{len(got)} found")
+        if got and prop in want:
+            t.check(
+                got[0]["value"] == want[prop],
+                f"{name}: {prop}",
+                f"expected {_show(want[prop])}, got {_show(got[0]['value'])}",
+            )
+    for prop in ("REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
+        if prop not in want:
+            continue
+        got = props.get(prop, [])
+        if want[prop] is None:
+            t.check(not got, f"{name}: no {prop} (the channel sets no refresh)",
+                    f"found {_show(got)}")
+            continue
+        if not t.check(len(got) == 1, f"{name}: VCALENDAR has one {prop}", f"{len(got)} found"):
+            continue
+        value = _duration(got[0]["value"])
+        t.check(
+            value == _duration(want[prop]),
+            f"{name}: {prop} is {want[prop]}",
+            f"got {_show(got[0]['value'])}",
+        )
+        if prop == "REFRESH-INTERVAL":  # RFC 7986 5.7: VALUE=DURATION is required
+            t.check(
+                got[0]["params"].get("VALUE", "").upper() == "DURATION",
+                f"{name}: REFRESH-INTERVAL has VALUE=DURATION",
+                f"params {_show(got[0]['params'])}",
+            )
+
+
+def _order_and_pairs(t: Tally, name: str, what: str, want_ids: list, got_ids: list) -> None:
+    t.check(
+        len(got_ids) == len(want_ids),
+        f"{name}: as many {what} as the RSS feed",
+        f"{len(got_ids)} vs RSS {len(want_ids)}",
+    )
+    t.check(got_ids == want_ids, f"{name}: {what} in the RSS feed's order (ids == guids)",
+            f"got {_show(got_ids)}; RSS {_show(want_ids)}")
+
+
+def check_atom(path: Path, rss: Path, t: Tally) -> None:
+    name = path.name
+    try:
+        raw = check_feed.rss_raw(str(rss))
+        _, rss_rows = check_feed.entries(str(rss))
+    except Exception as exc:
+        t.check(False, f"{name}: the RSS feed to compare it with reads", repr(exc))
+        return
+    try:
+        meta, rows = check_feed.entries(str(path))
+    except Exception as exc:
+        t.check(False, f"{name}: feed parses", repr(exc))
+        return
+    t.check(meta["bozo"] == 0, f"{name}: feedparser bozo == 0", str(meta["bozo_exception"]))
+    t.check(meta["version"] == "atom10", f"{name}: feedparser sees Atom 1.0",
+            f"version {meta['version']!r}")
+    want_self = urljoin(raw["link"] or "", f"{path.stem}.atom")
+    selfs = [link.get("href") for link in meta["links"] if link.get("rel") == "self"]
+    t.check(selfs == [want_self], f"{name}: one rel=\"self\" link, {want_self}",
+            f"rel=self hrefs {_show(selfs)}")
+    t.check(
+        meta["updated"] is not None and meta["updated"] == raw["last_build_date"],
+        f"{name}: feed updated == RSS lastBuildDate (as instants)",
+        f"Atom updated {meta['updated']}; RSS lastBuildDate {_show(raw['last_build_date_raw'])}"
+        f" = {raw['last_build_date']}",
+    )
+    _order_and_pairs(t, name, "entries", [r["id"] for r in rss_rows], [r["id"] for r in rows])
+    by_id = {r["id"]: r for r in rows}
+    for want in rss_rows:
+        got = by_id.get(want["id"])
+        if not t.check(got is not None, f"{name} {want['id']}: entry with that id",
+                       "no Atom entry whose id is this RSS guid"):
+            continue
+        for field, required in (("title", True), ("link", True), ("published", True),
+                                ("summary", False), ("content", True), ("tags", False)):
+            a, b = got.get(field), want.get(field)
+            if field == "content":
+                a, b = check_feed.normalise_ws(a), check_feed.normalise_ws(b)
+            t.check(
+                a == b and (a is not None or not required),
+                f"{name} {want['id']}: {field} same as RSS",
+                f"Atom {_show(a)}\n      RSS  {_show(b)}",
+            )
+
+
+def check_json_feed(path: Path, rss: Path, t: Tally) -> None:
+    name = path.name
+    try:
+        raw = check_feed.rss_raw(str(rss))
+    except Exception as exc:
+        t.check(False, f"{name}: the RSS feed to compare it with reads", repr(exc))
+        return
+    try:
+        doc = check_jsonfeed.load(str(path))
+    except Exception as exc:
+        t.check(False, f"{name}: parses as JSON", repr(exc))
+        return
+    t.check(True, f"{name}: parses as JSON")
+    t.check(check_jsonfeed.format_checked(), f"{name}: jsonschema can check the date-time format",
+            "jsonschema has no date-time checker (is rfc3339-validator installed?)")
+    errors = check_jsonfeed.schema_errors(doc)
+    t.check(not errors, f"{name}: valid JSON Feed 1.1 (jsonfeed-1.1.schema.json)",
+            "\n      ".join(errors[:20]) + (f"\n      ... {len(errors) - 20} more" if len(errors) > 20 else ""))
+    if not isinstance(doc, dict):
+        return
+    want_url = urljoin(raw["link"] or "", f"{path.stem}.json")
+    t.check(doc.get("feed_url") == want_url, f"{name}: feed_url is {want_url}",
+            f"got {_show(doc.get('feed_url'))}")
+    t.check(doc.get("title") == raw["title"], f"{name}: title same as the RSS channel's",
+            f"JSON {_show(doc.get('title'))}; RSS {_show(raw['title'])}")
+    rows = check_jsonfeed.items(doc)
+    _order_and_pairs(t, name, "items", list(raw["items"]), [r["id"] for r in rows])
+    by_id = {r["id"]: r for r in rows if isinstance(r.get("id"), str)}
+    for guid, want in raw["items"].items():
+        got = by_id.get(guid)
+        if not t.check(got is not None, f"{name} {guid}: item with that id",
+                       "no JSON Feed item whose id is this RSS guid"):
+            continue
+        for field, rss_field, required in (
+            ("title", "title", True),
+            ("url", "link", True),
+            ("published", "published", True),
+            ("content_html", "content_encoded", True),
+            ("summary", "description", False),
+            ("tags", "categories", False),
+        ):
+            a, b = got.get(field), want.get(rss_field)
+            t.check(
+                a == b and (a is not None or not required),
+                f"{name} {guid}: {field} same as RSS {rss_field}",
+                f"JSON {_show(a)}\n      RSS  {_show(b)}",
+            )
 
 
 def check_rss(path: Path, expected: dict, t: Tally) -> None:
@@ -239,6 +422,8 @@ def main(argv: list[str]) -> int:
     t.failed += opts.builds_failed
     seen_ics: set[str] = set()
     seen_xml: set[str] = set()
+    seen_atom: set[str] = set()
+    seen_json: set[str] = set()
     for d in dirs:
         t.check(d.is_dir(), f"{d}: output directory exists")
         for path in sorted(d.rglob("*.ics")):
@@ -254,10 +439,23 @@ def main(argv: list[str]) -> int:
                 check_rss(path, expected, t)
             except Exception as exc:
                 t.check(False, f"{path.relative_to(d)}: checked without error", repr(exc))
+            for suffix, check, seen in ((".atom", check_atom, seen_atom),
+                                        (".json", check_json_feed, seen_json)):
+                other = path.with_suffix(suffix)
+                if not t.check(other.is_file(), f"{other.relative_to(d)}: written next to {path.name}",
+                               f"no {other}"):
+                    continue
+                seen.add(path.stem)
+                try:
+                    check(other, path, t)
+                except Exception as exc:
+                    t.check(False, f"{other.relative_to(d)}: checked without error", repr(exc))
     for slug in sorted(expected.get("calendars", {})):
         t.check(slug in seen_ics, f"{slug}.ics: was produced", f"no {slug}.ics under {[str(d) for d in dirs]}")
     for slug in sorted(expected.get("feeds", {})):
         t.check(slug in seen_xml, f"{slug}.xml: was produced", f"no {slug}.xml under {[str(d) for d in dirs]}")
+        t.check(slug in seen_atom, f"{slug}.atom: was produced", f"no {slug}.atom under {[str(d) for d in dirs]}")
+        t.check(slug in seen_json, f"{slug}.json: was produced", f"no {slug}.json under {[str(d) for d in dirs]}")
     print(f"interop: {t.passed} passed, {t.failed} failed")
     return 1 if t.failed else 0
 

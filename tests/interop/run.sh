@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop harness: builds the seed feeds and the interop fixtures with calfeed, then reads the
-# output back with independent parsers (Python icalendar + feedparser, and Mozilla's ical.js)
-# and checks them against hand-written facts (expected.json). See compare.py.
+# output back with independent parsers (Python icalendar + feedparser + jsonschema, and Mozilla's
+# ical.js) and checks them against hand-written facts (expected.json) and against each other
+# (the Atom and JSON Feed files against the RSS feed of the same slug). See compare.py.
 #
 # Usage: tests/interop/run.sh BIN        e.g. tests/interop/run.sh target/debug/calfeed
 #        INTEROP_VERBOSE=1 tests/interop/run.sh BIN   also lists the checks that pass
