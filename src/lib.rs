@@ -7,9 +7,12 @@
 
 pub mod diagnostic;
 pub mod export;
+pub mod guard;
 pub mod load;
 pub mod locate;
 pub mod model;
 pub mod publish;
+pub mod recurrence;
+pub mod serve;
 pub mod vtimezone;
 pub mod when;

@@ -16,6 +16,7 @@ use url::Url;
 use crate::diagnostic::Diagnostic;
 use crate::locate::{Format, Locator, Step, path_string};
 use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
+use crate::recurrence::{self, Instance, Override, Recurrence, Repeat};
 use crate::when::{self, Moment, Zone};
 
 /// How publications are read.
@@ -28,6 +29,9 @@ pub struct LoadOptions {
     /// Longer text fields are refused (a runaway export, a pasted binary).
     pub max_field_bytes: usize,
 }
+
+/// How many coming occurrences of a repeating event pages and feeds list.
+pub const DEFAULT_UPCOMING: u16 = 5;
 
 /// 256 MiB: a publication of 100 000 events with descriptions fits many times over.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 256 << 20;
@@ -276,6 +280,7 @@ struct RawChannel {
     updated: Option<TimeText>,
     #[serde(default)]
     allow_html: bool,
+    upcoming: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +305,56 @@ struct RawEvent {
     #[serde(default)]
     sequence: u32,
     updated: Option<TimeText>,
+    repeat: Option<RawRepeat>,
+    rrule: Option<String>,
+    #[serde(default)]
+    except: Vec<TimeText>,
+    #[serde(default)]
+    extra: Vec<TimeText>,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepeat {
+    every: String,
+    interval: Option<u32>,
+    count: Option<u32>,
+    until: Option<TimeText>,
+    #[serde(default)]
+    on: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    occurrence: TimeText,
+    start: Option<TimeText>,
+    end: Option<TimeText>,
+    duration: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    status: Option<RawStatus>,
+}
+
+/// The time fields of an event or of one of its overrides.
+#[derive(Clone, Copy)]
+struct Times<'a> {
+    start: &'a TimeText,
+    end: Option<&'a TimeText>,
+    duration: Option<&'a str>,
+}
+
+impl RawStatus {
+    fn model(self) -> Status {
+        match self {
+            RawStatus::Confirmed => Status::Confirmed,
+            RawStatus::Tentative => Status::Tentative,
+            RawStatus::Cancelled => Status::Cancelled,
+        }
+    }
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -584,6 +639,7 @@ impl Checker<'_> {
                 refresh,
                 updated: options.fallback_time,
                 allow_html: c.allow_html,
+                upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
             },
             events: Vec::new(),
             articles: Vec::new(),
@@ -666,7 +722,22 @@ impl Checker<'_> {
             Some(name) => self.zone(&at("timezone"), name),
             None => Some(publication.channel.zone),
         };
-        let schedule = self.schedule(base, &raw, zone);
+        let schedule = self.schedule(
+            base,
+            Times {
+                start: &raw.start,
+                end: raw.end.as_ref(),
+                duration: raw.duration.as_deref(),
+            },
+            zone,
+        );
+        let recurrence = schedule
+            .as_ref()
+            .and_then(|schedule| self.recurrence(base, &raw, schedule));
+        let overrides = match &schedule {
+            Some(schedule) => self.overrides(base, &raw.overrides, schedule, recurrence.as_ref()),
+            None => Vec::new(),
+        };
         let description = self.optional_text(&at("description"), raw.description);
         let location = self.optional_text(&at("location"), raw.location);
         let url = self.url(&at("url"), raw.url);
@@ -699,16 +770,14 @@ impl Checker<'_> {
                 page,
                 livestream,
                 categories,
-                status: match raw.status.unwrap_or(RawStatus::Confirmed) {
-                    RawStatus::Confirmed => Status::Confirmed,
-                    RawStatus::Tentative => Status::Tentative,
-                    RawStatus::Cancelled => Status::Cancelled,
-                },
+                status: raw.status.unwrap_or(RawStatus::Confirmed).model(),
                 reminders,
                 image,
                 sequence: raw.sequence,
                 // Set once the publication's newest date is known.
                 updated: DateTime::UNIX_EPOCH,
+                recurrence,
+                overrides,
             },
             updated,
         ))
@@ -716,18 +785,15 @@ impl Checker<'_> {
 
     /// `zone` is `None` when the event's zone was invalid (already reported): the times are
     /// still parsed, so that their own mistakes are reported in the same run.
-    fn schedule(&mut self, base: &[Step], raw: &RawEvent, zone: Option<Zone>) -> Option<Schedule> {
+    fn schedule(&mut self, base: &[Step], raw: Times<'_>, zone: Option<Zone>) -> Option<Schedule> {
         let at = |name: &str| {
             let mut path = base.to_vec();
             path.push(key(name));
             path
         };
-        let start = self.moment(&at("start"), &raw.start);
-        let end = raw.end.as_ref().map(|end| self.moment(&at("end"), end));
-        let duration = raw
-            .duration
-            .as_ref()
-            .map(|d| self.duration(&at("duration"), d));
+        let start = self.moment(&at("start"), raw.start);
+        let end = raw.end.map(|end| self.moment(&at("end"), end));
+        let duration = raw.duration.map(|d| self.duration(&at("duration"), d));
         if raw.end.is_some() && raw.duration.is_some() {
             self.report(
                 &at("duration"),
@@ -829,6 +895,257 @@ impl Checker<'_> {
         }
     }
 
+    /// One occurrence's start as written in `except`, `extra` or `occurrence`: a date for
+    /// all-day events, a time (local to the event's zone, or an instant) for timed ones.
+    fn instance(
+        &mut self,
+        path: &[Step],
+        value: &TimeText,
+        schedule: &Schedule,
+    ) -> Option<Instance> {
+        let moment = self.moment(path, value)?;
+        match (schedule, moment) {
+            (Schedule::AllDay { .. }, Moment::Date(day)) => Some(Instance::Day(day)),
+            (Schedule::AllDay { .. }, _) => {
+                self.report(
+                    path,
+                    "an all-day event's occurrences are dates",
+                    Some("write the day, e.g. 2024-07-11"),
+                );
+                None
+            }
+            (Schedule::Timed { .. }, Moment::Date(_)) => {
+                self.report(
+                    path,
+                    "a timed event's occurrences are times",
+                    Some("write the start of that occurrence, e.g. 2024-07-11T19:00"),
+                );
+                None
+            }
+            (Schedule::Timed { zone, .. }, moment) => match moment.to_instant(zone, NaiveTime::MIN)
+            {
+                Ok(instant) => Some(Instance::Timed(instant)),
+                Err(message) => {
+                    self.report(path, message, None);
+                    None
+                }
+            },
+        }
+    }
+
+    fn instances(
+        &mut self,
+        path: &[Step],
+        values: &[TimeText],
+        schedule: &Schedule,
+    ) -> Vec<Instance> {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, value)| {
+                let mut item = path.to_vec();
+                item.push(Step::Index(i));
+                self.instance(&item, value, schedule)
+            })
+            .collect()
+    }
+
+    fn recurrence(
+        &mut self,
+        base: &[Step],
+        raw: &RawEvent,
+        schedule: &Schedule,
+    ) -> Option<Recurrence> {
+        let at = |name: &str| {
+            let mut path = base.to_vec();
+            path.push(key(name));
+            path
+        };
+        let timed_zone = match schedule {
+            Schedule::Timed { zone, .. } => Some(*zone),
+            Schedule::AllDay { .. } => None,
+        };
+        let rule = match (&raw.repeat, &raw.rrule) {
+            (Some(_), Some(_)) => {
+                self.report(
+                    &at("rrule"),
+                    "give either `repeat` or `rrule`, not both",
+                    None,
+                );
+                None
+            }
+            (Some(repeat), None) => {
+                let until = repeat.until.as_ref().and_then(|until| {
+                    let mut path = at("repeat");
+                    path.push(key("until"));
+                    match self.moment(&path, until)? {
+                        Moment::Date(day) => Some(Instance::Day(day)),
+                        moment => self.instance(&path, until, schedule).or_else(|| {
+                            // The message for an all-day event with a timed `until` was given.
+                            let _ = moment;
+                            None
+                        }),
+                    }
+                });
+                let friendly = Repeat {
+                    every: repeat.every.clone(),
+                    interval: repeat.interval,
+                    count: repeat.count,
+                    until,
+                    on: repeat.on.clone(),
+                };
+                let checked = recurrence::friendly_rule(&friendly, timed_zone.as_ref())
+                    .and_then(|rule| recurrence::validate_rule(&rule, schedule));
+                match checked {
+                    Ok(rule) => Some(rule),
+                    Err(message) => {
+                        self.report(&at("repeat"), message, Some(REPEAT_HELP));
+                        None
+                    }
+                }
+            }
+            (None, Some(rule)) => match recurrence::validate_rule(rule, schedule) {
+                Ok(rule) => Some(rule),
+                Err(message) => {
+                    self.report(
+                        &at("rrule"),
+                        message,
+                        Some("an RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=TH;COUNT=8"),
+                    );
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let except = self.instances(&at("except"), &raw.except, schedule);
+        let extra = self.instances(&at("extra"), &raw.extra, schedule);
+        if rule.is_none() && raw.repeat.is_none() && raw.rrule.is_none() && !raw.except.is_empty() {
+            self.report(
+                &at("except"),
+                "`except` needs a rule (`repeat` or `rrule`) to make exceptions to",
+                None,
+            );
+        }
+        (rule.is_some() || !extra.is_empty()).then_some(Recurrence {
+            rule,
+            except,
+            extra,
+        })
+    }
+
+    fn overrides(
+        &mut self,
+        base: &[Step],
+        raw: &[RawOverride],
+        schedule: &Schedule,
+        recurrence: Option<&Recurrence>,
+    ) -> Vec<Override> {
+        let mut overrides: Vec<Override> = Vec::new();
+        for (i, raw) in raw.iter().enumerate() {
+            let mut here = base.to_vec();
+            here.push(key("overrides"));
+            here.push(Step::Index(i));
+            let at = |name: &str| {
+                let mut path = here.clone();
+                path.push(key(name));
+                path
+            };
+            let Some(occurrence) = self.instance(&at("occurrence"), &raw.occurrence, schedule)
+            else {
+                continue;
+            };
+            let Some(recurrence) = recurrence else {
+                self.report(
+                    &at("occurrence"),
+                    "only a repeating event (with `repeat`, `rrule` or `extra`) has occurrences to override",
+                    None,
+                );
+                continue;
+            };
+            if !recurrence::is_occurrence(schedule, recurrence, occurrence) {
+                self.report(
+                    &at("occurrence"),
+                    "this is not an occurrence of the event's rule",
+                    Some("write the start the rule gives that occurrence, before it moved"),
+                );
+                continue;
+            }
+            if overrides.iter().any(|o| o.occurrence == occurrence) {
+                self.report(
+                    &at("occurrence"),
+                    "this occurrence is already overridden",
+                    None,
+                );
+                continue;
+            }
+            let moved = match raw.start.as_ref() {
+                Some(start) => {
+                    let zone = match schedule {
+                        Schedule::Timed { zone, .. } => Some(*zone),
+                        Schedule::AllDay { .. } => Some(Zone::Iana(chrono_tz::Tz::UTC)),
+                    };
+                    let Some(moved) = self.schedule(
+                        &here,
+                        Times {
+                            start,
+                            end: raw.end.as_ref(),
+                            duration: raw.duration.as_deref(),
+                        },
+                        zone,
+                    ) else {
+                        continue;
+                    };
+                    // Without its own end, a moved occurrence keeps the event's length.
+                    match (moved, raw.end.is_none() && raw.duration.is_none(), schedule) {
+                        (
+                            Schedule::Timed { start, zone, .. },
+                            true,
+                            Schedule::Timed {
+                                start: s0,
+                                end: Some(e0),
+                                ..
+                            },
+                        ) => Schedule::Timed {
+                            start,
+                            end: Some(start + (*e0 - *s0)),
+                            zone,
+                        },
+                        (
+                            Schedule::AllDay { start, .. },
+                            true,
+                            Schedule::AllDay { start: s0, end: e0 },
+                        ) => Schedule::AllDay {
+                            start,
+                            end: start + (*e0 - *s0),
+                        },
+                        (moved, _, _) => moved,
+                    }
+                }
+                None => {
+                    if raw.end.is_some() || raw.duration.is_some() {
+                        self.report(
+                            &at("start"),
+                            "an override with a new `end` or `duration` needs its `start` too",
+                            None,
+                        );
+                        continue;
+                    }
+                    recurrence::shifted(schedule, occurrence)
+                }
+            };
+            overrides.push(Override {
+                occurrence,
+                schedule: moved,
+                title: self.optional_text(&at("title"), raw.title.clone()),
+                description: self.optional_text(&at("description"), raw.description.clone()),
+                location: self.optional_text(&at("location"), raw.location.clone()),
+                status: raw.status.map(RawStatus::model),
+            });
+        }
+        overrides.sort_by_key(|o| o.occurrence);
+        overrides
+    }
+
     fn article(
         &mut self,
         base: &[Step],
@@ -890,6 +1207,9 @@ impl Checker<'_> {
         })
     }
 }
+
+const REPEAT_HELP: &str = "e.g. repeat = { every = \"week\", on = [\"mo\", \"th\"], count = 10 } \
+                           (every: day, week, month or year; optional interval, count or until, on)";
 
 /// A loose BCP 47 check: letters, then subtags of letters and digits.
 fn is_language_tag(tag: &str) -> bool {

@@ -1,5 +1,6 @@
 //! The `calfeed` command: parses flags, calls the library, reports. No logic of its own.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +10,7 @@ use calfeed::diagnostic::Diagnostic;
 use calfeed::export;
 use calfeed::load::{self, LoadOptions};
 use calfeed::publish::{self, Stale};
+use calfeed::serve;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -16,7 +18,8 @@ Exit codes:
   1  the input data is invalid (every problem is printed to stderr)
   2  the command line is invalid
   3  `build --check`: published output is missing or out of date
-  4  the output could not be written (nothing published was changed)";
+  4  the output could not be written (nothing published was changed)
+  5  `serve`: the server could not start (e.g. the address is in use)";
 
 /// Publishes events and articles as an iCalendar calendar and RSS feed.
 ///
@@ -53,12 +56,39 @@ enum Command {
         #[arg(long = "in", value_name = "DIR", default_value = "feeds")]
         input: PathBuf,
     },
+    /// Build in memory, serve the result over HTTP and rebuild when the input changes
+    /// (for previews and small self-hosting: subscribe a real calendar app or feed reader
+    /// to it). Writes nothing; a failed rebuild keeps the last good build served.
+    #[command(after_help = EXIT_CODES)]
+    Serve {
+        /// Directory holding the publications (*.toml, *.json).
+        #[arg(long = "in", value_name = "DIR", default_value = "feeds")]
+        input: PathBuf,
+        /// Address to listen on. Loopback unless given otherwise; port 0 picks a free port.
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = LoadOptions::from_env();
     match cli.command {
+        Command::Serve { input, addr } => {
+            let options = serve::Options {
+                input,
+                addr,
+                load: options,
+            };
+            match serve::run(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(serve::Error::Input(problems)) => report(&problems),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(5)
+                }
+            }
+        }
         Command::Check { input } => match load::load_dir(&input, &options) {
             Ok(publications) => {
                 let events: usize = publications.iter().map(|p| p.events.len()).sum();

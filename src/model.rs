@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use url::Url;
 
+use crate::recurrence::{Override, Recurrence};
 use crate::when::Zone;
 
 #[derive(Clone, Debug)]
@@ -32,6 +33,9 @@ pub struct Channel {
     pub updated: DateTime<Utc>,
     /// Raw HTML inside Markdown is passed through only when the channel opts in.
     pub allow_html: bool,
+    /// How many coming occurrences of a repeating event pages and feeds list (counted from
+    /// `updated`: never from the wall clock, so that builds stay reproducible).
+    pub upcoming: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +86,10 @@ pub struct Event {
     pub sequence: u32,
     /// The event's `updated`, else the channel's `updated`, else the newest date.
     pub updated: DateTime<Utc>,
+    /// For a repeating event: its rule, exceptions and extra dates.
+    pub recurrence: Option<Recurrence>,
+    /// Single occurrences that moved, were renamed or cancelled.
+    pub overrides: Vec<Override>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +108,63 @@ pub struct Article {
     pub image: Option<Url>,
     /// Ids of related events; each names an event of this publication.
     pub events: Vec<String>,
+}
+
+/// One occurrence of an event as it now stands (an override applied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Occurrence<'a> {
+    pub schedule: Schedule,
+    pub title: &'a str,
+    pub status: Status,
+}
+
+impl Event {
+    /// The occurrences whose start (as it now stands) is in `from..until`; at most 10 000.
+    pub fn occurrences_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<Occurrence<'_>> {
+        // An override may move an occurrence into the window from a day or so outside it.
+        let slack = Duration::days(7);
+        self.upcoming(from - slack, 10_000)
+            .into_iter()
+            .filter(|o| {
+                let start = crate::recurrence::first_instance(&o.schedule).instant();
+                start >= from && start < until
+            })
+            .collect()
+    }
+
+    /// The occurrences starting at or after `from` (by their rule, before any override
+    /// moved them), at most `limit`; a one-off event has just itself.
+    pub fn upcoming(&self, from: DateTime<Utc>, limit: u16) -> Vec<Occurrence<'_>> {
+        let Some(recurrence) = &self.recurrence else {
+            return vec![Occurrence {
+                schedule: self.schedule,
+                title: &self.title,
+                status: self.status,
+            }];
+        };
+        crate::recurrence::expand(&self.schedule, recurrence, from, limit)
+            .unwrap_or_default()
+            .into_iter()
+            .map(
+                |instance| match self.overrides.iter().find(|o| o.occurrence == instance) {
+                    Some(o) => Occurrence {
+                        schedule: o.schedule,
+                        title: o.title.as_deref().unwrap_or(&self.title),
+                        status: o.status.unwrap_or(self.status),
+                    },
+                    None => Occurrence {
+                        schedule: crate::recurrence::shifted(&self.schedule, instance),
+                        title: &self.title,
+                        status: self.status,
+                    },
+                },
+            )
+            .collect()
+    }
 }
 
 impl Publication {

@@ -1,4 +1,4 @@
-//! Golden files: the seed publication's every output, byte for byte. A change here is a
+//! Golden files: the seed publication's every output, and a recurring fixture's, byte for byte. A change here is a
 //! change every subscriber sees; review it with `cargo insta review` before accepting.
 
 use std::path::Path;
@@ -6,9 +6,10 @@ use std::path::Path;
 use calfeed::export::{Output, render_all};
 use calfeed::load::{LoadOptions, load_dir};
 
-fn seed_outputs() -> Vec<Output> {
+/// Every output of the publications in `dir` (relative to the repository).
+fn outputs_of(dir: &str) -> Vec<Output> {
     let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
-    let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds");
+    let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let publications = load_dir(&feeds, &options).unwrap_or_else(|problems| {
         panic!(
             "{}",
@@ -16,6 +17,10 @@ fn seed_outputs() -> Vec<Output> {
         )
     });
     render_all(&publications)
+}
+
+fn seed_outputs() -> Vec<Output> {
+    outputs_of("feeds")
 }
 
 fn text_of(outputs: &[Output], path: &str) -> String {
@@ -88,4 +93,18 @@ fn seed_index_page() {
 #[test]
 fn rendering_twice_gives_the_same_bytes() {
     assert_eq!(seed_outputs(), seed_outputs());
+}
+
+/// A weekly show across a DST change with an exception, an extra date, a moved and a
+/// cancelled occurrence; an all-day monthly rule; a cancelled one-off event.
+#[test]
+fn recurring_and_cancelled_calendar() {
+    let outputs = outputs_of("tests/fixtures/recurring");
+    insta::assert_snapshot!(text_of(&outputs, "shows.ics").replace("\r\n", "␍\n"));
+}
+
+#[test]
+fn recurring_and_cancelled_page() {
+    let outputs = outputs_of("tests/fixtures/recurring");
+    insta::assert_snapshot!(text_of(&outputs, "shows/index.html"));
 }

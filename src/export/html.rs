@@ -13,7 +13,7 @@ use url::form_urlencoded::byte_serialize;
 use super::escape_html as esc;
 use super::ics::description_text;
 use super::rss::content_html;
-use super::{human_time, single_event_file};
+use super::{human_time, repeat_summary, single_event_file};
 use crate::model::{Event, Publication, Schedule, Status};
 
 /// `public/<slug>/index.html`.
@@ -222,6 +222,16 @@ fn event_block(publication: &Publication, event: &Event) -> String {
             start.format("%Y-%m-%d")
         )),
     }
+    if let Some((rule, next)) = repeat_summary(publication, event) {
+        html.push_str(&format!("<p class=\"repeats\">{}.</p>\n", esc(&rule)));
+        if !next.is_empty() {
+            html.push_str("<p>Next dates:</p>\n<ul class=\"occurrences\">\n");
+            for occurrence in next {
+                html.push_str(&format!("<li>{}</li>\n", esc(&occurrence)));
+            }
+            html.push_str("</ul>\n");
+        }
+    }
     if let Some(location) = &event.location {
         html.push_str(&format!("<p class=\"where\">{}</p>\n", esc(location)));
     }
@@ -280,6 +290,9 @@ pub fn google_template(event: &Event) -> String {
     );
     if let Some(location) = &event.location {
         link.push_str(&format!("&location={}", query(location)));
+    }
+    if let Some(rule) = event.recurrence.as_ref().and_then(|r| r.rule.as_ref()) {
+        link.push_str(&format!("&recur={}", query(&format!("RRULE:{rule}"))));
     }
     if let Schedule::Timed {
         zone: crate::when::Zone::Iana(tz),

@@ -7,12 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Property};
 
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
 use crate::model::{Event, Publication, Schedule};
+use crate::recurrence::{self, Instance, Override};
 use crate::vtimezone::vtimezone_lines;
 use crate::when::{Zone, iso_duration};
 
@@ -76,7 +77,9 @@ fn base_calendar() -> Calendar {
 /// what the crate invents, and folds every line to 75 octets.
 fn finish(mut calendar: Calendar, publication: &Publication, events: &[&Event]) -> String {
     for event in events {
-        calendar.push(vevent(publication, event));
+        for vevent in vevents(publication, event) {
+            calendar.push(vevent);
+        }
     }
     let rendered = calendar.to_string();
     let mut lines = unfold(&rendered);
@@ -116,21 +119,18 @@ fn zone_years(events: &[&Event]) -> Vec<(Tz, (i32, i32))> {
     // Keyed by name: `Tz` has no order, and the VTIMEZONEs must come in a stable one.
     let mut years: BTreeMap<&'static str, (Tz, (i32, i32))> = BTreeMap::new();
     for event in events {
-        if let Schedule::Timed { start, end, zone } = event.schedule
+        if let Schedule::Timed { zone, .. } = event.schedule
             && let Some(tz) = tzid(&zone)
         {
-            let last = end.unwrap_or(start);
-            let (from, to) = (tz_year(tz, start), tz_year(tz, last));
+            // Years in UTC; a year either side covers the zone's local New Year.
+            let (from, to) =
+                recurrence::year_span(&event.schedule, event.recurrence.as_ref(), &event.overrides);
             let (_, range) = years.entry(tz.name()).or_insert((tz, (from, to)));
             range.0 = range.0.min(from);
             range.1 = range.1.max(to);
         }
     }
     years.into_values().collect()
-}
-
-fn tz_year(tz: Tz, instant: DateTime<Utc>) -> i32 {
-    instant.with_timezone(&tz).year()
 }
 
 /// The TZID an event's times are written with; `None` means they are written in UTC.
@@ -182,8 +182,12 @@ fn date_property(name: &str, date: NaiveDate) -> Property {
 /// The event's DESCRIPTION also carries the livestream and the event page: Apple Calendar,
 /// Outlook and Thunderbird show neither CONFERENCE nor URL prominently, or at all.
 pub fn description_text(event: &Event) -> String {
+    description_with(event, event.description.as_deref())
+}
+
+fn description_with(event: &Event, description: Option<&str>) -> String {
     let mut parts = Vec::new();
-    if let Some(description) = &event.description {
+    if let Some(description) = description {
         parts.push(normalize_newlines(description.trim_end()));
     }
     let mut links = Vec::new();
@@ -195,13 +199,63 @@ pub fn description_text(event: &Event) -> String {
     parts.join("\n\n")
 }
 
-fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
+/// The VEVENT of an event and, for a repeating event, one more VEVENT per overridden
+/// occurrence (same UID, with RECURRENCE-ID).
+fn vevents(publication: &Publication, event: &Event) -> Vec<IcalEvent> {
+    let mut master = vevent(publication, event, None);
+    if let Some(recurrence) = &event.recurrence {
+        if let Some(rule) = &recurrence.rule {
+            master.add_property("RRULE", rule.as_str());
+        }
+        for except in &recurrence.except {
+            master.append_multi_property(instance_property("EXDATE", *except, &event.schedule));
+        }
+        for extra in &recurrence.extra {
+            master.append_multi_property(instance_property("RDATE", *extra, &event.schedule));
+        }
+    }
+    let mut all = vec![master];
+    for o in &event.overrides {
+        all.push(vevent(publication, event, Some(o)));
+    }
+    all
+}
+
+/// An occurrence's start as EXDATE, RDATE or RECURRENCE-ID, in the form of its DTSTART.
+fn instance_property(name: &str, instance: Instance, schedule: &Schedule) -> Property {
+    match (instance, schedule) {
+        (Instance::Timed(at), Schedule::Timed { zone, .. }) => time_property(name, at, zone),
+        (Instance::Timed(at), Schedule::AllDay { .. }) => date_property(name, at.date_naive()),
+        (Instance::Day(day), _) => date_property(name, day),
+    }
+}
+
+/// A VEVENT for the event, or for one overridden occurrence of it.
+fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override>) -> IcalEvent {
     let host = publication.host();
+    let title = occurrence
+        .and_then(|o| o.title.as_deref())
+        .unwrap_or(&event.title);
+    let description = occurrence
+        .and_then(|o| o.description.as_deref())
+        .or(event.description.as_deref());
+    let location = occurrence
+        .and_then(|o| o.location.as_deref())
+        .or(event.location.as_deref());
+    let status = occurrence.and_then(|o| o.status).unwrap_or(event.status);
+    let schedule = occurrence.map_or(event.schedule, |o| o.schedule);
     let mut vevent = IcalEvent::new();
     vevent.add_property("UID", format!("{}@{host}", event.id));
     vevent.add_property("DTSTAMP", utc_stamp(event.updated));
     vevent.add_property("LAST-MODIFIED", utc_stamp(event.updated));
-    match event.schedule {
+    if let Some(o) = occurrence {
+        vevent.append_property(instance_property(
+            "RECURRENCE-ID",
+            o.occurrence,
+            &event.schedule,
+        ));
+    }
+    match schedule {
         Schedule::Timed { start, end, zone } => {
             vevent.append_property(time_property("DTSTART", start, &zone));
             if let Some(end) = end {
@@ -213,9 +267,9 @@ fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
             vevent.append_property(date_property("DTEND", end));
         }
     }
-    vevent.add_property("SUMMARY", normalize_newlines(&event.title));
-    vevent.add_property("DESCRIPTION", description_text(event));
-    if let Some(location) = &event.location {
+    vevent.add_property("SUMMARY", normalize_newlines(title));
+    vevent.add_property("DESCRIPTION", description_with(event, description));
+    if let Some(location) = location {
         vevent.add_property("LOCATION", normalize_newlines(location));
     }
     vevent.add_property("URL", event.page.as_str());
@@ -230,7 +284,7 @@ fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
         let categories: Vec<String> = event.categories.iter().map(|c| escape_text(c)).collect();
         vevent.add_property("CATEGORIES", categories.join(","));
     }
-    vevent.add_property("STATUS", event.status.as_ical());
+    vevent.add_property("STATUS", status.as_ical());
     vevent.add_property("SEQUENCE", event.sequence.to_string());
     vevent.add_property("CLASS", "PUBLIC");
     if let Some(image) = &event.image {
@@ -239,11 +293,18 @@ fn vevent(publication: &Publication, event: &Event) -> IcalEvent {
         property.add_parameter("DISPLAY", "BADGE");
         vevent.append_property(property);
     }
+    // Alarms belong to each VEVENT: an overridden occurrence does not inherit them.
+    let suffix = occurrence.map_or(String::new(), |o| {
+        format!("-{}", o.occurrence.instant().format("%Y%m%dT%H%M%SZ"))
+    });
     for reminder in &event.reminders {
         let before = iso_duration(*reminder);
-        let mut alarm = Alarm::display(&normalize_newlines(&event.title), -*reminder);
+        let mut alarm = Alarm::display(&normalize_newlines(title), -*reminder);
         // RFC 9074 gives alarms a UID; a fixed one keeps the crate from inventing one.
-        alarm.add_property("UID", format!("{}-reminder-{before}@{host}", event.id));
+        alarm.add_property(
+            "UID",
+            format!("{}{suffix}-reminder-{before}@{host}", event.id),
+        );
         alarm.add_property("TRIGGER", format!("-{before}"));
         vevent.alarm(alarm);
     }

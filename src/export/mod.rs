@@ -64,6 +64,30 @@ pub fn single_event_file(publication: &Publication, event: &Event) -> String {
     format!("{}/{}.ics", publication.slug, event.id)
 }
 
+/// A repeating event's rule in words and its next occurrences (after the publication's
+/// `updated`, with moved and cancelled ones as they now are), for pages and feeds.
+pub fn repeat_summary(publication: &Publication, event: &Event) -> Option<(String, Vec<String>)> {
+    let recurrence = event.recurrence.as_ref()?;
+    let rule = match &recurrence.rule {
+        Some(rule) => crate::recurrence::describe(rule),
+        None => "on several dates".to_string(),
+    };
+    let next = event
+        .upcoming(publication.channel.updated, publication.channel.upcoming)
+        .into_iter()
+        .map(|o| {
+            let mut text = human_schedule(&o.schedule);
+            if o.status == crate::model::Status::Cancelled {
+                text.push_str(" (cancelled)");
+            } else if o.title != event.title {
+                text.push_str(&format!(": {}", o.title));
+            }
+            text
+        })
+        .collect();
+    Some((format!("Repeats {rule}"), next))
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -83,7 +107,12 @@ pub fn escape_html(text: &str) -> String {
 /// An event's time as a person reads it, in the event's own zone, with UTC beside it:
 /// `Monday 4 July 2022, 19:00–21:00 CST (UTC+08:00) = 11:00–13:00 UTC`.
 pub fn human_time(event: &Event) -> String {
-    match event.schedule {
+    human_schedule(&event.schedule)
+}
+
+/// A schedule as a person reads it; see [`human_time`].
+pub fn human_schedule(schedule: &Schedule) -> String {
+    match *schedule {
         Schedule::AllDay { start, end } => {
             let last = end.pred_opt().unwrap_or(start);
             if last == start {
@@ -111,15 +140,19 @@ pub fn human_time(event: &Event) -> String {
                 crate::when::Zone::Fixed(_) => String::new(),
             };
             let offset = local.format("UTC%:z").to_string();
-            if abbreviation.is_empty() || abbreviation.starts_with(['+', '-']) {
-                text.push_str(&format!(" {offset}"));
-            } else if abbreviation != "UTC" {
-                text.push_str(&format!(" {abbreviation} ({offset})"));
-            }
-            if local.offset().local_minus_utc() != 0 {
-                text.push_str(&format!(" = {}", utc_range(start, end)));
-            } else {
+            let utc_itself = local.offset().local_minus_utc() == 0
+                && (abbreviation.is_empty() || abbreviation == "UTC" || abbreviation == "+00");
+            if utc_itself {
                 text.push_str(" UTC");
+            } else {
+                if abbreviation.is_empty() || abbreviation.starts_with(['+', '-']) {
+                    text.push_str(&format!(" {offset}"));
+                } else {
+                    text.push_str(&format!(" {abbreviation} ({offset})"));
+                }
+                if local.offset().local_minus_utc() != 0 {
+                    text.push_str(&format!(" = {}", utc_range(start, end)));
+                }
             }
             text
         }

@@ -10,7 +10,7 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::markdown::{text_to_html, to_html};
-use super::{escape_html, human_time, single_event_file};
+use super::{escape_html, human_time, repeat_summary, single_event_file};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -113,6 +113,12 @@ pub fn content_html(publication: &Publication, article: &Article, heading_offset
             escape_html(&event.title),
             escape_html(&human_time(event)),
         ));
+        if let Some((rule, next)) = repeat_summary(publication, event) {
+            html.push_str(&format!(" {}.", escape_html(&rule)));
+            if !next.is_empty() {
+                html.push_str(&format!(" Next: {}.", escape_html(&next.join("; "))));
+            }
+        }
         if let Some(livestream) = &event.livestream {
             html.push_str(&format!(
                 " <a href=\"{}\">Watch the livestream</a>.",

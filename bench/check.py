@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Correctness of a benchmark build, read back with independent parsers.
+
+Usage: check.py OUT_DIR SLUG N [INPUT]   (INPUT defaults to OUT_DIR/../in-json-N/SLUG.json)
+
+Run by bench/run.sh with the interop venv (.tools/venv: icalendar, feedparser). Checks:
+- SLUG.ics parses with Python icalendar; it has N VEVENTs with N distinct UIDs; every
+  event's DTSTART, as an instant, is the one the input names (computed here from the input
+  with zoneinfo, independently of calfeed), its SUMMARY is the title and it has one VALARM
+  per reminder;
+- SLUG.xml and SLUG.atom parse with feedparser with bozo == 0 and N entries, whose titles
+  are the input's; SLUG.json has N items;
+- the one-event files (all of them up to 2000, else an even sample of 2000) parse and each
+  holds its one event at the same instant;
+- SLUG/index.html has one block per event and per article.
+Last line: `check N=...: P passed, F failed`; exit status 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import zoneinfo
+from datetime import date, datetime, timedelta, timezone
+
+import feedparser
+from icalendar import Calendar
+
+passed = 0
+failed = 0
+
+
+def check(ok: bool, what: str, detail: str = "") -> None:
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
+
+
+FIXED = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$")
+
+
+def zone_of(name: str):
+    if name in ("UTC", "GMT", "Z"):
+        return timezone.utc
+    m = FIXED.match(name)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+    return zoneinfo.ZoneInfo(name)
+
+
+def expected_start(event: dict, channel_zone: str):
+    """The instant (UTC datetime) or the date an input event starts at."""
+    text = event["start"]
+    if "T" not in text:
+        return date.fromisoformat(text)
+    if text.endswith("Z") or re.search(r"[+-]\d\d:\d\d$", text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    local = datetime.fromisoformat(text)
+    zone = zone_of(event.get("timezone", channel_zone))
+    return local.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def as_utc(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return ("FLOATING", value)
+        return value.astimezone(timezone.utc)
+    return value
+
+
+def main() -> int:
+    out, slug, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    source = sys.argv[4] if len(sys.argv) > 4 else os.path.join(
+        os.path.dirname(os.path.abspath(out)), f"in-json-{n}", f"{slug}.json")
+    with open(source, encoding="utf-8") as f:
+        data = json.load(f)
+    events = {e["id"]: e for e in data["events"]}
+    articles = data["articles"]
+    channel_zone = data["channel"]["timezone"]
+    host = "bench.calfeed.example.org"
+
+    # The calendar.
+    with open(os.path.join(out, f"{slug}.ics"), "rb") as f:
+        cal = Calendar.from_ical(f.read())
+    vevents = [c for c in cal.walk("VEVENT")]
+    check(len(vevents) == n, "calendar has N VEVENTs", f"{len(vevents)} != {n}")
+    uids = {str(v["UID"]) for v in vevents}
+    check(len(uids) == n, "calendar UIDs are distinct", f"{len(uids)} distinct")
+    wrong_start, wrong_title, wrong_alarms = [], [], []
+    for v in vevents:
+        event_id = str(v["UID"]).rsplit("@", 1)[0]
+        event = events.get(event_id)
+        if event is None:
+            wrong_start.append(f"{event_id}: not in the input")
+            continue
+        got = as_utc(v.decoded("DTSTART"))
+        want = expected_start(event, channel_zone)
+        if got != want:
+            wrong_start.append(f"{event_id}: {got} != {want}")
+        if str(v["SUMMARY"]) != event["title"]:
+            wrong_title.append(event_id)
+        alarms = len(v.walk("VALARM"))
+        if alarms != len(event.get("reminders", [])):
+            wrong_alarms.append(event_id)
+    check(not wrong_start, "every DTSTART is the input's instant", "; ".join(wrong_start[:5]))
+    check(not wrong_title, "every SUMMARY is the input's title", ", ".join(wrong_title[:5]))
+    check(not wrong_alarms, "one VALARM per reminder", ", ".join(wrong_alarms[:5]))
+    check(len(cal.walk("VTIMEZONE")) > 15, "calendar has its VTIMEZONEs",
+          f"{len(cal.walk('VTIMEZONE'))}")
+
+    # The feeds.
+    titles = {a["title"] for a in articles}
+    for ext in ("xml", "atom"):
+        feed = feedparser.parse(os.path.join(out, f"{slug}.{ext}"))
+        check(feed.bozo == 0, f"{ext} feed parses (bozo == 0)", str(feed.get("bozo_exception")))
+        check(len(feed.entries) == n, f"{ext} feed has N entries", f"{len(feed.entries)}")
+        missing = [e.title for e in feed.entries if e.title not in titles]
+        check(not missing, f"{ext} entry titles are the input's", "; ".join(missing[:3]))
+    with open(os.path.join(out, f"{slug}.json"), encoding="utf-8") as f:
+        items = json.load(f)["items"]
+    check(len(items) == n, "JSON Feed has N items", f"{len(items)}")
+
+    # The one-event files.
+    ids = sorted(events)
+    step = max(1, len(ids) // 2000)
+    bad = []
+    for event_id in ids[::step]:
+        path = os.path.join(out, slug, f"{event_id}.ics")
+        try:
+            with open(path, "rb") as f:
+                one = Calendar.from_ical(f.read())
+            only = one.walk("VEVENT")
+            if len(only) != 1 or str(only[0]["UID"]) != f"{event_id}@{host}":
+                bad.append(f"{event_id}: {len(only)} events")
+            elif as_utc(only[0].decoded("DTSTART")) != expected_start(events[event_id], channel_zone):
+                bad.append(f"{event_id}: wrong start")
+        except Exception as e:  # noqa: BLE001 - any failure to read is the finding
+            bad.append(f"{event_id}: {e}")
+    check(not bad, f"one-event files parse and agree ({len(ids[::step])} read)", "; ".join(bad[:5]))
+
+    # The page.
+    with open(os.path.join(out, slug, "index.html"), encoding="utf-8") as f:
+        page = f.read()
+    blocks = page.count('<article id="')
+    check(blocks == 2 * n, "publication page has a block per event and article", f"{blocks}")
+
+    print(f"check N={n}: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

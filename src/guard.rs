@@ -1,0 +1,491 @@
+//! What subscribers will see change between two versions of a calendar, and the publish
+//! guard built on it: Google Calendar (and others) only take an edited event when its
+//! SEQUENCE goes up, so a moved, renamed or cancelled event without a higher sequence
+//! would silently stay as it was in their calendars.
+//!
+//! Reads iCalendar text as calfeed writes it (and as any RFC 5545 producer would): content
+//! lines, VEVENTs keyed by UID and RECURRENCE-ID.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+use crate::export::ical_text::unfold;
+
+/// One VEVENT, reduced to what subscribers see change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entry {
+    pub uid: String,
+    pub recurrence_id: Option<String>,
+    pub summary: String,
+    pub start: String,
+    pub end: String,
+    pub status: String,
+    pub sequence: u32,
+    /// RRULE, EXDATE and RDATE lines, sorted.
+    pub rule: Vec<String>,
+}
+
+impl Entry {
+    /// The event's id in calfeed's data: the UID before its `@host`.
+    pub fn id(&self) -> &str {
+        self.uid.split('@').next().unwrap_or(&self.uid)
+    }
+
+    fn label(&self) -> String {
+        match &self.recurrence_id {
+            Some(occurrence) => format!(
+                "{} (the occurrence of {})",
+                self.id(),
+                readable_time(occurrence)
+            ),
+            None => self.id().to_string(),
+        }
+    }
+}
+
+type Key = (String, Option<String>);
+
+/// The VEVENTs of an iCalendar text by UID and RECURRENCE-ID.
+pub fn entries(ics: &str) -> BTreeMap<Key, Entry> {
+    let mut found = BTreeMap::new();
+    let mut current: Option<Entry> = None;
+    let mut depth_in_event = 0usize;
+    for line in unfold(ics) {
+        let (name, params, value) = split_line(&line);
+        match (name.as_str(), value.as_str()) {
+            ("BEGIN", "VEVENT") => {
+                current = Some(Entry::default());
+                depth_in_event = 0;
+            }
+            ("BEGIN", _) if current.is_some() => depth_in_event += 1,
+            ("END", "VEVENT") => {
+                if let Some(entry) = current.take() {
+                    found.insert((entry.uid.clone(), entry.recurrence_id.clone()), entry);
+                }
+            }
+            ("END", _) if current.is_some() => depth_in_event = depth_in_event.saturating_sub(1),
+            _ => {
+                let Some(entry) = current.as_mut().filter(|_| depth_in_event == 0) else {
+                    continue;
+                };
+                let timed = || with_params(&params, &value);
+                match name.as_str() {
+                    "UID" => entry.uid = value,
+                    "RECURRENCE-ID" => entry.recurrence_id = Some(timed()),
+                    "SUMMARY" => entry.summary = unescape(&value),
+                    "DTSTART" => entry.start = timed(),
+                    "DTEND" => entry.end = timed(),
+                    "STATUS" => entry.status = value,
+                    "SEQUENCE" => entry.sequence = value.trim().parse().unwrap_or(0),
+                    "RRULE" | "EXDATE" | "RDATE" => {
+                        entry.rule.push(format!("{name}:{}", timed()));
+                        entry.rule.sort();
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `TZID=Europe/London:20241010T190000`-style text: the value with the parameters that
+/// give it meaning.
+fn with_params(params: &[(String, String)], value: &str) -> String {
+    let tzid = params.iter().find(|(k, _)| k == "TZID").map(|(_, v)| v);
+    match tzid {
+        Some(tz) => format!("TZID={tz}:{value}"),
+        None => value.to_string(),
+    }
+}
+
+/// Splits a content line into name, parameters and value (quoted parameter values may
+/// hold `:` and `;`).
+fn split_line(line: &str) -> (String, Vec<(String, String)>, String) {
+    let mut in_quotes = false;
+    let mut colon = line.len();
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ':' if !in_quotes => {
+                colon = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let head = &line[..colon];
+    let value = line.get(colon + 1..).unwrap_or("").to_string();
+    let mut parts = head.split(';');
+    let name = parts.next().unwrap_or("").to_ascii_uppercase();
+    let params = parts
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_ascii_uppercase(), v.trim_matches('"').to_string()))
+        .collect();
+    (name, params, value)
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// A DTSTART-style value (`TZID=Europe/London:20241010T190000`, `20241010T180000Z`,
+/// `20241010`) as UTC where the zone is known, for people to read.
+pub fn readable_time(value: &str) -> String {
+    let (tz, local) = match value.strip_prefix("TZID=").and_then(|r| r.rsplit_once(':')) {
+        Some((tz, local)) => (tz.parse::<Tz>().ok(), local),
+        None => (None, value),
+    };
+    if let Some(utc) = local.strip_suffix('Z')
+        && let Ok(t) = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+    {
+        return t.format("%Y-%m-%d %H:%M UTC").to_string();
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(local, "%Y%m%dT%H%M%S") {
+        return match tz.and_then(|tz| tz.from_local_datetime(&t).earliest()) {
+            Some(zoned) => zoned
+                .with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+            None => t.format("%Y-%m-%d %H:%M (local)").to_string(),
+        };
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(local, "%Y%m%d") {
+        return format!("{} (all day)", d.format("%Y-%m-%d"));
+    }
+    value.to_string()
+}
+
+/// One change subscribers will see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Added(Entry),
+    Removed(Entry),
+    Moved { old: Entry, new: Entry },
+    Cancelled { old: Entry, new: Entry },
+    Reinstated { old: Entry, new: Entry },
+    StatusChanged { old: Entry, new: Entry },
+    Renamed { old: Entry, new: Entry },
+    Repeats { old: Entry, new: Entry },
+}
+
+impl Change {
+    /// The old and new versions, for changes to an event that exists in both.
+    fn versions(&self) -> Option<(&Entry, &Entry)> {
+        match self {
+            Change::Added(_) | Change::Removed(_) => None,
+            Change::Moved { old, new }
+            | Change::Cancelled { old, new }
+            | Change::Reinstated { old, new }
+            | Change::StatusChanged { old, new }
+            | Change::Renamed { old, new }
+            | Change::Repeats { old, new } => Some((old, new)),
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Added(e) => write!(
+                f,
+                "added: {} \"{}\" at {}",
+                e.label(),
+                e.summary,
+                readable_time(&e.start)
+            ),
+            Change::Removed(e) => write!(
+                f,
+                "removed: {} \"{}\" (was at {}); subscribers who already have it keep it",
+                e.label(),
+                e.summary,
+                readable_time(&e.start)
+            ),
+            Change::Moved { old, new } => {
+                write!(
+                    f,
+                    "moved: {} \"{}\" from {} to {}",
+                    new.label(),
+                    new.summary,
+                    readable_time(&old.start),
+                    readable_time(&new.start)
+                )?;
+                if old.end != new.end && !new.end.is_empty() {
+                    write!(f, " (now ending {})", readable_time(&new.end))?;
+                }
+                Ok(())
+            }
+            Change::Cancelled { new, .. } => {
+                write!(f, "cancelled: {} \"{}\"", new.label(), new.summary)
+            }
+            Change::Reinstated { new, .. } => write!(
+                f,
+                "no longer cancelled: {} \"{}\" (now {})",
+                new.label(),
+                new.summary,
+                new.status
+            ),
+            Change::StatusChanged { old, new } => write!(
+                f,
+                "status: {} \"{}\" from {} to {}",
+                new.label(),
+                new.summary,
+                old.status,
+                new.status
+            ),
+            Change::Renamed { old, new } => write!(
+                f,
+                "renamed: {} from \"{}\" to \"{}\"",
+                new.label(),
+                old.summary,
+                new.summary
+            ),
+            Change::Repeats { old, new } => write!(
+                f,
+                "repeats differently: {} \"{}\": {} -> {}",
+                new.label(),
+                new.summary,
+                rule_text(&old.rule),
+                rule_text(&new.rule)
+            ),
+        }
+    }
+}
+
+fn rule_text(rule: &[String]) -> String {
+    if rule.is_empty() {
+        "(does not repeat)".into()
+    } else {
+        rule.join(" ")
+    }
+}
+
+/// Every change from `old` to `new`, in UID order.
+pub fn diff(old: &str, new: &str) -> Vec<Change> {
+    let (old, new) = (entries(old), entries(new));
+    let mut changes = Vec::new();
+    for (key, before) in &old {
+        let Some(after) = new.get(key) else {
+            changes.push(Change::Removed(before.clone()));
+            continue;
+        };
+        let pair = || (before.clone(), after.clone());
+        if before.start != after.start || before.end != after.end {
+            let (old, new) = pair();
+            changes.push(Change::Moved { old, new });
+        }
+        if before.status != after.status {
+            let (old, new) = pair();
+            changes.push(if after.status == "CANCELLED" {
+                Change::Cancelled { old, new }
+            } else if before.status == "CANCELLED" {
+                Change::Reinstated { old, new }
+            } else {
+                Change::StatusChanged { old, new }
+            });
+        }
+        if before.summary != after.summary {
+            let (old, new) = pair();
+            changes.push(Change::Renamed { old, new });
+        }
+        if before.rule != after.rule {
+            let (old, new) = pair();
+            changes.push(Change::Repeats { old, new });
+        }
+    }
+    for (key, after) in &new {
+        if !old.contains_key(key) {
+            changes.push(Change::Added(after.clone()));
+        }
+    }
+    changes
+}
+
+/// An event that changed in a way subscribers must be told about, without a higher
+/// SEQUENCE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unbumped {
+    /// The event's id in the data.
+    pub id: String,
+    pub sequence: u32,
+    /// What changed, in words.
+    pub changes: Vec<String>,
+}
+
+impl fmt::Display for Unbumped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "event `{}` changed ({}) but its sequence is still {}: set `sequence = {}` on it, \
+             or subscribers' calendars will keep the old version",
+            self.id,
+            self.changes.join("; "),
+            self.sequence,
+            self.sequence + 1
+        )
+    }
+}
+
+/// What the publish guard found between the published calendar and the new one.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GuardReport {
+    pub unbumped: Vec<Unbumped>,
+    pub removed: Vec<Change>,
+}
+
+/// Compares a published calendar with the one about to replace it.
+pub fn guard(old: &str, new: &str) -> GuardReport {
+    let mut report = GuardReport::default();
+    let mut by_event: BTreeMap<String, Unbumped> = BTreeMap::new();
+    for change in diff(old, new) {
+        match &change {
+            Change::Added(_) => {}
+            Change::Removed(_) => report.removed.push(change),
+            _ => {
+                let Some((before, after)) = change.versions() else {
+                    continue;
+                };
+                if after.sequence > before.sequence {
+                    continue;
+                }
+                // The master VEVENT's sequence is the event's; overrides carry the same.
+                let entry = by_event
+                    .entry(after.id().to_string())
+                    .or_insert_with(|| Unbumped {
+                        id: after.id().to_string(),
+                        sequence: after.sequence,
+                        changes: Vec::new(),
+                    });
+                entry.changes.push(change.to_string());
+            }
+        }
+    }
+    report.unbumped = by_event.into_values().collect();
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar(events: &str) -> String {
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n")
+    }
+
+    fn event(uid: &str, start: &str, summary: &str, status: &str, sequence: u32) -> String {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;TZID=Asia/Shanghai:{start}\r\n\
+             SUMMARY:{summary}\r\nSTATUS:{status}\r\nSEQUENCE:{sequence}\r\n\
+             BEGIN:VALARM\r\nACTION:DISPLAY\r\nSUMMARY:not the event\r\nEND:VALARM\r\nEND:VEVENT\r\n"
+        )
+    }
+
+    #[test]
+    fn reads_events_and_ignores_alarm_properties() {
+        let ics = calendar(&event(
+            "a@x",
+            "20220704T190000",
+            "Launch\\, live",
+            "CONFIRMED",
+            3,
+        ));
+        let found = entries(&ics);
+        let entry = &found[&("a@x".to_string(), None)];
+        assert_eq!(entry.summary, "Launch, live");
+        assert_eq!(entry.sequence, 3);
+        assert_eq!(entry.start, "TZID=Asia/Shanghai:20220704T190000");
+        assert_eq!(readable_time(&entry.start), "2022-07-04 11:00 UTC");
+    }
+
+    #[test]
+    fn a_moved_event_without_a_bump_is_caught_and_named() {
+        let old = calendar(&event(
+            "launch@x",
+            "20220704T190000",
+            "Launch",
+            "CONFIRMED",
+            0,
+        ));
+        let moved = calendar(&event(
+            "launch@x",
+            "20220704T200000",
+            "Launch",
+            "CONFIRMED",
+            0,
+        ));
+        let report = guard(&old, &moved);
+        assert_eq!(report.unbumped.len(), 1);
+        let message = report.unbumped[0].to_string();
+        assert!(message.contains("event `launch`"), "{message}");
+        assert!(
+            message.contains("from 2022-07-04 11:00 UTC to 2022-07-04 12:00 UTC"),
+            "{message}"
+        );
+        assert!(message.contains("set `sequence = 1`"), "{message}");
+        let bumped = calendar(&event(
+            "launch@x",
+            "20220704T200000",
+            "Launch",
+            "CONFIRMED",
+            1,
+        ));
+        assert_eq!(guard(&old, &bumped), GuardReport::default());
+    }
+
+    #[test]
+    fn cancellation_and_renaming_need_a_bump_too() {
+        let old = calendar(&event("a@x", "20220704T190000", "Launch", "CONFIRMED", 4));
+        let cancelled = calendar(&event("a@x", "20220704T190000", "Launch", "CANCELLED", 4));
+        assert!(guard(&old, &cancelled).unbumped[0].changes[0].starts_with("cancelled: a"));
+        let renamed = calendar(&event(
+            "a@x",
+            "20220704T190000",
+            "Launch day",
+            "CONFIRMED",
+            4,
+        ));
+        assert!(
+            guard(&old, &renamed).unbumped[0].changes[0]
+                .contains("from \"Launch\" to \"Launch day\"")
+        );
+    }
+
+    #[test]
+    fn removed_and_added_events_are_reported_not_blocked() {
+        let old = calendar(&event("a@x", "20220704T190000", "A", "CONFIRMED", 0));
+        let new = calendar(&event("b@x", "20220705T190000", "B", "CONFIRMED", 0));
+        let report = guard(&old, &new);
+        assert!(report.unbumped.is_empty());
+        assert_eq!(report.removed.len(), 1);
+        let changes: Vec<String> = diff(&old, &new).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            changes,
+            [
+                "removed: a \"A\" (was at 2022-07-04 11:00 UTC); subscribers who already have it keep it",
+                "added: b \"B\" at 2022-07-05 11:00 UTC",
+            ]
+        );
+    }
+
+    #[test]
+    fn unchanged_calendars_have_no_changes() {
+        let ics = calendar(&event("a@x", "20220704T190000", "A", "CONFIRMED", 0));
+        assert!(diff(&ics, &ics).is_empty());
+    }
+}

@@ -1,0 +1,270 @@
+//! `calfeed serve`: build, serve the result over HTTP the way a good static host would,
+//! and rebuild when the input changes, so that a real calendar app or feed reader can
+//! subscribe to a real URL while the data is being edited.
+//!
+//! - The build is served from memory (`serve/site.rs`): every file of
+//!   [`export::render_all`], with its gzip form, strong ETag and Last-Modified computed
+//!   once per build. Nothing is written to disk (`public/` stays as `calfeed build` left
+//!   it; run that to publish). Serving only what the build rendered makes "no `..`, no
+//!   symlinks out, no dotfiles, no listings" true by construction, and the request path
+//!   is checked on top of that (`decode_path` in `serve/http.rs`).
+//! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
+//!   prints the same diagnostics as `build` and the last good build stays up, so a
+//!   subscriber never gets a broken or half-written file.
+//! - The input directory is polled for changes (`serve/watch.rs` says why), debounced.
+//! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
+//!   If-Modified-Since, gzip, fixed worker threads and bounded requests.
+//!
+//! This is for previewing and small self-hosting; for real traffic, any static host or
+//! CDN serving the `public/` that `calfeed build` writes does better.
+
+mod http;
+mod site;
+mod watch;
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::SystemTime;
+
+use crate::diagnostic::Diagnostic;
+use crate::export;
+use crate::load::{self, LoadOptions};
+use crate::model::Publication;
+
+use self::http::{Limits, Server};
+use self::site::{Current, Site};
+
+/// What `calfeed serve` was asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The directory of publications (`feeds/`).
+    pub input: PathBuf,
+    /// Where to listen. Port 0 picks a free port; the address chosen is printed.
+    pub addr: SocketAddr,
+    pub load: LoadOptions,
+}
+
+/// Why `calfeed serve` could not start. Once it serves, it runs until Ctrl-C.
+#[derive(Debug)]
+pub enum Error {
+    /// The first build failed: there is nothing to serve.
+    Input(Vec<Diagnostic>),
+    /// The address could not be listened on (in use, not this machine's, ...).
+    Bind { addr: SocketAddr, source: io::Error },
+    /// The server could not be set up (threads, signal handler).
+    Start(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(problems) => write!(f, "{} problem(s) in the input", problems.len()),
+            Error::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Error::Start(source) => write!(f, "cannot start the server: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Builds, serves, rebuilds on change; returns when Ctrl-C (or SIGTERM) arrives, after the
+/// responses being written are finished.
+///
+/// Prints to stdout, first, `serving http://HOST:PORT/` (the line to parse for the
+/// address when port 0 was asked for), then the URLs to subscribe to, and one line per
+/// rebuild; diagnostics of failed rebuilds go to stderr.
+pub fn run(options: &Options) -> Result<(), Error> {
+    // First, so that a Ctrl-C at any point from here on stops the server cleanly.
+    let (interrupted, interrupt) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = interrupted.send(());
+    })
+    .map_err(|e| Error::Start(io::Error::other(e)))?;
+
+    let watched = watch::snapshot(&options.input);
+    let publications = load::load_dir(&options.input, &options.load).map_err(Error::Input)?;
+    let (site, _) = Site::build(export::render_all(&publications), None, SystemTime::now());
+
+    let listener = TcpListener::bind(options.addr).map_err(|source| Error::Bind {
+        addr: options.addr,
+        source,
+    })?;
+    let current = Arc::new(Current::new(site));
+    let server =
+        Server::start(listener, Arc::clone(&current), Limits::default()).map_err(Error::Start)?;
+    let addr = server.addr();
+    let base = base_url(addr);
+    let mut shown = Vec::new();
+    let urls = subscribe_urls(&base, &publications, &current.load(), &mut shown);
+
+    println!("serving {base}");
+    if let Some(warning) = exposure_warning(addr) {
+        eprintln!("{warning}");
+    }
+    print!("{urls}");
+    println!(
+        "watching {} for changes; press Ctrl-C to stop",
+        options.input.display()
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        let options = options.clone();
+        thread::Builder::new()
+            .name("serve-watch".into())
+            .spawn(move || {
+                watch::watch(&options.input, watched, &stop, || {
+                    rebuild(&options, &current, &base, &mut shown);
+                });
+            })
+            .map_err(Error::Start)?
+    };
+
+    let _ = interrupt.recv();
+    println!("stopping");
+    stop.store(true, Ordering::SeqCst);
+    server.stop();
+    let _ = watcher.join();
+    println!("stopped");
+    Ok(())
+}
+
+/// Rebuilds from the input and, if every file is valid, serves the new build; otherwise
+/// reports every problem (as `build` does) and leaves the last good build up.
+fn rebuild(options: &Options, current: &Current, base: &str, shown: &mut Vec<String>) {
+    // A panic in loading or rendering is a bug, but it should not end the watching: the
+    // last good build stays up, as for invalid input.
+    let built = panic::catch_unwind(AssertUnwindSafe(|| {
+        load::load_dir(&options.input, &options.load)
+            .map(|publications| (export::render_all(&publications), publications))
+    }));
+    match built {
+        Ok(Ok((outputs, publications))) => {
+            let previous = current.load();
+            let (site, changes) = Site::build(outputs, Some(&previous), SystemTime::now());
+            let new_urls = subscribe_urls(base, &publications, &site, shown);
+            let files = site.len();
+            current.store(site);
+            println!(
+                "rebuilt: {} publication(s), {files} file(s): {} changed, {} added, {} removed",
+                publications.len(),
+                changes.changed,
+                changes.added,
+                changes.removed
+            );
+            print!("{new_urls}");
+        }
+        Ok(Err(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            eprintln!(
+                "error: {} problem(s) in the input; still serving the last good build",
+                problems.len()
+            );
+        }
+        Err(_) => {
+            eprintln!("error: the build failed unexpectedly; still serving the last good build");
+        }
+    }
+}
+
+/// `http://HOST:PORT/` for the address listened on; for "all addresses", the loopback
+/// address (the one that works from this machine).
+fn base_url(addr: SocketAddr) -> String {
+    format!("http://{}/", http::reachable(addr))
+}
+
+/// The lines naming what to subscribe to, for each publication not yet in `shown`.
+fn subscribe_urls(
+    base: &str,
+    publications: &[Publication],
+    site: &Site,
+    shown: &mut Vec<String>,
+) -> String {
+    let webcal = format!("webcal://{}", base.trim_start_matches("http://"));
+    let mut text = String::new();
+    for publication in publications {
+        let slug = &publication.slug;
+        if shown.contains(slug) {
+            continue;
+        }
+        shown.push(slug.clone());
+        text.push_str(&format!("  {slug}: {}\n", publication.channel.title));
+        let rows = [
+            ("calendar", format!("{slug}.ics"), base),
+            ("webcal", format!("{slug}.ics"), webcal.as_str()),
+            ("RSS", format!("{slug}.xml"), base),
+            ("Atom", format!("{slug}.atom"), base),
+            ("JSON Feed", format!("{slug}.json"), base),
+            ("page", format!("{slug}/index.html"), base),
+        ];
+        for (label, file, prefix) in rows {
+            if site.contains(&file) {
+                let shown_path = file.strip_suffix("index.html").unwrap_or(&file);
+                text.push_str(&format!("    {label:<10} {prefix}{shown_path}\n"));
+            }
+        }
+    }
+    text
+}
+
+/// The line said when listening on an address other machines may reach.
+fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    let loopback = match addr.ip() {
+        IpAddr::V4(ip) => ip.is_loopback(),
+        IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    (!loopback).then(|| {
+        format!(
+            "warning: listening on {addr}, which is not a loopback address: other machines \
+             that can reach it can read everything served (for previews and small \
+             self-hosting; serve public/ from a static host for real traffic)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_non_loopback_addresses_are_warned_about() {
+        for quiet in [
+            "127.0.0.1:8080",
+            "127.1.2.3:1",
+            "[::1]:8080",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:80"] {
+            let warning = exposure_warning(loud.parse().unwrap()).expect(loud);
+            assert!(warning.contains(loud), "{warning}");
+            assert!(warning.contains("not a loopback address"), "{warning}");
+        }
+    }
+
+    #[test]
+    fn base_urls_name_an_address_that_works_here() {
+        assert_eq!(
+            base_url("127.0.0.1:8080".parse().unwrap()),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            base_url("0.0.0.0:80".parse().unwrap()),
+            "http://127.0.0.1:80/"
+        );
+        assert_eq!(base_url("[::]:8080".parse().unwrap()), "http://[::1]:8080/");
+    }
+}

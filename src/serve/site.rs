@@ -1,0 +1,391 @@
+//! The served site: every output of the last good build, in memory.
+//!
+//! Only what [`crate::export::render_all`] returned exists here, so there is nothing else
+//! to reach: no other file of the disk, no dotfile, no symlink, no directory listing. A
+//! rebuild makes a whole new [`Site`] and swaps it in with one pointer store
+//! ([`Current::store`]), so a request sees either the old build or the new one, never a
+//! mix and never a half-written file; a failed rebuild simply never stores.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Component, Path};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use crate::export::Output;
+
+/// Files smaller than this are not worth compressing (gzip's header and trailer alone
+/// are 18 bytes).
+const GZIP_MIN_BYTES: usize = 256;
+
+/// One served file, with everything a response needs precomputed at build time.
+#[derive(Debug)]
+pub struct Entry {
+    pub body: Vec<u8>,
+    /// The body gzipped, when that is smaller.
+    pub gzip: Option<Vec<u8>>,
+    /// Strong validator of `body`: a hash of the bytes, quoted.
+    pub etag: String,
+    /// Strong validator of `gzip` (another representation, so another tag).
+    pub gzip_etag: String,
+    /// When a build last changed these bytes, in whole seconds (HTTP dates have no more).
+    pub last_modified: SystemTime,
+    pub content_type: &'static str,
+}
+
+impl Entry {
+    fn new(body: Vec<u8>, content_type: &'static str, built: SystemTime) -> Entry {
+        let tag = format!("{:x}-{:016x}", body.len(), fnv1a64(&body));
+        let gzip = (body.len() >= GZIP_MIN_BYTES)
+            .then(|| gzip(&body))
+            .filter(|gz| gz.len() < body.len());
+        Entry {
+            etag: format!("\"{tag}\""),
+            gzip_etag: format!("\"{tag}-gz\""),
+            body,
+            gzip,
+            last_modified: whole_seconds(built),
+            content_type,
+        }
+    }
+}
+
+/// What a rebuild changed, compared with the build before it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+}
+
+/// Every file of one build, by URL path without the leading slash (`xiaomi-12s.ics`,
+/// `xiaomi-12s/index.html`).
+#[derive(Debug, Default)]
+pub struct Site {
+    files: HashMap<String, Arc<Entry>>,
+}
+
+/// What a request path names.
+#[derive(Debug)]
+pub enum Resolved {
+    File(Arc<Entry>),
+    /// A directory named without its trailing slash: redirect to the slash form, as
+    /// static hosts do, so that the page's relative links resolve.
+    AddSlash,
+    NotFound,
+}
+
+impl Site {
+    /// The site of `outputs`. Files whose bytes are the same as in `previous` keep its
+    /// entry (and so its Last-Modified and precomputed gzip); the others are new as of
+    /// `built`.
+    pub fn build(
+        outputs: Vec<Output>,
+        previous: Option<&Site>,
+        built: SystemTime,
+    ) -> (Site, Changes) {
+        let mut files = HashMap::with_capacity(outputs.len());
+        let mut changes = Changes::default();
+        for output in outputs {
+            let Some(key) = url_key(&output.path) else {
+                // render_all only produces relative paths of plain names; if that ever
+                // changes, such a file is not served rather than served somewhere odd.
+                eprintln!(
+                    "warning: not serving {}: not a plain relative path",
+                    output.path.display()
+                );
+                continue;
+            };
+            let old = previous.and_then(|site| site.files.get(&key));
+            let entry = match old {
+                Some(old) if old.body == output.contents => Arc::clone(old),
+                _ => {
+                    if old.is_some() {
+                        changes.changed += 1;
+                    } else {
+                        changes.added += 1;
+                    }
+                    Arc::new(Entry::new(output.contents, content_type(&key), built))
+                }
+            };
+            files.insert(key, entry);
+        }
+        if let Some(previous) = previous {
+            changes.removed = previous
+                .files
+                .keys()
+                .filter(|key| !files.contains_key(*key))
+                .count();
+        }
+        (Site { files }, changes)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.files.contains_key(key)
+    }
+
+    /// The file a decoded request path names (it starts with `/` and has no `.`, `..`
+    /// or dot-file segments: [`super::http::decode_path`] made sure). A path ending in
+    /// `/` names that directory's `index.html`.
+    pub fn resolve(&self, path: &str) -> Resolved {
+        let relative = path.strip_prefix('/').unwrap_or(path);
+        let key = if relative.is_empty() || relative.ends_with('/') {
+            format!("{relative}index.html")
+        } else {
+            relative.to_string()
+        };
+        if let Some(entry) = self.files.get(&key) {
+            return Resolved::File(Arc::clone(entry));
+        }
+        if !relative.is_empty()
+            && !relative.ends_with('/')
+            && self.files.contains_key(&format!("{relative}/index.html"))
+        {
+            return Resolved::AddSlash;
+        }
+        Resolved::NotFound
+    }
+}
+
+/// The site being served, replaced whole by each successful rebuild.
+///
+/// Readers hold the lock only to clone the `Arc`, so a rebuild's store waits at most for
+/// that, and a request keeps the build it started with until it has been answered.
+#[derive(Debug)]
+pub struct Current(RwLock<Arc<Site>>);
+
+impl Current {
+    pub fn new(site: Site) -> Current {
+        Current(RwLock::new(Arc::new(site)))
+    }
+
+    pub fn load(&self) -> Arc<Site> {
+        Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn store(&self, site: Site) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(site);
+    }
+}
+
+/// The URL path (without leading slash) of an output path: its components joined by
+/// `/`. `None` unless every component is a plain UTF-8 name.
+fn url_key(path: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(name) => parts.push(name.to_str()?),
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The Content-Type of a file, by extension: what calendar apps and feed readers expect.
+pub fn content_type(key: &str) -> &'static str {
+    let extension = key.rsplit_once('.').map_or("", |(_, ext)| ext);
+    match extension {
+        "ics" => "text/calendar; charset=utf-8",
+        "xml" => "application/rss+xml",
+        "atom" => "application/atom+xml",
+        "json" => "application/feed+json",
+        "html" => "text/html; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// gzip at the best level: it runs once per changed file per build, not per request.
+/// The header has no file name and a zero mtime, so the bytes depend on the input only.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .expect("writing to a Vec cannot fail")
+}
+
+/// 64-bit FNV-1a. An ETag needs only to tell successive versions of one file apart, and
+/// this is stable across builds of calfeed (unlike std's `DefaultHasher`) without a
+/// hashing dependency; the length goes into the tag too.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn output(path: &str, contents: &str) -> Output {
+        Output {
+            path: PathBuf::from(path),
+            contents: contents.as_bytes().to_vec(),
+        }
+    }
+
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    fn file(site: &Site, path: &str) -> Arc<Entry> {
+        match site.resolve(path) {
+            Resolved::File(entry) => entry,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resolves_files_directories_and_nothing_else() {
+        let (site, _) = Site::build(
+            vec![
+                output("index.html", "root"),
+                output("show.ics", "cal"),
+                output("show/index.html", "page"),
+                output("show/launch.ics", "one"),
+            ],
+            None,
+            at(10),
+        );
+        assert_eq!(file(&site, "/").body, b"root");
+        assert_eq!(file(&site, "/index.html").body, b"root");
+        assert_eq!(file(&site, "/show.ics").body, b"cal");
+        assert_eq!(file(&site, "/show/").body, b"page");
+        assert_eq!(file(&site, "/show/launch.ics").body, b"one");
+        assert!(matches!(site.resolve("/show"), Resolved::AddSlash));
+        for missing in [
+            "/nope.ics",
+            "/show/nope/",
+            "/show.ics/",
+            "/SHOW.ics",
+            "/show/launch",
+        ] {
+            assert!(
+                matches!(site.resolve(missing), Resolved::NotFound),
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn content_types_by_extension() {
+        assert_eq!(content_type("a.ics"), "text/calendar; charset=utf-8");
+        assert_eq!(content_type("a/b.ics"), "text/calendar; charset=utf-8");
+        assert_eq!(content_type("a.xml"), "application/rss+xml");
+        assert_eq!(content_type("a.atom"), "application/atom+xml");
+        assert_eq!(content_type("a.json"), "application/feed+json");
+        assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("noextension"), "application/octet-stream");
+    }
+
+    #[test]
+    fn unchanged_bytes_keep_their_last_modified_and_etag() {
+        let big = "BEGIN:VEVENT\r\n".repeat(100);
+        let (first, changes) = Site::build(
+            vec![
+                output("a.ics", &big),
+                output("b.ics", "B"),
+                output("c.ics", "C"),
+            ],
+            None,
+            at(1_000),
+        );
+        assert_eq!(changes.added, 3);
+        let (second, changes) = Site::build(
+            vec![
+                output("a.ics", &big),
+                output("b.ics", "B2"),
+                output("d.ics", "D"),
+            ],
+            Some(&first),
+            at(2_000),
+        );
+        assert_eq!(
+            changes,
+            Changes {
+                added: 1,
+                changed: 1,
+                removed: 1
+            }
+        );
+        let (a1, a2) = (file(&first, "/a.ics"), file(&second, "/a.ics"));
+        assert!(Arc::ptr_eq(&a1, &a2));
+        assert_eq!(a2.last_modified, at(1_000));
+        let (b1, b2) = (file(&first, "/b.ics"), file(&second, "/b.ics"));
+        assert_eq!(b2.last_modified, at(2_000));
+        assert_ne!(b1.etag, b2.etag);
+        assert!(matches!(second.resolve("/c.ics"), Resolved::NotFound));
+    }
+
+    #[test]
+    fn etags_are_strong_quoted_and_differ_per_encoding() {
+        let (site, _) = Site::build(vec![output("a.ics", &"x".repeat(1000))], None, at(5));
+        let entry = file(&site, "/a.ics");
+        assert!(entry.etag.starts_with('"') && entry.etag.ends_with('"'));
+        assert!(!entry.etag.starts_with("W/"));
+        assert_ne!(entry.etag, entry.gzip_etag);
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(entry.gzip.as_deref().expect("compressible"))
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, entry.body);
+        // The same bytes get the same tag in any build, at any time.
+        let (again, _) = Site::build(vec![output("a.ics", &"x".repeat(1000))], None, at(99));
+        assert_eq!(file(&again, "/a.ics").etag, entry.etag);
+        assert_eq!(file(&again, "/a.ics").gzip, entry.gzip);
+    }
+
+    #[test]
+    fn small_or_incompressible_files_have_no_gzip() {
+        let (site, _) = Site::build(vec![output("a.ics", "tiny")], None, at(5));
+        assert!(file(&site, "/a.ics").gzip.is_none());
+    }
+
+    #[test]
+    fn last_modified_is_whole_seconds() {
+        let (site, _) = Site::build(
+            vec![output("a.ics", "A")],
+            None,
+            at(7) + Duration::from_millis(999),
+        );
+        assert_eq!(file(&site, "/a.ics").last_modified, at(7));
+    }
+
+    #[test]
+    fn only_plain_relative_paths_become_files() {
+        assert_eq!(url_key(Path::new("a/b.ics")).as_deref(), Some("a/b.ics"));
+        assert_eq!(url_key(Path::new("../a.ics")), None);
+        assert_eq!(url_key(Path::new("/etc/passwd")), None);
+        assert_eq!(url_key(Path::new("")), None);
+    }
+
+    #[test]
+    fn current_swaps_whole_sites() {
+        let (one, _) = Site::build(vec![output("a.ics", "1")], None, at(1));
+        let current = Current::new(one);
+        let held = current.load();
+        let (two, _) = Site::build(vec![output("a.ics", "2")], Some(&held), at(2));
+        current.store(two);
+        assert_eq!(file(&held, "/a.ics").body, b"1");
+        assert_eq!(file(&current.load(), "/a.ics").body, b"2");
+    }
+}
