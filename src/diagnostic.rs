@@ -7,7 +7,7 @@ use std::ops::Range;
 /// How much of a source line a diagnostic shows around the problem.
 const SNIPPET_CHARS: usize = 80;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     /// The file as the user named it (e.g. `feeds/xiaomi-12s.toml`).
     pub file: String,
@@ -21,6 +21,7 @@ pub struct Diagnostic {
     /// What would be valid.
     pub help: Option<String>,
     /// The source line and the caret under the offending span.
+    #[serde(skip)]
     snippet: Option<(String, usize, usize)>,
 }
 
@@ -78,6 +79,34 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// The problem as a GitHub Actions workflow command, so that it shows on the pull
+    /// request's diff: `::error file=F,line=L,col=C,title=FIELD::MESSAGE`.
+    pub fn github_annotation(&self) -> String {
+        // Workflow-command escaping: `%`, CR and LF everywhere; `:` and `,` in properties.
+        fn data(text: &str) -> String {
+            text.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        }
+        fn property(text: &str) -> String {
+            data(text).replace(':', "%3A").replace(',', "%2C")
+        }
+        let mut properties = vec![format!("file={}", property(&self.file))];
+        if self.line > 0 {
+            properties.push(format!("line={}", self.line));
+            properties.push(format!("col={}", self.column));
+        }
+        if !self.field.is_empty() {
+            properties.push(format!("title={}", property(&self.field)));
+        }
+        let mut message = self.message.clone();
+        if let Some(help) = &self.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        format!("::error {}::{}", properties.join(","), data(&message))
     }
 
     /// `file:line:column`, or just the file for file-level problems.
@@ -163,6 +192,38 @@ mod tests {
         let caret = shown.lines().find(|l| l.contains('^')).unwrap();
         let caret_at = caret.find('^').unwrap();
         assert_eq!(&source[caret_at..caret_at + 4], "oops");
+    }
+
+    #[test]
+    fn github_annotations_follow_the_workflow_command_syntax() {
+        let text = "a = 1\nstart = \"x\"\n";
+        let d = Diagnostic::at(
+            "feeds/a,b.toml",
+            text,
+            14..17,
+            "events[0].start",
+            "bad: 100%\nreally",
+        )
+        .with_help("use a date");
+        assert_eq!(
+            d.github_annotation(),
+            "::error file=feeds/a%2Cb.toml,line=2,col=9,title=events[0].start::bad: 100%25%0Areally%0Ahelp: use a date"
+        );
+        let whole = Diagnostic::file("feeds", "no publications");
+        assert_eq!(
+            whole.github_annotation(),
+            "::error file=feeds::no publications"
+        );
+    }
+
+    #[test]
+    fn json_form_has_every_field_but_the_snippet() {
+        let d = Diagnostic::at("f.toml", "x = 1", 4..5, "x", "m").with_help("h");
+        let value = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"file": "f.toml", "line": 1, "column": 5, "field": "x", "message": "m", "help": "h"})
+        );
     }
 
     #[test]

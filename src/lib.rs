@@ -13,6 +13,7 @@ pub mod locate;
 pub mod model;
 pub mod publish;
 pub mod recurrence;
+pub mod scaffold;
 pub mod serve;
 pub mod vtimezone;
 pub mod when;

@@ -629,6 +629,7 @@ impl Checker<'_> {
             .and_then(|r| self.duration(&channel_path("refresh"), r));
         let mut publication = Publication {
             slug: slug.to_string(),
+            source: self.file.to_string(),
             channel: Channel {
                 title: self.text(&channel_path("title"), &c.title, true),
                 description: self.text(&channel_path("description"), &c.description, true),

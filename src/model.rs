@@ -12,6 +12,8 @@ use crate::when::Zone;
 pub struct Publication {
     /// From the file name: `feeds/xiaomi-12s.toml` is `xiaomi-12s`. Names every output.
     pub slug: String,
+    /// The file it was read from, as the user named it (for messages).
+    pub source: String,
     pub channel: Channel,
     /// In input order.
     pub events: Vec<Event>,

@@ -131,6 +131,24 @@ fn remove_abandoned_temp_files(out_dir: &Path, outputs: &[Output]) {
     }
 }
 
+/// Replaces one file atomically: the new contents go to a temporary file beside it, which
+/// is then renamed over it, so a reader sees the old file or the new one, never a part.
+pub fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".calfeed-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(contents)?;
+    temp.as_file().sync_all()?;
+    set_readable(temp.as_file())?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Temporary files are created private (0600); published files are for everyone to read.
 #[cfg(unix)]
 fn set_readable(file: &fs::File) -> io::Result<()> {

@@ -176,7 +176,8 @@ impl Test {
         });
 
         let mut args = self.args.clone();
-        match args.first().map(String::as_str) {
+        let explicit = args.iter().any(|a| a == "--in");
+        match args.first().map(String::as_str).filter(|_| !explicit) {
             Some("build") => args.extend(["--in", "feeds", "--out", "public"].map(String::from)),
             Some("check") => args.extend(["--in", "feeds"].map(String::from)),
             _ => {}
@@ -504,9 +505,10 @@ fn build_writes_calendar_feed_and_event_file() {
         .filter(|l| l.starts_with("wrote "))
         .collect();
     assert_eq!(wrote.len(), written.len(), "{}", ran.stdout);
+    let summary = ran.stdout.lines().last().unwrap_or_default();
     assert!(
-        ran.stdout.ends_with(&format!(
-            "built 1 publication(s): {} file(s) written, 0 unchanged\n",
+        summary.starts_with(&format!(
+            "built 1 publication(s), 1 event(s), 0 article(s): {} file(s) written, 0 unchanged, 0 removed in ",
             written.len()
         )),
         "{}",
@@ -535,10 +537,11 @@ fn rebuilding_unchanged_input_touches_no_file() {
     let second = first
         .then()
         .args(["build"])
-        .stdout(&format!(
-            "built 1 publication(s): 0 file(s) written, {count} unchanged\n"
+        .stdout_contains(format!(
+            "built 1 publication(s), 1 event(s), 0 article(s): 0 file(s) written, {count} unchanged, 0 removed in "
         ))
         .run();
+    assert_eq!(second.stdout.lines().count(), 1, "{}", second.stdout);
     assert!(
         snapshot(&second.path("public")) == before,
         "public/ changed"
@@ -592,7 +595,10 @@ fn build_check_names_outputs_made_stale_by_an_edit_and_writes_nothing() {
         .then()
         .feed(
             "launch.toml",
-            &MINIMAL.replace(r#"title = "Launch""#, r#"title = "Launch (moved)""#),
+            &MINIMAL.replace(
+                r#"title = "Launch""#,
+                "title = \"Launch (moved)\"\nsequence = 1",
+            ),
         )
         .args(["build", "--check"])
         .status(3)
@@ -1551,4 +1557,326 @@ fn outputs_of_a_removed_event_are_removed_and_check_reports_them() {
     assert!(!ran.path("public/launch/second.ics").exists());
     assert_eq!(ran.read("public/CNAME"), "feeds.example.org");
     ran.then().args(["build", "--check"]).run();
+}
+
+// ---- The publish guard, diff and occurrences -------------------------------------------
+
+/// MINIMAL with the launch moved an hour later and `sequence` set to `sequence`.
+fn moved(sequence: u32) -> String {
+    MINIMAL.replace(
+        r#"start = "2022-07-04T19:00""#,
+        &format!("start = \"2022-07-04T20:00\"\nsequence = {sequence}"),
+    )
+}
+
+#[test]
+fn a_moved_event_without_a_sequence_bump_stops_the_build() {
+    let built = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["build"])
+        .run();
+    let before = snapshot(&built.path("public"));
+    let blocked = built
+        .then()
+        .feed("launch.toml", &moved(0))
+        .args(["build"])
+        .status(6)
+        .stderr_contains("event `launch` changed (moved: launch \"Launch\" from 2022-07-04 11:00 UTC to 2022-07-04 12:00 UTC (now ending 2022-07-04 14:00 UTC))")
+        .stderr_contains("set `sequence = 1`")
+        .stderr_contains("feeds/launch.toml")
+        .run();
+    assert!(
+        snapshot(&blocked.path("public")) == before,
+        "public/ changed"
+    );
+    let bumped = blocked
+        .then()
+        .feed("launch.toml", &moved(1))
+        .args(["build"])
+        .stdout_contains("wrote public/launch.ics")
+        .run();
+    assert!(bumped.read("public/launch.ics").contains("SEQUENCE:1\r\n"));
+}
+
+#[test]
+fn allow_unbumped_publishes_with_a_warning() {
+    Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["build"])
+        .run()
+        .then()
+        .feed("launch.toml", &moved(0))
+        .args(["build", "--allow-unbumped"])
+        .stderr_contains("warning: feeds/launch.toml: event `launch` changed")
+        .stdout_contains("wrote public/launch.ics")
+        .run();
+}
+
+#[test]
+fn the_guard_compares_with_a_previous_file_given_explicitly() {
+    let built = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["build"])
+        .run();
+    fs::copy(built.path("public/launch.ics"), built.path("live.ics")).expect("copy");
+    fs::remove_dir_all(built.path("public")).expect("clear public/");
+    built
+        .then()
+        .feed("launch.toml", &moved(0))
+        .args(["build", "--previous", "live.ics"])
+        .status(6)
+        .stderr_contains("(compared with live.ics)")
+        .run();
+}
+
+#[test]
+fn a_removed_event_warns_and_fails_only_with_strict() {
+    let two = format!(
+        "{MINIMAL}\n[[events]]\nid = \"keynote\"\ntitle = \"Keynote\"\nstart = \"2022-07-05T10:00\"\n"
+    );
+    let built = Test::new().feed("launch.toml", &two).args(["build"]).run();
+    let strict = built
+        .then()
+        .feed("launch.toml", MINIMAL)
+        .args(["build", "--strict"])
+        .status(6)
+        .stderr_contains("error: feeds/launch.toml: removed: keynote \"Keynote\"")
+        .stderr_contains("keep the event with status = \"cancelled\"")
+        .run();
+    strict
+        .then()
+        .args(["build"])
+        .stderr_contains("warning: feeds/launch.toml: removed: keynote")
+        .stdout_contains("removed public/launch/keynote.ics")
+        .run();
+}
+
+#[test]
+fn diff_lists_what_subscribers_will_see() {
+    let built = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["build"])
+        .run();
+    fs::copy(built.path("public/launch.ics"), built.path("old.ics")).expect("copy");
+    let cancelled = moved(1).replace("sequence = 1", "sequence = 1\nstatus = \"cancelled\"");
+    let rebuilt = built
+        .then()
+        .feed("launch.toml", &cancelled)
+        .args(["build"])
+        .run();
+    rebuilt
+        .then()
+        .args(["diff", "old.ics", "public/launch.ics"])
+        .stdout(
+            "moved: launch \"Launch\" from 2022-07-04 11:00 UTC to 2022-07-04 12:00 UTC (now ending 2022-07-04 14:00 UTC)\n\
+             cancelled: launch \"Launch\"\n",
+        )
+        .run()
+        .then()
+        .args(["diff", "old.ics", "old.ics"])
+        .stdout("no changes subscribers would see\n")
+        .run();
+}
+
+#[test]
+fn occurrences_expand_repeating_events_as_json() {
+    let weekly = publication(
+        r#"
+        [[events]]
+        id = "show"
+        title = "Show"
+        start = "2024-10-24T19:00"
+        timezone = "America/New_York"
+        duration = "1h"
+        repeat = { every = "week", count = 3 }
+        "#,
+    );
+    let ran = Test::new()
+        .feed("shows.toml", &weekly)
+        .args([
+            "occurrences",
+            "--in",
+            "feeds",
+            "--from",
+            "2024-01-01",
+            "--format",
+            "json",
+        ])
+        .run();
+    let starts: Vec<String> = ran
+        .stdout
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            value["start"].as_str().expect("start").to_string()
+        })
+        .collect();
+    // New York leaves daylight time on 3 November: the show stays at 19:00 local.
+    assert_eq!(
+        starts,
+        [
+            "2024-10-24T23:00:00Z",
+            "2024-10-31T23:00:00Z",
+            "2024-11-08T00:00:00Z"
+        ]
+    );
+}
+
+// ---- Scaffolding, completions, output formats ---------------------------------------------
+
+#[test]
+fn init_writes_an_example_that_builds_and_never_overwrites() {
+    let ran = Test::new()
+        .args(["init", "site"])
+        .stdout_contains("wrote site/feeds/my-events.toml")
+        .run();
+    let example = ran.read("site/feeds/my-events.toml");
+    assert!(example.contains("livestream = "), "{example}");
+    assert!(example.contains("[[articles]]"), "{example}");
+    let ran = ran
+        .then()
+        .args(["build", "--in", "site/feeds", "--out", "site/public"])
+        .run();
+    assert!(ran.path("site/public/my-events.ics").exists());
+    ran.then()
+        .args(["init", "site"])
+        .status(1)
+        .stderr_contains("already exists; init never overwrites")
+        .run();
+}
+
+#[test]
+fn new_appends_an_event_with_a_fresh_id_and_an_article() {
+    let ran = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args([
+            "new",
+            "event",
+            "--feed",
+            "launch",
+            "--title",
+            "Launch",
+            "--when",
+            "2022-08-01T10:00",
+            "--duration",
+            "1h",
+        ])
+        .stdout_contains("added `launch-2` to feeds/launch.toml")
+        .run()
+        .then()
+        .args([
+            "new",
+            "article",
+            "--feed",
+            "launch",
+            "--title",
+            "It's on!",
+            "--when",
+            "2022-07-01",
+            "--summary",
+            "Dates are set.",
+        ])
+        .stdout_contains("added `it-s-on` to feeds/launch.toml")
+        .run();
+    let data = ran.read("feeds/launch.toml");
+    assert!(
+        data.starts_with(MINIMAL),
+        "the existing data is kept as written"
+    );
+    ran.then()
+        .args(["check"])
+        .stdout_contains("ok: 1 publication(s), 2 event(s), 1 article(s)")
+        .run()
+        .then()
+        .args([
+            "new", "event", "--feed", "launch", "--title", "Bad", "--when", "soon",
+        ])
+        .status(1)
+        .stderr_contains("events[2].start")
+        .run();
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "_calfeed()"),
+        ("zsh", "#compdef calfeed"),
+        ("fish", "complete -c calfeed"),
+    ] {
+        Test::new()
+            .args(["completions", shell])
+            .stdout_contains(marker)
+            .run();
+    }
+    Test::new()
+        .args(["man"])
+        .stdout_contains(".TH calfeed 1")
+        .stdout_contains("Exit codes")
+        .run();
+}
+
+#[test]
+fn check_prints_github_annotations() {
+    let bad = with_event("start = \"2022-07-04T19:00\"\ntimezone = \"Mars/Olympus\"");
+    let location = at("launch.toml", &bad, "\"Mars/Olympus\"");
+    let mut parts = location.rsplitn(3, ':');
+    let (column, line) = (parts.next().unwrap(), parts.next().unwrap());
+    Test::new()
+        .feed("launch.toml", &bad)
+        .args(["check", "--format", "github"])
+        .status(1)
+        .stdout(&format!(
+            "::error file=feeds/launch.toml,line={line},col={column},title=events[0].timezone::\
+             unknown time zone \"Mars/Olympus\"; expected an IANA zone such as Asia/Shanghai or \
+             Europe/London, UTC, or a fixed offset such as GMT+8 or UTC-05:30\n"
+        ))
+        .run();
+}
+
+#[test]
+fn check_prints_json_diagnostics() {
+    let bad = with_event("start = \"2022-07-04T19:00\"\ntimezone = \"Mars/Olympus\"");
+    let location = at("launch.toml", &bad, "\"Mars/Olympus\"");
+    let ran = Test::new()
+        .feed("launch.toml", &bad)
+        .args(["check", "--format", "json"])
+        .status(1)
+        .run();
+    let value: serde_json::Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    let shown = format!(
+        "{}:{}:{}",
+        value[0]["file"].as_str().unwrap(),
+        value[0]["line"],
+        value[0]["column"]
+    );
+    assert_eq!(shown, location);
+    assert_eq!(value[0]["field"], "events[0].timezone");
+}
+
+#[test]
+fn quiet_prints_nothing_on_success_and_errors_without_colour_off_a_terminal() {
+    Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["--quiet", "build"])
+        .stdout("")
+        .run();
+    Test::new()
+        .feed(
+            "launch.toml",
+            &with_event("start = \"2022-07-04T19:00\"\ntimezone = \"Mars/Olympus\""),
+        )
+        .args(["check"])
+        .status(1)
+        .stderr_lacks("\u{1b}[")
+        .run();
+}
+
+#[test]
+fn the_field_length_limit_is_a_flag() {
+    Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["check", "--max-field-length", "5"])
+        .status(1)
+        .stderr_contains("is 15 bytes long, more than the limit of 5 bytes")
+        .run();
 }

@@ -1,0 +1,302 @@
+//! Starting points for maintainers: the commented example publication `calfeed init`
+//! writes, and the entries `calfeed new` appends (with a fresh, valid id), checked by the
+//! loader before anything is written.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::load::{LoadOptions, check_id, parse_publication};
+use crate::locate::Format;
+
+/// A complete, valid publication with every field explained.
+pub const EXAMPLE_PUBLICATION: &str = r#"# A calfeed publication: one file, one calendar and feed. The file name (without .toml)
+# is the slug that names the outputs: public/<slug>.ics, .xml, .atom, .json, <slug>/.
+# Run `calfeed build` to write public/, `calfeed check` to validate only.
+
+[channel]
+title = "My events"
+description = "Talks, launches and livestreams, with the news about them."
+# Where public/ will be served: links, UIDs and feed ids are made from it.
+link = "https://events.example.org/"
+language = "en"
+# The zone of every time written without an offset (an IANA name, or e.g. GMT+8).
+timezone = "Europe/London"
+author = "The events team"
+# How often calendar apps and feed readers should look for changes.
+refresh = "12h"
+# The last revision: calendars and feeds take their dates from the data, never the clock.
+updated = "2025-01-10T09:00:00Z"
+
+[[events]]
+# A stable id: it becomes the event's UID, its file name and its anchor. Never reuse one.
+id = "spring-launch"
+title = "Spring launch (livestream)"
+# Local time in the event's zone; or an instant like 2025-03-20T18:00:00Z; or a date for all day.
+start = "2025-03-20T18:00"
+timezone = "Europe/London"
+duration = "1h30m"
+description = "The new season, presented live. Questions from the chat at the end."
+location = "Online"
+# Put the stream's address here once it is known.
+livestream = "https://events.example.org/live"
+categories = ["Launch", "Livestream"]
+status = "confirmed"        # confirmed | tentative | cancelled
+reminders = ["1h", "10m"]
+# Raise this whenever the time, title or status changes, so that calendars update.
+sequence = 0
+
+[[articles]]
+id = "spring-launch-announced"
+title = "Our spring launch is on 20 March"
+published = "2025-01-10"
+summary = "Save the date: the spring launch streams live on 20 March at 18:00 London time."
+content = """
+The new season is ready. Join the **livestream** on 20 March at 18:00 (London time);
+the calendar link below puts it in your calendar at your own local time.
+"""
+categories = ["Launch"]
+# Related events: their time and calendar links are added to the article.
+events = ["spring-launch"]
+"#;
+
+/// A new event or article, as `calfeed new` takes it from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct NewEntry {
+    pub title: String,
+    /// Events: `start`; articles: `published`.
+    pub when: String,
+    pub duration: Option<String>,
+    pub timezone: Option<String>,
+    pub summary: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Event,
+    Article,
+}
+
+/// An id made from `title` (lower case, ASCII letters and digits joined by `-`), with a
+/// number added when it is already taken (ignoring case, as the loader does).
+pub fn fresh_id(title: &str, taken: &BTreeSet<String>) -> String {
+    let mut base = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c.to_ascii_lowercase());
+        } else if !base.ends_with('-') && !base.is_empty() {
+            base.push('-');
+        }
+    }
+    let mut base = base.trim_matches('-').chars().take(48).collect::<String>();
+    base = base.trim_end_matches('-').to_string();
+    if base.is_empty() || check_id(&base).is_err() {
+        base = format!("entry-{base}").trim_end_matches('-').to_string();
+    }
+    let free = |id: &str| !taken.contains(&id.to_ascii_lowercase());
+    if free(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| free(id))
+        .expect("some number is free")
+}
+
+#[derive(Serialize)]
+struct EventFields<'a> {
+    id: &'a str,
+    title: &'a str,
+    start: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timezone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    sequence: u32,
+}
+
+#[derive(Serialize)]
+struct ArticleFields<'a> {
+    id: &'a str,
+    title: &'a str,
+    published: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+}
+
+/// The publication text with `entry` appended, and the new entry's id. The result is
+/// validated as a whole: an entry that would make the publication invalid is refused
+/// with the loader's own messages.
+pub fn append(
+    text: &str,
+    format: Format,
+    kind: EntryKind,
+    entry: &NewEntry,
+) -> Result<(String, String), String> {
+    let taken = existing_ids(text, format)?;
+    let id = fresh_id(&entry.title, &taken);
+    let event = EventFields {
+        id: &id,
+        title: &entry.title,
+        start: &entry.when,
+        timezone: entry.timezone.as_deref(),
+        duration: entry.duration.as_deref(),
+        description: entry.summary.as_deref(),
+        sequence: 0,
+    };
+    let article = ArticleFields {
+        id: &id,
+        title: &entry.title,
+        published: &entry.when,
+        summary: entry.summary.as_deref(),
+    };
+    let table = match kind {
+        EntryKind::Event => "events",
+        EntryKind::Article => "articles",
+    };
+    let updated = match format {
+        Format::Toml => {
+            let body = match kind {
+                EntryKind::Event => toml::to_string(&event),
+                EntryKind::Article => toml::to_string(&article),
+            }
+            .map_err(|e| e.to_string())?;
+            let separator = if text.ends_with('\n') { "\n" } else { "\n\n" };
+            format!("{text}{separator}[[{table}]]\n{body}")
+        }
+        Format::Json => {
+            let mut value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| format!("the file is not valid JSON: {e}"))?;
+            let new = match kind {
+                EntryKind::Event => serde_json::to_value(&event),
+                EntryKind::Article => serde_json::to_value(&article),
+            }
+            .map_err(|e| e.to_string())?;
+            let object = value
+                .as_object_mut()
+                .ok_or("the file's top level is not a JSON object")?;
+            object
+                .entry(table)
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+                .as_array_mut()
+                .ok_or(format!("`{table}` is not an array"))?
+                .push(new);
+            let mut out = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+            out.push('\n');
+            out
+        }
+    };
+    let options = LoadOptions::from_env();
+    parse_publication("new", "(the new entry)", &updated, format, &options).map_err(
+        |problems| {
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    )?;
+    Ok((updated, id))
+}
+
+/// The ids already used in a publication (events and articles), lower-cased.
+fn existing_ids(text: &str, format: Format) -> Result<BTreeSet<String>, String> {
+    let value: serde_json::Value = match format {
+        Format::Toml => {
+            let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+            serde_json::to_value(table).map_err(|e| e.to_string())?
+        }
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string())?,
+    };
+    let mut ids = BTreeSet::new();
+    for table in ["events", "articles"] {
+        for entry in value
+            .get(table)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = entry.get("id").and_then(|v| v.as_str()) {
+                ids.insert(id.to_ascii_lowercase());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_publication_is_valid() {
+        let options = LoadOptions::from_env();
+        let p = parse_publication(
+            "my-events",
+            "x.toml",
+            EXAMPLE_PUBLICATION,
+            Format::Toml,
+            &options,
+        )
+        .unwrap_or_else(|e| panic!("{}", e[0]));
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.articles.len(), 1);
+        assert!(p.events[0].livestream.is_some());
+    }
+
+    #[test]
+    fn fresh_ids_are_valid_and_unused() {
+        let taken: BTreeSet<String> = ["spring-launch".to_string()].into();
+        assert_eq!(fresh_id("Spring Launch!", &taken), "spring-launch-2");
+        assert_eq!(fresh_id("Café & Q&A: 2025", &taken), "caf-q-a-2025");
+        assert_eq!(fresh_id("東京", &taken), "entry");
+        assert!(check_id(&fresh_id(&"x".repeat(200), &taken)).is_ok());
+    }
+
+    #[test]
+    fn appending_an_event_keeps_the_publication_valid() {
+        let entry = NewEntry {
+            title: "Spring launch".into(),
+            when: "2025-04-01T18:00".into(),
+            duration: Some("1h".into()),
+            ..NewEntry::default()
+        };
+        let (text, id) =
+            append(EXAMPLE_PUBLICATION, Format::Toml, EntryKind::Event, &entry).unwrap();
+        assert_eq!(id, "spring-launch-2");
+        assert!(text.starts_with(EXAMPLE_PUBLICATION));
+        let p = parse_publication("x", "x.toml", &text, Format::Toml, &LoadOptions::from_env())
+            .unwrap();
+        assert_eq!(p.events.len(), 2);
+        assert_eq!(p.events[1].title, "Spring launch");
+    }
+
+    #[test]
+    fn an_entry_that_would_break_the_publication_is_refused() {
+        let entry = NewEntry {
+            title: "Bad".into(),
+            when: "tomorrow".into(),
+            ..NewEntry::default()
+        };
+        let error =
+            append(EXAMPLE_PUBLICATION, Format::Toml, EntryKind::Event, &entry).unwrap_err();
+        assert!(error.contains("events[1].start"), "{error}");
+    }
+
+    #[test]
+    fn json_publications_get_entries_too() {
+        let json = r#"{"channel": {"title": "T", "description": "D", "link": "https://e.org/",
+            "language": "en", "timezone": "UTC"}}"#;
+        let entry = NewEntry {
+            title: "News \"quoted\"".into(),
+            when: "2025-01-01".into(),
+            ..NewEntry::default()
+        };
+        let (text, id) = append(json, Format::Json, EntryKind::Article, &entry).unwrap();
+        assert_eq!(id, "news-quoted");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["articles"][0]["title"], "News \"quoted\"");
+    }
+}
