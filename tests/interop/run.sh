@@ -87,10 +87,18 @@ build() {
 build "$repo/feeds" "$tmp/seed"
 build "$repo/tests/fixtures/interop" "$tmp/multi"
 
+status=0
 # zoneinfo reads the pinned tzdata package, not the machine's /usr/share/zoneinfo.
 export PYTHONTZPATH=""
+# Repeating events: calfeed's own expansion against recurring-ical-events on the .ics it
+# wrote, over the whole of 2024 (a DST change, an exception, an extra date, a moved and a
+# cancelled occurrence, an all-day monthly rule).
+build "$repo/tests/fixtures/recurring" "$tmp/recurring"
+"$bin" occurrences --in "$repo/tests/fixtures/recurring" --from 2024-01-01 --until 2025-01-01 \
+  --format json >"$tmp/occurrences.jsonl" || status=1
+"$venv/bin/python" "$here/check_recurrence.py" "$tmp/occurrences.jsonl" \
+  "$tmp/recurring/shows.ics" 2024-01-01 2025-01-01 || status=1
 args=(--builds-passed "$builds_passed" --builds-failed "$builds_failed")
 [[ -n "${INTEROP_VERBOSE:-}" ]] && args+=(-v)
-status=0
 "$venv/bin/python" "$here/compare.py" "${args[@]}" "$tmp/seed" "$tmp/multi" || status=$?
 exit "$status"
