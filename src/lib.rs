@@ -1,9 +1,59 @@
 //! calfeed publishes event and article data as things people subscribe to: an iCalendar
-//! calendar (RFC 5545 + RFC 7986) and an RSS 2.0 feed, byte-for-byte reproducible.
+//! calendar (RFC 5545 + RFC 7986), RSS 2.0, Atom and JSON Feed, and a subscribe page, all
+//! byte-for-byte reproducible.
 //!
 //! The pipeline: [`load`] reads `feeds/*.toml` / `*.json` into a validated
 //! [`model::Publication`]; [`export`] renders each output format from it; [`publish`]
-//! writes the files atomically, or checks that the published ones are current.
+//! writes the files atomically, or checks that the published ones are current; [`guard`]
+//! says what subscribers will see change.
+//!
+//! Embedding it (a CMS, a bot) takes three calls: parse, render, write.
+//!
+//! ```
+//! use calfeed::load::{LoadOptions, parse_publication};
+//! use calfeed::locate::Format;
+//!
+//! let data = r#"
+//! [channel]
+//! title = "Launches"
+//! description = "Product launches"
+//! link = "https://example.org/"
+//! language = "en"
+//! timezone = "Asia/Shanghai"
+//!
+//! [[events]]
+//! id = "launch"
+//! title = "Launch"
+//! start = "2022-07-04T19:00"
+//! duration = "2h"
+//! "#;
+//! let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
+//! let publication = parse_publication("launches", "launches.toml", data, Format::Toml, &options)
+//!     .expect("valid data");
+//!
+//! let calendar = calfeed::export::ics::calendar(&publication);
+//! assert!(calendar.contains("DTSTART;TZID=Asia/Shanghai:20220704T190000\r\n"));
+//! assert!(calendar.contains("UID:launch@example.org\r\n"));
+//!
+//! // Every file of a build, as paths relative to the output directory and their bytes:
+//! let outputs = calfeed::export::render(&publication);
+//! assert!(outputs.iter().any(|o| o.path.ends_with("launches.xml")));
+//! ```
+//!
+//! Invalid data gives [`diagnostic::Diagnostic`]s that point at the file, line, column and
+//! field:
+//!
+//! ```
+//! use calfeed::load::{LoadOptions, parse_publication};
+//! use calfeed::locate::Format;
+//!
+//! let data = "[channel]\ntitle = \"T\"\ndescription = \"D\"\nlink = \"https://e.org/\"\n\
+//!             language = \"en\"\ntimezone = \"Mars/Olympus\"\n";
+//! let problems = parse_publication("x", "x.toml", data, Format::Toml, &LoadOptions::from_env())
+//!     .unwrap_err();
+//! assert_eq!(problems[0].field, "channel.timezone");
+//! assert_eq!((problems[0].line, problems[0].column), (6, 12));
+//! ```
 
 pub mod diagnostic;
 pub mod export;

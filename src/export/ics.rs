@@ -2,7 +2,7 @@
 //! the one-event files behind "add to calendar" links.
 //!
 //! Components are built with the `icalendar` crate; [`super::ical_text`] covers what it gets
-//! wrong, and [`finish`] splices in the VTIMEZONEs (which the crate would give a random UID
+//! wrong, and `finish` splices in the VTIMEZONEs (which the crate would give a random UID
 //! and a wall-clock DTSTAMP) and refolds the result.
 
 use std::collections::BTreeMap;

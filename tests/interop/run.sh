@@ -98,6 +98,8 @@ build "$repo/tests/fixtures/recurring" "$tmp/recurring"
   --format json >"$tmp/occurrences.jsonl" || status=1
 "$venv/bin/python" "$here/check_recurrence.py" "$tmp/occurrences.jsonl" \
   "$tmp/recurring/shows.ics" 2024-01-01 2025-01-01 || status=1
+# The example GitHub workflow: its shape, pinned actions, and its calfeed commands run here.
+"$venv/bin/python" "$here/check_workflow.py" "$repo" "$bin" || status=1
 args=(--builds-passed "$builds_passed" --builds-failed "$builds_failed")
 [[ -n "${INTEROP_VERBOSE:-}" ]] && args+=(-v)
 "$venv/bin/python" "$here/compare.py" "${args[@]}" "$tmp/seed" "$tmp/multi" || status=$?
