@@ -30,6 +30,7 @@ struct Test {
     diagnostics: Vec<Expected>,
     published_before: bool,
     no_public: bool,
+    env: Vec<(String, String)>,
 }
 
 /// A diagnostic that must appear in stderr: its field and message on the `error:` line,
@@ -67,6 +68,7 @@ impl Test {
             diagnostics: Vec::new(),
             published_before: false,
             no_public: false,
+            env: Vec::new(),
         }
     }
 
@@ -97,6 +99,11 @@ impl Test {
         S: Into<String>,
     {
         self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
         self
     }
 
@@ -182,7 +189,11 @@ impl Test {
             Some("check") => args.extend(["--in", "feeds"].map(String::from)),
             _ => {}
         }
-        let output = calfeed(root).args(&args).output().expect("run calfeed");
+        let output = calfeed(root)
+            .args(&args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("run calfeed");
         let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
         let stderr = String::from_utf8(output.stderr).expect("stderr is UTF-8");
         let shown = format!("calfeed {args:?}\n--- stdout\n{stdout}--- stderr\n{stderr}");
@@ -1879,4 +1890,27 @@ fn the_field_length_limit_is_a_flag() {
         .status(1)
         .stderr_contains("is 15 bytes long, more than the limit of 5 bytes")
         .run();
+}
+
+#[test]
+fn source_date_epoch_dates_a_publication_without_any_date() {
+    // MINIMAL has no `updated` and no article: nothing in it says when it was revised.
+    let ran = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["build"])
+        .run();
+    assert!(
+        ran.read("public/launch.ics")
+            .contains("\r\nDTSTAMP:20231114T221320Z\r\n")
+    );
+    let unset = Test::new()
+        .feed("launch.toml", MINIMAL)
+        .args(["build"])
+        .run();
+    assert!(
+        unset
+            .read("public/launch.ics")
+            .contains("\r\nDTSTAMP:19700101T000000Z\r\n")
+    );
 }
