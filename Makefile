@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN_RELEASE := target/release/calfeed
 BIN_DEBUG := target/debug/calfeed
 
-.PHONY: all build public test unit interop browser lint fmt clean
+.PHONY: all build public test unit interop browser bench fuzz lint fmt clean
 
 all: public
 
@@ -29,6 +29,14 @@ interop:
 browser:
 	$(CARGO) build --locked
 	bash tests/browser/run.sh $(BIN_DEBUG)
+
+# Speed, memory and the serve load check; numbers only, nothing asserted (bench/README.md).
+bench:
+	bash bench/run.sh
+
+# Each fuzz target for a bounded time (not in CI).
+fuzz:
+	bash fuzz/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
