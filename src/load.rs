@@ -206,27 +206,25 @@ pub fn parse_publication(
     let raw: RawFile = match format {
         Format::Toml => toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            let field = path_string(&locator.path_at(span.start));
-            vec![Diagnostic::at(
+            vec![shape_problem(
                 file,
                 text,
+                &locator,
                 span,
-                field,
                 e.message().trim_end(),
             )]
         })?,
         Format::Json => serde_json::from_str(text).map_err(|e| {
             let offset = offset_of(text, e.line(), e.column());
-            let field = path_string(&locator.path_at(offset.saturating_sub(1)));
             let message = e.to_string();
             let message = message
                 .rsplit_once(" at line ")
                 .map_or(message.as_str(), |(m, _)| m);
-            vec![Diagnostic::at(
+            vec![shape_problem(
                 file,
                 text,
+                &locator,
                 offset.saturating_sub(1)..offset,
-                field,
                 message,
             )]
         })?,
@@ -244,6 +242,45 @@ pub fn parse_publication(
     } else {
         Err(checker.problems)
     }
+}
+
+/// A problem the deserializer found (syntax, type, unknown or missing field), with the
+/// field it concerns and, where serde's wording is obscure, plainer words.
+fn shape_problem(
+    file: &str,
+    text: &str,
+    locator: &Locator<'_>,
+    span: std::ops::Range<usize>,
+    message: &str,
+) -> Diagnostic {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let (span, field) = match missing {
+        // A missing top-level table: its place is the document, not whatever comes first.
+        Some(name @ "channel") => (0..0, name.to_string()),
+        Some(name) => {
+            let parent = path_string(&locator.path_at(span.start));
+            let field = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}.{name}")
+            };
+            (span, field)
+        }
+        None => (span.clone(), path_string(&locator.path_at(span.start))),
+    };
+    let mut problem = Diagnostic::at(file, text, span, field, message);
+    if message.contains("surrogate") || message.contains("hex escape") {
+        problem.message = format!(
+            "{message}: a \\u escape in the range D800-DFFF is half of a UTF-16 surrogate pair, \
+             not a character"
+        );
+        problem = problem
+            .with_help("write the character itself, or both halves of the pair (\\ud83d\\ude00)");
+    }
+    problem
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
@@ -389,20 +426,29 @@ struct TimeText(String);
 
 impl<'de> Deserialize<'de> for TimeText {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            Text(String),
-            Toml(toml::value::Datetime),
+        struct TimeVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for TimeVisitor {
+            type Value = TimeText;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a date or time ({})", when::MOMENT_HELP)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TimeText, E> {
+                Ok(TimeText(text.to_string()))
+            }
+
+            // A TOML date-time literal reaches serde as a one-entry map.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TimeText, A::Error> {
+                let datetime = toml::value::Datetime::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(TimeText(datetime.to_string()))
+            }
         }
-        match Either::deserialize(deserializer) {
-            Ok(Either::Text(text)) => Ok(TimeText(text)),
-            Ok(Either::Toml(datetime)) => Ok(TimeText(datetime.to_string())),
-            Err(_) => Err(serde::de::Error::custom(format!(
-                "invalid type: expected a date or time; {}",
-                when::MOMENT_HELP
-            ))),
-        }
+
+        deserializer.deserialize_any(TimeVisitor)
     }
 }
 
@@ -445,9 +491,11 @@ pub fn check_id(id: &str) -> Result<(), String> {
 
 /// XML 1.0 allows tab, LF and CR and nothing else below U+0020, and never U+FFFE/U+FFFF;
 /// the same text goes into XML feeds, so it is checked once, here.
+/// RFC 5545 TEXT also forbids DEL (U+007F), which XML allows: it is refused as well.
 fn forbidden_char(text: &str) -> Option<char> {
     text.chars().find(|&c| {
-        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{7F}' | '\u{FFFE}' | '\u{FFFF}')
     })
 }
 
@@ -516,6 +564,24 @@ impl Checker<'_> {
                 self.text(&item, &value, true)
             })
             .collect()
+    }
+
+    /// Categories are one-line labels (in Atom they are attribute values, where a line
+    /// break would silently become a space).
+    fn categories(&mut self, path: &[Step], values: Vec<String>) -> Vec<String> {
+        let checked = self.list(path, values);
+        for (i, category) in checked.iter().enumerate() {
+            if category.contains(['\n', '\r', '\t']) {
+                let mut item = path.to_vec();
+                item.push(Step::Index(i));
+                self.report(
+                    &item,
+                    "a category is one line of text",
+                    Some("remove the line breaks and tabs, or split it into several categories"),
+                );
+            }
+        }
+        checked
     }
 
     fn url(&mut self, path: &[Step], value: Option<String>) -> Option<Url> {
@@ -744,7 +810,7 @@ impl Checker<'_> {
         let url = self.url(&at("url"), raw.url);
         let livestream = self.url(&at("livestream"), raw.livestream);
         let image = self.url(&at("image"), raw.image);
-        let categories = self.list(&at("categories"), raw.categories);
+        let categories = self.categories(&at("categories"), raw.categories);
         let reminders: Vec<_> = raw
             .reminders
             .iter()
@@ -1170,7 +1236,7 @@ impl Checker<'_> {
         let author = self.optional_text(&at("author"), raw.author);
         let summary = self.optional_text(&at("summary"), raw.summary);
         let content = self.optional_text(&at("content"), raw.content);
-        let categories = self.list(&at("categories"), raw.categories);
+        let categories = self.categories(&at("categories"), raw.categories);
         let image = self.url(&at("image"), raw.image);
         let related = self.list(&at("events"), raw.events);
         for (i, event_id) in related.iter().enumerate() {
@@ -1253,6 +1319,7 @@ mod tests {
         assert_eq!(forbidden_char("a\u{0}b"), Some('\u{0}'));
         assert_eq!(forbidden_char("bell\u{7}"), Some('\u{7}'));
         assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(forbidden_char("del\u{7F}"), Some('\u{7F}'));
         assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
     }
 }

@@ -216,7 +216,13 @@ impl JsonScanner<'_> {
             self.pos += if bytes[self.pos] == b'\\' { 2 } else { 1 };
         }
         self.pos += 1;
-        serde_json::from_str(&self.text[start..self.pos]).ok()
+        let quoted = &self.text[start..self.pos];
+        // A key with an escape serde_json refuses (a lone surrogate) is still located,
+        // by its text as written.
+        Some(
+            serde_json::from_str(quoted)
+                .unwrap_or_else(|_| quoted[1..quoted.len() - 1].to_string()),
+        )
     }
 
     fn object(&mut self) -> Option<Vec<(Step, Node)>> {

@@ -52,7 +52,7 @@ fn no_longer_produced(out_dir: &Path, outputs: &[Output]) -> Vec<PathBuf> {
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> {
     let mut report = WriteReport::default();
     fs::create_dir_all(out_dir)?;
-    remove_abandoned_temp_files(out_dir, outputs);
+    remove_abandoned_temp_files(out_dir);
     let mut staged = Vec::new();
     for output in outputs {
         let target = out_dir.join(&output.path);
@@ -67,8 +67,12 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
             .suffix(".tmp")
             .tempfile_in(dir)?;
         temp.write_all(&output.contents)?;
-        temp.as_file().sync_all()?;
-        staged.push((temp, target, output.path.clone()));
+        set_readable(temp.as_file())?;
+        // Closed now (only its path is kept): a build with more changed files than the
+        // open-file limit must not run out of descriptors. No fsync per file: what must
+        // survive is a killed build, which the page cache does; thousands of fsyncs would
+        // dominate the build time.
+        staged.push((temp.into_temp_path(), target, output.path.clone()));
     }
     let stale = no_longer_produced(out_dir, outputs);
     let mut manifest: Vec<String> = outputs
@@ -88,7 +92,6 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
         Some(file)
     };
     for (temp, target, relative) in staged {
-        set_readable(temp.as_file())?;
         temp.persist(&target).map_err(|e| e.error)?;
         report.written.push(relative);
     }
@@ -109,14 +112,17 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
 
 /// A build killed between writing a temporary file and renaming it leaves the file
 /// behind; the next build removes such files (only calfeed's, by their name).
-fn remove_abandoned_temp_files(out_dir: &Path, outputs: &[Output]) {
-    let mut dirs: Vec<PathBuf> = outputs
-        .iter()
-        .filter_map(|o| o.path.parent().map(|p| out_dir.join(p)))
-        .collect();
-    dirs.push(out_dir.to_path_buf());
-    dirs.sort();
-    dirs.dedup();
+fn remove_abandoned_temp_files(out_dir: &Path) {
+    // Outputs are at most one folder deep; a removed publication's folder counts too.
+    let mut dirs = vec![out_dir.to_path_buf()];
+    if let Ok(entries) = fs::read_dir(out_dir) {
+        dirs.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path()),
+        );
+    }
     for dir in dirs {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;

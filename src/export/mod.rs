@@ -88,6 +88,14 @@ pub fn repeat_summary(publication: &Publication, event: &Event) -> Option<(Strin
     Some((format!("Repeats {rule}"), next))
 }
 
+/// Escapes text for HTML element content (`&`, `<`, `>`): plain text that readers will
+/// take as HTML, such as an RSS description.
+pub fn escape_html_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -10,7 +10,7 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::markdown::{text_to_html, to_html};
-use super::{escape_html, human_time, repeat_summary, single_event_file};
+use super::{escape_html, escape_html_text, human_time, repeat_summary, single_event_file};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -38,7 +38,7 @@ pub fn feed(publication: &Publication) -> String {
     let rss = Channel {
         title: channel.title.clone(),
         link: channel.link.to_string(),
-        description: channel.description.clone(),
+        description: escape_html_text(&channel.description),
         language: Some(channel.language.clone()),
         pub_date: Some(updated.clone()),
         last_build_date: Some(updated),
@@ -67,7 +67,8 @@ fn item(publication: &Publication, article: &Article) -> Item {
     Item {
         title: Some(article.title.clone()),
         link: Some(article.link.to_string()),
-        description: article.summary.clone(),
+        // RSS readers take <description> as HTML; the summary is plain text.
+        description: article.summary.as_deref().map(escape_html_text),
         categories: article
             .categories
             .iter()
@@ -145,7 +146,7 @@ mod tests {
             r#"
 [channel]
 title = "News & <stuff>"
-description = "About"
+description = "About <b> & more"
 link = "https://example.org/"
 language = "en"
 timezone = "Asia/Shanghai"
@@ -185,6 +186,7 @@ categories = ["Phones"]
         let xml = feed(&publication(TWO_ARTICLES));
         let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
         assert_eq!(channel.title, "News & <stuff>");
+        assert_eq!(channel.description, "About &lt;b&gt; &amp; more");
         assert_eq!(channel.ttl.as_deref(), Some("120"));
         let titles: Vec<_> = channel
             .items
@@ -193,9 +195,10 @@ categories = ["Phones"]
             .collect();
         assert_eq!(titles, ["Newer </title> ]]> & more", "Older"]);
         let newer = &channel.items[0];
+        // Readers take <description> as HTML: the plain-text summary is escaped for it.
         assert_eq!(
             newer.description.as_deref(),
-            Some("Summary with ]]> inside")
+            Some("Summary with ]]&gt; inside")
         );
         assert_eq!(
             newer.guid.as_ref().unwrap().value,
