@@ -31,13 +31,17 @@
 //! let publication = parse_publication("launches", "launches.toml", data, Format::Toml, &options)
 //!     .expect("valid data");
 //!
-//! let calendar = calfeed::export::ics::calendar(&publication);
+//! // Every file of a build, as paths relative to the output directory and their bytes:
+//! let outputs = calfeed::export::render(&publication);
+//! let calendar = outputs.iter().find(|o| o.path.ends_with("launches.ics")).unwrap();
+//! let calendar = String::from_utf8_lossy(&calendar.contents);
 //! assert!(calendar.contains("DTSTART;TZID=Asia/Shanghai:20220704T190000\r\n"));
 //! assert!(calendar.contains("UID:launch@example.org\r\n"));
 //!
-//! // Every file of a build, as paths relative to the output directory and their bytes:
-//! let outputs = calfeed::export::render(&publication);
-//! assert!(outputs.iter().any(|o| o.path.ends_with("launches.xml")));
+//! // Or one format at a time:
+//! let shared = calfeed::export::Shared::new(&publication);
+//! let rss = calfeed::export::rss::feed(&shared);
+//! assert!(rss.starts_with("<?xml"));
 //! ```
 //!
 //! Invalid data gives [`diagnostic::Diagnostic`]s that point at the file, line, column and

@@ -7,12 +7,13 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::rss::content_html;
+use super::Shared;
 use crate::model::{Article, Publication};
 
 type Xml = Writer<Vec<u8>>;
 
-pub fn feed(publication: &Publication) -> String {
+pub fn feed(shared: &Shared) -> String {
+    let publication = shared.publication;
     let channel = &publication.channel;
     let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
     let rfc3339 = |t| channel.zone.localize(t).to_rfc3339();
@@ -53,8 +54,8 @@ pub fn feed(publication: &Publication) -> String {
     write(&mut xml, Event::Start(generator));
     write(&mut xml, Event::Text(BytesText::new("calfeed")));
     write(&mut xml, Event::End(BytesEnd::new("generator")));
-    for article in &publication.articles {
-        entry(&mut xml, publication, article);
+    for (i, article) in publication.articles.iter().enumerate() {
+        entry(&mut xml, publication, article, shared.article_html(i));
     }
     write(&mut xml, Event::End(BytesEnd::new("feed")));
     let mut out = xml.into_inner();
@@ -62,7 +63,7 @@ pub fn feed(publication: &Publication) -> String {
     String::from_utf8(out).expect("quick-xml writes UTF-8")
 }
 
-fn entry(xml: &mut Xml, publication: &Publication, article: &Article) {
+fn entry(xml: &mut Xml, publication: &Publication, article: &Article, content: &str) {
     let zone = &publication.channel.zone;
     write(xml, Event::Start(BytesStart::new("entry")));
     text_element(xml, "title", &article.title);
@@ -81,12 +82,9 @@ fn entry(xml: &mut Xml, publication: &Publication, article: &Article) {
     if let Some(summary) = &article.summary {
         text_element(xml, "summary", summary);
     }
-    let content = BytesStart::new("content").with_attributes([("type", "html")]);
-    write(xml, Event::Start(content));
-    write(
-        xml,
-        Event::Text(BytesText::new(&content_html(publication, article, 0))),
-    );
+    let element = BytesStart::new("content").with_attributes([("type", "html")]);
+    write(xml, Event::Start(element));
+    write(xml, Event::Text(BytesText::new(content)));
     write(xml, Event::End(BytesEnd::new("content")));
     for category in &article.categories {
         let element = BytesStart::new("category").with_attributes([("term", category.as_str())]);
@@ -124,6 +122,10 @@ fn write(xml: &mut Xml, event: Event<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feed_of(publication: &Publication) -> String {
+        feed(&Shared::new(publication))
+    }
     use crate::load::test_publication;
     use quick_xml::Reader;
 
@@ -181,7 +183,7 @@ categories = ["x & y"]
 
     #[test]
     fn texts_read_back_exactly_and_nothing_becomes_markup() {
-        let xml = feed(&publication());
+        let xml = feed_of(&publication());
         assert_eq!(texts(&xml, "summary").concat(), "Sum ]]> <b>");
         let titles = texts(&xml, "title").concat();
         assert!(titles.contains("Title </title> & <script>"), "{titles}");
@@ -191,7 +193,7 @@ categories = ["x & y"]
 
     #[test]
     fn ids_links_and_dates_match_the_rss_item() {
-        let xml = feed(&publication());
+        let xml = feed_of(&publication());
         assert!(xml.contains("<id>https://example.org/news/#a1</id>"));
         assert!(xml.contains(
             r#"<link rel="self" type="application/atom+xml" href="https://example.org/news.atom"/>"#

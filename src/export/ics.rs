@@ -11,15 +11,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Property};
 
+use super::Shared;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
 use crate::model::{Event, Publication, Schedule};
 use crate::recurrence::{self, Instance, Override};
-use crate::vtimezone::vtimezone_lines;
 use crate::when::{Zone, iso_duration};
 
 /// `public/<slug>.ics`: every event, with the calendar's name, description and refresh
 /// interval, for subscribing.
-pub fn calendar(publication: &Publication) -> String {
+pub fn calendar(shared: &Shared) -> String {
+    let publication = shared.publication;
     let channel = &publication.channel;
     let mut calendar = base_calendar();
     let name = escape_text(&channel.title);
@@ -52,14 +53,14 @@ pub fn calendar(publication: &Publication) -> String {
     calendar.append_property(Property::new("URL", channel.link.as_str()));
     calendar.append_property(Property::new("LAST-MODIFIED", utc_stamp(channel.updated)));
     let events: Vec<&Event> = publication.events.iter().collect();
-    finish(calendar, publication, &events)
+    finish(calendar, shared, &events)
 }
 
 /// `public/<slug>/<event-id>.ics`: one event and its VTIMEZONE, without NAME,
 /// X-WR-CALNAME or REFRESH-INTERVAL: with those, Outlook makes a new calendar of the file
 /// instead of adding the event to one the user has.
-pub fn single_event(publication: &Publication, event: &Event) -> String {
-    finish(base_calendar(), publication, &[event])
+pub fn single_event(shared: &Shared, event: &Event) -> String {
+    finish(base_calendar(), shared, &[event])
 }
 
 fn base_calendar() -> Calendar {
@@ -75,7 +76,8 @@ fn base_calendar() -> Calendar {
 
 /// Adds the events, renders, inserts one VTIMEZONE per TZID before the first event, drops
 /// what the crate invents, and folds every line to 75 octets.
-fn finish(mut calendar: Calendar, publication: &Publication, events: &[&Event]) -> String {
+fn finish(mut calendar: Calendar, shared: &Shared, events: &[&Event]) -> String {
+    let publication = shared.publication;
     for event in events {
         for vevent in vevents(publication, event) {
             calendar.push(vevent);
@@ -90,7 +92,7 @@ fn finish(mut calendar: Calendar, publication: &Publication, events: &[&Event]) 
         .unwrap_or(lines.len().saturating_sub(1));
     let timezones: Vec<String> = zone_years(events)
         .into_iter()
-        .flat_map(|(tz, (from, to))| vtimezone_lines(tz, from, to))
+        .flat_map(|(tz, (from, to))| shared.vtimezone(tz, from, to).to_vec())
         .collect();
     lines.splice(first_component..first_component, timezones);
     let mut out = String::with_capacity(rendered.len() + 512);
@@ -314,6 +316,10 @@ fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn calendar_of(publication: &Publication) -> String {
+        calendar(&Shared::new(publication))
+    }
     use crate::load::test_publication;
     use icalendar::parser::{read_calendar, unfold as crate_unfold};
 
@@ -351,8 +357,8 @@ reminders = ["1h", "10m"]
     #[test]
     fn output_is_reproducible_and_crlf_terminated() {
         let p = publication(LAUNCH);
-        let first = calendar(&p);
-        assert_eq!(first, calendar(&p));
+        let first = calendar_of(&p);
+        assert_eq!(first, calendar_of(&p));
         assert!(first.ends_with("END:VCALENDAR\r\n"));
         assert!(!first.replace("\r\n", "").contains('\n'));
         assert!(!first.replace("\r\n", "").contains('\r'));
@@ -360,7 +366,7 @@ reminders = ["1h", "10m"]
 
     #[test]
     fn nested_components_get_no_invented_uid_or_stamp() {
-        let ics = calendar(&publication(LAUNCH));
+        let ics = calendar_of(&publication(LAUNCH));
         let lines = lines(&ics);
         let stamps: Vec<_> = lines.iter().filter(|l| l.starts_with("DTSTAMP")).collect();
         assert_eq!(stamps, ["DTSTAMP:20240102T030405Z"]);
@@ -377,7 +383,7 @@ reminders = ["1h", "10m"]
 
     #[test]
     fn text_the_crate_leaves_alone_is_escaped() {
-        let ics = calendar(&publication(LAUNCH));
+        let ics = calendar_of(&publication(LAUNCH));
         let lines = lines(&ics);
         assert!(lines.contains(&"NAME:Name\\, with\\; specials\\\\ and\\nnewline".to_string()));
         assert!(
@@ -389,7 +395,7 @@ reminders = ["1h", "10m"]
 
     #[test]
     fn timed_events_carry_their_zone_and_alarms() {
-        let lines = lines(&calendar(&publication(LAUNCH)));
+        let lines = lines(&calendar_of(&publication(LAUNCH)));
         assert!(lines.contains(&"DTSTART;TZID=Europe/Berlin:20240704T190000".to_string()));
         assert!(lines.contains(&"DTEND;TZID=Europe/Berlin:20240704T210000".to_string()));
         assert!(lines.contains(&"TRIGGER:-PT1H".to_string()));
@@ -421,7 +427,7 @@ title = "Day"
 start = "2024-12-31"
 "#,
         );
-        let lines = lines(&calendar(&p));
+        let lines = lines(&calendar_of(&p));
         assert!(lines.contains(&"DTSTART;VALUE=DATE:20240310".to_string()));
         assert!(lines.contains(&"DTEND;VALUE=DATE:20240312".to_string()));
         assert!(lines.contains(&"DTSTART;VALUE=DATE:20241231".to_string()));
@@ -434,7 +440,7 @@ start = "2024-12-31"
         let text = LAUNCH.to_string();
         let mut p = publication(&text);
         p.channel.refresh = Some(chrono::Duration::hours(12));
-        let feed = lines(&calendar(&p));
+        let feed = lines(&calendar_of(&p));
         for expected in [
             "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
             "X-PUBLISHED-TTL:PT12H",
@@ -444,7 +450,7 @@ start = "2024-12-31"
         ] {
             assert!(feed.contains(&expected.to_string()), "{expected}");
         }
-        let single = lines(&single_event(&p, &p.events[0]));
+        let single = lines(&single_event(&Shared::new(&p), &p.events[0]));
         for absent in [
             "NAME",
             "X-WR-CALNAME",
@@ -473,7 +479,7 @@ description = "line one\r\nline two; three, four \\ five"
 location = "Room 1; floor 2, \"north\""
 "#,
         );
-        let ics = calendar(&p);
+        let ics = calendar_of(&p);
         let unfolded = crate_unfold(&ics);
         let parsed = read_calendar(&unfolded).expect("icalendar parses its own format");
         let event = parsed

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::rss::content_html;
+use super::Shared;
 use crate::model::{Article, Publication};
 
 #[derive(Serialize)]
@@ -45,7 +45,8 @@ struct Item<'a> {
     image: Option<String>,
 }
 
-pub fn feed(publication: &Publication) -> String {
+pub fn feed(shared: &Shared) -> String {
+    let publication = shared.publication;
     let channel = &publication.channel;
     let feed = Feed {
         version: "https://jsonfeed.org/version/1.1",
@@ -60,7 +61,8 @@ pub fn feed(publication: &Publication) -> String {
         items: publication
             .articles
             .iter()
-            .map(|article| item(publication, article))
+            .enumerate()
+            .map(|(i, article)| item(publication, article, shared.article_html(i)))
             .collect(),
     };
     let mut out = serde_json::to_string_pretty(&feed).expect("serializing to a string cannot fail");
@@ -68,13 +70,13 @@ pub fn feed(publication: &Publication) -> String {
     out
 }
 
-fn item<'a>(publication: &'a Publication, article: &'a Article) -> Item<'a> {
+fn item<'a>(publication: &'a Publication, article: &'a Article, content: &str) -> Item<'a> {
     let zone = &publication.channel.zone;
     Item {
         id: publication.anchor_url(&article.id).to_string(),
         url: article.link.to_string(),
         title: &article.title,
-        content_html: content_html(publication, article, 0),
+        content_html: content.to_string(),
         summary: article.summary.as_deref(),
         date_published: zone.localize(article.published).to_rfc3339(),
         date_modified: article.updated.map(|t| zone.localize(t).to_rfc3339()),
@@ -87,6 +89,10 @@ fn item<'a>(publication: &'a Publication, article: &'a Article) -> Item<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feed_of(publication: &Publication) -> String {
+        feed(&Shared::new(publication))
+    }
     use crate::load::test_publication;
 
     #[test]
@@ -108,7 +114,7 @@ categories = ["x"]
 image = "https://example.org/i.png"
 "#;
         let p = test_publication("news", text);
-        let value: serde_json::Value = serde_json::from_str(&feed(&p)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&feed_of(&p)).unwrap();
         assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
         assert_eq!(value["title"], "T \"quoted\"");
         assert_eq!(value["feed_url"], "https://example.org/news.json");

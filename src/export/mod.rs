@@ -9,9 +9,12 @@ pub mod json;
 pub mod markdown;
 pub mod rss;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::model::{Event, Publication, Schedule};
 
@@ -33,18 +36,61 @@ pub fn render_all(publications: &[Publication]) -> Vec<Output> {
     outputs
 }
 
+/// What several outputs of one publication need, computed once: each article's HTML body
+/// (shared by RSS, Atom and JSON Feed) and each VTIMEZONE (shared by the calendar and the
+/// one-event files).
+pub struct Shared<'a> {
+    pub publication: &'a Publication,
+    article_html: Vec<String>,
+    timezones: Mutex<ZoneCache>,
+}
+
+/// VTIMEZONE lines by zone name and year range.
+type ZoneCache = HashMap<(&'static str, i32, i32), Arc<[String]>>;
+
+impl<'a> Shared<'a> {
+    pub fn new(publication: &'a Publication) -> Self {
+        Shared {
+            publication,
+            article_html: publication
+                .articles
+                .iter()
+                .map(|article| rss::content_html(publication, article, 0))
+                .collect(),
+            timezones: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The feed HTML of the `index`th article (in the publication's order).
+    pub fn article_html(&self, index: usize) -> &str {
+        &self.article_html[index]
+    }
+
+    /// The VTIMEZONE lines of `tz` for `from..=to`, generated once.
+    pub fn vtimezone(&self, tz: Tz, from: i32, to: i32) -> Arc<[String]> {
+        // A poisoned lock only means another renderer panicked; the map is still valid.
+        let mut cache = self.timezones.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry((tz.name(), from, to))
+            .or_insert_with(|| crate::vtimezone::vtimezone_lines(tz, from, to).into())
+            .clone()
+    }
+}
+
 /// Every file a publication publishes.
 pub fn render(publication: &Publication) -> Vec<Output> {
+    let shared = Shared::new(publication);
+    let shared = &shared;
     let slug = &publication.slug;
     let file = |name: String, contents: String| Output {
         path: PathBuf::from(name),
         contents: contents.into_bytes(),
     };
     let mut outputs = vec![
-        file(format!("{slug}.ics"), ics::calendar(publication)),
-        file(format!("{slug}.xml"), rss::feed(publication)),
-        file(format!("{slug}.atom"), atom::feed(publication)),
-        file(format!("{slug}.json"), json::feed(publication)),
+        file(format!("{slug}.ics"), ics::calendar(shared)),
+        file(format!("{slug}.xml"), rss::feed(shared)),
+        file(format!("{slug}.atom"), atom::feed(shared)),
+        file(format!("{slug}.json"), json::feed(shared)),
         file(
             format!("{slug}/index.html"),
             html::publication_page(publication),
@@ -53,7 +99,7 @@ pub fn render(publication: &Publication) -> Vec<Output> {
     for event in &publication.events {
         outputs.push(file(
             single_event_file(publication, event),
-            ics::single_event(publication, event),
+            ics::single_event(shared, event),
         ));
     }
     outputs

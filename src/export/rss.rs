@@ -10,12 +10,13 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::markdown::{text_to_html, to_html};
-use super::{escape_html, escape_html_text, human_time, repeat_summary, single_event_file};
+use super::{Shared, escape_html, escape_html_text, human_time, repeat_summary, single_event_file};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
-pub fn feed(publication: &Publication) -> String {
+pub fn feed(shared: &Shared) -> String {
+    let publication = shared.publication;
     let channel = &publication.channel;
     let feed_url = publication.url_of(&format!("{}.xml", publication.slug));
     let updated = channel.zone.localize(channel.updated).to_rfc2822();
@@ -48,7 +49,8 @@ pub fn feed(publication: &Publication) -> String {
         items: publication
             .articles
             .iter()
-            .map(|article| item(publication, article))
+            .enumerate()
+            .map(|(i, article)| item(publication, article, shared.article_html(i)))
             .collect(),
         extensions,
         namespaces: BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]),
@@ -61,7 +63,7 @@ pub fn feed(publication: &Publication) -> String {
     String::from_utf8(out).expect("the rss crate writes UTF-8")
 }
 
-fn item(publication: &Publication, article: &Article) -> Item {
+fn item(publication: &Publication, article: &Article, content: &str) -> Item {
     let channel = &publication.channel;
     let author = article.author.as_ref().or(channel.author.as_ref());
     Item {
@@ -82,7 +84,7 @@ fn item(publication: &Publication, article: &Article) -> Item {
             permalink: false,
         }),
         pub_date: Some(channel.zone.localize(article.published).to_rfc2822()),
-        content: Some(content_html(publication, article, 0)),
+        content: Some(content.to_string()),
         // RSS's own <author> must be an e-mail address; a name goes in dc:creator.
         dublin_core_ext: author.map(|name| DublinCoreExtension {
             creators: vec![name.clone()],
@@ -139,6 +141,10 @@ pub fn content_html(publication: &Publication, article: &Article, heading_offset
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feed_of(publication: &Publication) -> String {
+        feed(&Shared::new(publication))
+    }
     use crate::load::test_publication;
 
     fn publication(extra: &str) -> Publication {
@@ -183,7 +189,7 @@ categories = ["Phones"]
 
     #[test]
     fn items_read_back_newest_first_with_exact_texts() {
-        let xml = feed(&publication(TWO_ARTICLES));
+        let xml = feed_of(&publication(TWO_ARTICLES));
         let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
         assert_eq!(channel.title, "News & <stuff>");
         assert_eq!(channel.description, "About &lt;b&gt; &amp; more");
@@ -239,7 +245,7 @@ categories = ["Phones"]
 
     #[test]
     fn description_comes_before_content_and_self_link_is_declared() {
-        let xml = feed(&publication(TWO_ARTICLES));
+        let xml = feed_of(&publication(TWO_ARTICLES));
         let description = xml.find("<description><![CDATA[Summary").unwrap();
         let content = xml.find("<content:encoded>").unwrap();
         assert!(description < content);
@@ -256,8 +262,8 @@ categories = ["Phones"]
     #[test]
     fn dates_come_from_data_never_the_clock() {
         let p = publication(TWO_ARTICLES);
-        let xml = feed(&p);
-        assert_eq!(xml, feed(&p));
+        let xml = feed_of(&p);
+        assert_eq!(xml, feed_of(&p));
         assert!(xml.contains("<lastBuildDate>Tue, 28 Jun 2022 15:30:00 +0800</lastBuildDate>"));
     }
 }
