@@ -35,10 +35,19 @@ done
 
 log() { echo "bench: $*" >&2; }
 
+# GNU time for peak RSS; eatmydata (fsync as a no-op) to show what the fsyncs cost.
+apt_install() {
+  apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; }
+}
 if [[ ! -x /usr/bin/time ]]; then
   log "installing GNU time (Debian package 'time') for peak RSS"
-  apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+  apt_install time
 fi
+if ! command -v eatmydata >/dev/null; then
+  log "installing eatmydata (Debian package) to time a build without fsync"
+  apt_install eatmydata || log "eatmydata unavailable: that column stays empty"
+fi
+eatmydata="$(command -v eatmydata || true)"
 
 log "cargo build --release"
 cargo build --release --locked -q
@@ -90,24 +99,42 @@ for n in "${sizes[@]}"; do
     mkdir -p "$in"
     "$gen" gen "$n" "$file"
     input_bytes=$(stat -c %s "$file")
+    # Inputs over calfeed's default limit (256 MiB) need --max-input-size, where it exists.
+    limit=()
+    if [[ $input_bytes -gt $((256 << 20)) ]]; then
+      if "$calfeed" build --help | grep -q -- --max-input-size; then
+        limit=(--max-input-size "$(( (input_bytes >> 20) + 64 ))M")
+      else
+        log "N=$n: input is over 256 MiB and calfeed has no --max-input-size; the build may refuse it"
+      fi
+    fi
     r=$reps
     [[ $n -ge 100000 ]] && r=1
     ok=1
     for ((i = 1; i <= r; i++)); do
       rm -rf "$out"
       log "N=$n $fmt: calfeed build, run $i of $r (load average $(cut -d' ' -f1 /proc/loadavg))"
-      run "build $fmt $n" "$out" "$calfeed" build --in "$in" --out "$out" || { ok=0; status=1; break; }
+      run "build $fmt $n" "$out" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || { ok=0; status=1; break; }
     done
     if [[ $ok -eq 1 ]]; then
       out_bytes=$(find "$out" -type f ! -name .calfeed-manifest -printf '%s\n' | awk '{s += $1} END {print s + 0}')
       out_files=$(find "$out" -type f ! -name .calfeed-manifest | wc -l)
       log "N=$n $fmt: rebuild into the same directory (nothing changed)"
-      run "rebuild $fmt $n" "$out" "$calfeed" build --in "$in" --out "$out" || status=1
+      run "rebuild $fmt $n" "$out" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || status=1
       if [[ $fmt == json ]]; then
         for ((i = 1; i <= r; i++)); do
-          rm -rf "$work/floor"
-          log "N=$n: floor, run $i of $r"
-          run "floor $fmt $n" "$work/floor" "$gen" floor "$file" "$work/floor" "$out_bytes" "$out_files" || status=1
+          if [[ -n "$eatmydata" ]]; then
+            rm -rf "$out"
+            log "N=$n: calfeed build with fsync made a no-op (eatmydata), run $i of $r"
+            run "nosync $fmt $n" "$out" "$eatmydata" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || status=1
+          fi
+          for variant in floor fsync-each syncfs; do
+            rm -rf "$work/floor"
+            flag=()
+            [[ $variant != floor ]] && flag=("--$variant")
+            log "N=$n: floor ($variant), run $i of $r"
+            run "$variant $fmt $n" "$work/floor" "$gen" floor "$file" "$work/floor" "$out_bytes" "$out_files" "${flag[@]}" || status=1
+          done
         done
         rm -rf "$work/floor"
       fi
@@ -122,50 +149,12 @@ echo
 echo "calfeed build on generated publications: N events + N articles; $(nproc) cores; median of $reps runs (1 at N=100000)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (a busy machine slows wall time, not CPU time)"
 echo
-python3 - "$runs" <<'EOF'
-import statistics, sys
-rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
-sizes = {r[1]: r[2:] for r in rows if r[0] == "size"}
-def runs(kind, key):
-    return [r for r in rows if r[0] == f"{kind} {key}" and r[5] == "0"]
-def median_run(rs):
-    rs = sorted(rs, key=lambda r: int(r[1]))
-    return rs[(len(rs) - 1) // 2] if rs else None
-def mb(b):
-    return f"{int(b) / 1e6:.1f} MB"
-def secs(ms):
-    return f"{int(ms) / 1000:.2f} s"
-def cpu(r):
-    return f"{float(r[2]) + float(r[3]):.2f} s"
-def mib(kib):
-    return f"{int(kib) / 1024:.0f} MiB"
-head = ["input", "N", "input size", "wall", "CPU (user+sys)", "items/s", "output", "files",
-        "out MB/s", "peak RSS", "rebuild (no change)", "floor wall", "floor RSS", "wall / floor"]
-table = [head]
-for key, (n, inp, outb, files) in sizes.items():
-    fmt = key.split()[0]
-    b = median_run(runs("build", key))
-    if b is None:
-        table.append([fmt, n, mb(inp), "FAILED"] + [""] * (len(head) - 4))
-        continue
-    wall = int(b[1]) / 1000
-    rb = median_run(runs("rebuild", key))
-    fl = median_run(runs("floor", key))
-    table.append([
-        fmt, n, mb(inp), secs(b[1]), cpu(b), f"{2 * int(n) / wall:,.0f}", mb(outb), files,
-        f"{int(outb) / 1e6 / wall:.0f}", mib(max(int(r[4]) for r in runs("build", key))),
-        secs(rb[1]) if rb else "-", secs(fl[1]) if fl else "-", mib(fl[4]) if fl else "-",
-        f"{int(b[1]) / max(int(fl[1]), 1):.1f}x" if fl else "-",
-    ])
-widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-for k, row in enumerate(table):
-    print("| " + " | ".join(str(c).rjust(w) for c, w in zip(row, widths)) + " |")
-    if k == 0:
-        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-EOF
+python3 "$here/table.py" "$runs"
 echo
-echo "items/s counts events + articles; out MB/s is output bytes written per wall second;"
-echo "peak RSS is the largest of the runs (GNU time); the floor is benches/publication.rs floor."
+echo "Medians of wall time. items/s counts events + articles; out MB/s is output bytes per wall"
+echo "second; peak RSS is the largest of the runs (GNU time). The floor parses the same JSON"
+echo "with serde_json and writes the same bytes in as many files (benches/publication.rs floor);"
+echo "'fsync no-op' is calfeed run under eatmydata."
 
 if [[ $check -eq 1 ]]; then
   venv="$repo/.tools/venv"

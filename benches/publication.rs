@@ -5,9 +5,10 @@
 //! ```text
 //! publication gen N FILE [--seed S]     write a publication of N events + N articles
 //!                                       (.json or .toml, from FILE's extension)
-//! publication floor INPUT OUT BYTES FILES
+//! publication floor INPUT OUT BYTES FILES [--fsync-each | --syncfs]
 //!                                       the floor: serde_json-parse INPUT, then write BYTES
-//!                                       bytes as FILES plain files under OUT
+//!                                       bytes as FILES plain files under OUT (optionally
+//!                                       fsync each file, or one syncfs at the end)
 //! publication phases FILE [OUT]         load, render and write FILE in-process, timing
 //!                                       each phase (and the peak RSS after it)
 //! cargo bench --bench publication       generate N=1000 and run `phases` on it
@@ -40,7 +41,7 @@ use calfeed::when::Zone;
 
 const USAGE: &str = "usage:
   publication gen N FILE [--seed S]
-  publication floor INPUT OUT_DIR BYTES FILES
+  publication floor INPUT OUT_DIR BYTES FILES [--fsync-each | --syncfs]
   publication phases FILE [OUT_DIR]
   (no arguments: generate N=1000 in a temporary directory and run `phases` on it)";
 
@@ -53,7 +54,13 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["gen", n, file, rest @ ..] => gen_command(n, file, rest),
-        ["floor", input, out, bytes, files] => floor_command(input, out, bytes, files),
+        ["floor", input, out, bytes, files] => floor_command(input, out, bytes, files, Sync::None),
+        ["floor", input, out, bytes, files, "--fsync-each"] => {
+            floor_command(input, out, bytes, files, Sync::EachFile)
+        }
+        ["floor", input, out, bytes, files, "--syncfs"] => {
+            floor_command(input, out, bytes, files, Sync::OnceAtEnd)
+        }
         ["phases", file] => phases(Path::new(file), None),
         ["phases", file, out] => phases(Path::new(file), Some(Path::new(out))),
         [] => default_run(),
@@ -284,7 +291,7 @@ fn words(rng: &mut Rng, count: usize) -> String {
         if k > 0 {
             out.push(' ');
         }
-        out.push_str(*rng.pick(WORDS));
+        out.push_str(rng.pick::<&str>(WORDS));
     }
     out
 }
@@ -296,7 +303,7 @@ fn sentence(rng: &mut Rng) -> String {
         let upper = first.to_uppercase();
         s.replace_range(..1, &upper);
     }
-    s.push_str(*rng.pick(&[".", ".", "!", "?", ";", ","]));
+    s.push_str(rng.pick::<&str>(&[".", ".", "!", "?", ";", ","]));
     s
 }
 
@@ -329,7 +336,7 @@ fn markdown_body(rng: &mut Rng, i: usize) -> String {
                 let level = "#".repeat(rng.range(1, 3));
                 let _ = writeln!(out, "{level} {}\n", words(rng, 3));
             }
-            1 | 2 | 3 | 4 => {
+            1..=4 => {
                 let mut paragraph = String::new();
                 for _ in 0..rng.range(2, 5) {
                     let s = sentence(rng);
@@ -556,7 +563,7 @@ fn event(seed: u64, i: usize) -> Record {
     r
 }
 
-fn article(seed: u64, i: usize, n: usize) -> Record {
+fn article(seed: u64, i: usize) -> Record {
     let mut rng = Rng::for_item(seed, 2, i);
     let day = event_day(seed, i) - Days::new(rng.range(1, 45) as u64);
     let mut r: Record = vec![
@@ -598,13 +605,11 @@ fn article(seed: u64, i: usize, n: usize) -> Record {
     if rng.chance(15) {
         r.push(("image", s(format!("https://img.example.com/a/{i}.png"))));
     }
-    // Every article announces its own event; one in five also mentions another one.
+    // Every article announces its own event; one in five also mentions an earlier one
+    // (earlier, so that item i does not depend on N).
     let mut events = vec![event_id(i)];
-    if rng.chance(20) && n > 1 {
-        let other = rng.range(0, n - 1);
-        if other != i {
-            events.push(event_id(other));
-        }
+    if rng.chance(20) && i > 0 {
+        events.push(event_id(rng.range(0, i - 1)));
     }
     r.push(("events", Value::List(events)));
     r
@@ -677,7 +682,7 @@ fn generate(n: usize, seed: u64, format: Format, path: &Path) -> io::Result<u64>
             write!(out, "\n  ],\n  \"articles\": [")?;
             for i in 0..n {
                 write!(out, "{}\n    ", if i == 0 { "" } else { "," })?;
-                write_json_record(&mut out, &article(seed, i, n), "    ")?;
+                write_json_record(&mut out, &article(seed, i), "    ")?;
             }
             writeln!(out, "\n  ]\n}}")?;
         }
@@ -691,7 +696,7 @@ fn generate(n: usize, seed: u64, format: Format, path: &Path) -> io::Result<u64>
                 write_toml_record(&mut out, "[[events]]", &event(seed, i))?;
             }
             for i in 0..n {
-                write_toml_record(&mut out, "[[articles]]", &article(seed, i, n))?;
+                write_toml_record(&mut out, "[[articles]]", &article(seed, i))?;
             }
         }
     }
@@ -701,9 +706,20 @@ fn generate(n: usize, seed: u64, format: Format, path: &Path) -> io::Result<u64>
 
 // ---- The floor -----------------------------------------------------------------------
 
+/// How the floor makes its files durable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// Not at all: the page cache writes them back later (the floor proper).
+    None,
+    /// `fsync` each file after writing it, as `calfeed build` does today.
+    EachFile,
+    /// One `syncfs` of the output's file system after all files are written (`sync -f`).
+    OnceAtEnd,
+}
+
 /// What any tool must at least do: parse the same JSON, and write as many bytes in as many
-/// files as calfeed does (plain writes: no temporary files, no fsync, no rename).
-fn floor_command(input: &str, out: &str, bytes: &str, files: &str) -> io::Result<()> {
+/// files as calfeed does (plain writes: no temporary files, no rename; fsync as `sync` says).
+fn floor_command(input: &str, out: &str, bytes: &str, files: &str, sync: Sync) -> io::Result<()> {
     let bytes: usize = parse_num(bytes, "BYTES")?;
     let files: usize = parse_num::<usize>(files, "FILES")?.max(1);
     let started = Instant::now();
@@ -738,9 +754,26 @@ fn floor_command(input: &str, out: &str, bytes: &str, files: &str) -> io::Result
         }
         v
     };
-    fs::write(out.join("big.out"), chunk(big))?;
+    let write = |path: PathBuf, contents: Vec<u8>| -> io::Result<()> {
+        let mut file = fs::File::create(path)?;
+        file.write_all(&contents)?;
+        if sync == Sync::EachFile {
+            file.sync_all()?;
+        }
+        Ok(())
+    };
+    write(out.join("big.out"), chunk(big))?;
     for k in 1..files {
-        fs::write(out.join("d").join(format!("{k}.out")), chunk(small))?;
+        write(out.join("d").join(format!("{k}.out")), chunk(small))?;
+    }
+    if sync == Sync::OnceAtEnd {
+        let status = std::process::Command::new("sync")
+            .arg("-f")
+            .arg(out)
+            .status()?;
+        if !status.success() {
+            return Err(io::Error::other("sync -f failed"));
+        }
     }
     eprintln!(
         "floor: parsed in {:.3} s, wrote {bytes} bytes in {files} files, {:.3} s in all",
@@ -793,7 +826,7 @@ impl Phases {
             let name = if *part {
                 name.clone()
             } else {
-                format!("  (of which) {name}")
+                format!("  · {name}")
             };
             println!("{name:<46} {ms:>10.1} {share:>6.1}% {rss:>14.1}");
         }
@@ -802,6 +835,9 @@ impl Phases {
             "total (build steps)",
             total.as_secs_f64() * 1e3,
             100.0
+        );
+        println!(
+            "(rows marked · time a piece of the work, or a rebuild, on their own: not summed)"
         );
     }
 }
@@ -822,12 +858,6 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
     let mut p = Phases { rows: Vec::new() };
 
     let text = p.time("read input", true, || fs::read_to_string(file))?;
-    p.time("syntax only: serde_json/toml to a Value", false, || {
-        match format {
-            Format::Json => drop(serde_json::from_str::<serde_json::Value>(&text)),
-            Format::Toml => drop(toml::from_str::<toml::Table>(&text)),
-        };
-    });
     let options = LoadOptions::at(DateTime::UNIX_EPOCH);
     let publication = p
         .time("parse + validate (load::parse_publication)", true, || {
@@ -840,6 +870,12 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
                 problems[0]
             ))
         })?;
+    p.time("syntax only: serde_json/toml to a Value", false, || {
+        match format {
+            Format::Json => drop(serde_json::from_str::<serde_json::Value>(&text)),
+            Format::Toml => drop(toml::from_str::<toml::Table>(&text)),
+        };
+    });
     drop(text);
     let pubs = std::slice::from_ref(&publication);
 
@@ -850,21 +886,24 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
             contents: contents.into_bytes(),
         })
     };
+    let shared = p.time("render Markdown bodies (shared)", true, || {
+        export::Shared::new(&publication)
+    });
     add(
         format!("{slug}.ics"),
-        p.time("render calendar .ics", true, || ics::calendar(&publication)),
+        p.time("render calendar .ics", true, || ics::calendar(&shared)),
     );
     add(
         format!("{slug}.xml"),
-        p.time("render RSS .xml", true, || rss::feed(&publication)),
+        p.time("render RSS .xml", true, || rss::feed(&shared)),
     );
     add(
         format!("{slug}.atom"),
-        p.time("render Atom .atom", true, || atom::feed(&publication)),
+        p.time("render Atom .atom", true, || atom::feed(&shared)),
     );
     add(
         format!("{slug}.json"),
-        p.time("render JSON Feed .json", true, || json::feed(&publication)),
+        p.time("render JSON Feed .json", true, || json::feed(&shared)),
     );
     add(
         format!("{slug}/index.html"),
@@ -879,7 +918,7 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
             .map(|event| {
                 (
                     export::single_event_file(&publication, event),
-                    ics::single_event(&publication, event),
+                    ics::single_event(&shared, event),
                 )
             })
             .collect::<Vec<_>>()
@@ -921,9 +960,6 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
             }
         },
     );
-    p.time("export::render_all (the build's own call)", false, || {
-        std::hint::black_box(export::render_all(pubs).len())
-    });
 
     let total_bytes: usize = outputs.iter().map(|o| o.contents.len()).sum();
     let temp;
@@ -943,12 +979,17 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
     p.time("rebuild: write all again, nothing changed", false, || {
         publish::write_all(out, &outputs)
     })?;
+    let files = outputs.len();
+    drop(outputs);
+    p.time("export::render_all (the build's own call)", false, || {
+        std::hint::black_box(export::render_all(pubs).len())
+    });
     println!(
         "{}: {} events, {} articles -> {} files, {:.1} MB",
         file.display(),
         publication.events.len(),
         publication.articles.len(),
-        outputs.len(),
+        files,
         total_bytes as f64 / 1e6
     );
     p.print();

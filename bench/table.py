@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Prints the tables of bench/run.sh from its runs.tsv (label, wall ms, user s, sys s, max RSS KiB, exit)."""
+
+import sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+sizes = {r[1]: r[2:] for r in rows if r[0] == "size"}
+def runs(kind, key):
+    return [r for r in rows if r[0] == f"{kind} {key}" and r[5] == "0"]
+def median(kind, key):
+    rs = sorted(runs(kind, key), key=lambda r: int(r[1]))
+    return rs[(len(rs) - 1) // 2] if rs else None
+def mb(b):
+    return f"{int(b) / 1e6:.1f} MB"
+def secs(r):
+    return f"{int(r[1]) / 1000:.2f} s" if r else "-"
+def cpu(r):
+    return f"{float(r[2]) + float(r[3]):.2f} s" if r else "-"
+def mib(r):
+    return f"{int(r[4]) / 1024:.0f} MiB" if r else "-"
+def show(table):
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
+    for k, row in enumerate(table):
+        print("| " + " | ".join(str(c).rjust(w) for c, w in zip(row, widths)) + " |")
+        if k == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print()
+main = [["input", "N", "input size", "wall", "CPU (user+sys)", "items/s", "output", "files",
+         "out MB/s", "peak RSS", "RSS / input", "rebuild, no change"]]
+floor = [["input", "N", "calfeed wall", "calfeed, fsync no-op", "floor", "floor RSS",
+          "floor + fsync each file", "floor + one syncfs", "calfeed / floor"]]
+for key, (n, inp, outb, files) in sizes.items():
+    fmt = key.split()[0]
+    b = median("build", key)
+    if b is None:
+        main.append([fmt, n, mb(inp), "FAILED"] + [""] * (len(main[0]) - 4))
+        continue
+    wall = int(b[1]) / 1000
+    peak = max(int(r[4]) for r in runs("build", key))
+    main.append([fmt, n, mb(inp), secs(b), cpu(b), f"{2 * int(n) / wall:,.0f}", mb(outb), files,
+                 f"{int(outb) / 1e6 / wall:.0f}", f"{peak / 1024:.0f} MiB",
+                 f"{peak * 1024 / int(inp):.1f}x", secs(median("rebuild", key))])
+    fl = median("floor", key)
+    if fl:
+        floor.append([fmt, n, secs(b), secs(median("nosync", key)), secs(fl), mib(fl),
+                      secs(median("fsync-each", key)), secs(median("syncfs", key)),
+                      f"{int(b[1]) / max(int(fl[1]), 1):.1f}x"])
+show(main)
+if len(floor) > 1:
+    show(floor)
