@@ -303,22 +303,18 @@ fn main() -> ExitCode {
                 Ok(publications) => publications,
                 Err(problems) => return reporter.diagnostics(&problems, format),
             };
-            let outputs = export::render_all(&publications);
-            let previous = previous.unwrap_or_else(|| output.clone());
-            if let Some(code) = run_guard(
-                &reporter,
-                &publications,
-                &outputs,
-                &previous,
+            let mut guard = PublishGuard {
+                reporter: &reporter,
+                publications: &publications,
+                previous: previous.unwrap_or_else(|| output.clone()),
                 allow_unbumped,
                 strict,
-            ) {
-                return code;
-            }
+                blocked: false,
+            };
             if check {
-                check_outputs(&reporter, &output, &outputs)
+                check_outputs(&reporter, &output, &publications, &mut guard)
             } else {
-                write_outputs(&reporter, &output, &outputs, &publications, started)
+                write_outputs(&reporter, &output, &publications, &mut guard, started)
             }
         }
         Command::Check { input, format } => match load::load_dir(&input.input, &input.options()) {
@@ -404,63 +400,94 @@ fn counts(publications: &[Publication]) -> String {
     )
 }
 
-/// The publish guard: compares each publication's new calendar with the published one.
-/// `None` to go on, or the exit code to stop with.
-fn run_guard(
-    reporter: &Reporter,
-    publications: &[Publication],
-    outputs: &[export::Output],
-    previous: &Path,
+/// The publish guard: compares each publication's new calendar, as it is rendered, with
+/// the published one, and reports what subscribers would miss.
+struct PublishGuard<'a> {
+    reporter: &'a Reporter,
+    publications: &'a [Publication],
+    previous: PathBuf,
     allow_unbumped: bool,
     strict: bool,
-) -> Option<ExitCode> {
-    let mut blocked = false;
-    for publication in publications {
-        let file = format!("{}.ics", publication.slug);
-        let old_path = if previous.is_dir() {
-            previous.join(&file)
-        } else if publications.len() == 1
-            || previous
+    /// Whether the build must stop.
+    blocked: bool,
+}
+
+impl PublishGuard<'_> {
+    fn inspect(&mut self, output: &export::Output) {
+        let Some(publication) = self
+            .publications
+            .iter()
+            .find(|p| output.path == Path::new(&format!("{}.ics", p.slug)))
+        else {
+            return;
+        };
+        let old_path = if self.previous.is_dir() {
+            self.previous.join(&output.path)
+        } else if self.publications.len() == 1
+            || self
+                .previous
                 .file_stem()
                 .is_some_and(|s| *s == *publication.slug)
         {
-            previous.to_path_buf()
+            self.previous.clone()
         } else {
-            continue;
+            return;
         };
         let Ok(old) = fs::read_to_string(&old_path) else {
-            continue;
+            return;
         };
-        let Some(new) = outputs.iter().find(|o| o.path == Path::new(&file)) else {
-            continue;
-        };
-        let report = guard::guard(&old, &String::from_utf8_lossy(&new.contents));
+        let report = guard::guard(&old, &String::from_utf8_lossy(&output.contents));
         let source = &publication.source;
         for unbumped in &report.unbumped {
-            let level = if allow_unbumped { "warning" } else { "error" };
-            reporter.problem(format!("{level}: {source}: {unbumped}"));
-            blocked |= !allow_unbumped;
+            let level = if self.allow_unbumped {
+                "warning"
+            } else {
+                "error"
+            };
+            self.reporter
+                .problem(format!("{level}: {source}: {unbumped}"));
+            self.blocked |= !self.allow_unbumped;
         }
         for removed in &report.removed {
-            let level = if strict { "error" } else { "warning" };
-            reporter.problem(format!(
+            let level = if self.strict { "error" } else { "warning" };
+            self.reporter.problem(format!(
                 "{level}: {source}: {removed}; to tell subscribers, keep the event with status = \"cancelled\""
             ));
-            blocked |= strict;
+            self.blocked |= self.strict;
         }
     }
-    if blocked {
-        reporter.problem(format!(
-            "error: the publish guard stopped the build (compared with {}); nothing was written",
-            previous.display()
-        ));
-        return Some(ExitCode::from(6));
+
+    /// The exit code to stop with, if the guard found a reason to.
+    fn verdict(&self) -> Option<ExitCode> {
+        self.blocked.then(|| {
+            self.reporter.problem(format!(
+                "error: the publish guard stopped the build (compared with {}); nothing was written",
+                self.previous.display()
+            ));
+            ExitCode::from(6)
+        })
     }
-    None
 }
 
-fn check_outputs(reporter: &Reporter, output: &Path, outputs: &[export::Output]) -> ExitCode {
-    let stale = publish::check(output, outputs);
+fn check_outputs(
+    reporter: &Reporter,
+    output: &Path,
+    publications: &[Publication],
+    guard: &mut PublishGuard,
+) -> ExitCode {
+    let mut stale = Vec::new();
+    let mut produced = Vec::new();
+    let rendered = export::for_each_output(publications, |file| {
+        guard.inspect(&file);
+        stale.extend(publish::check_output(output, &file));
+        produced.push(file.path);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    let Ok(()) = rendered;
+    if let Some(code) = guard.verdict() {
+        return code;
+    }
+    stale.extend(publish::obsolete(output, &produced));
     for problem in &stale {
         let (what, path) = match problem {
             Stale::Missing(path) => ("missing", path),
@@ -472,7 +499,7 @@ fn check_outputs(reporter: &Reporter, output: &Path, outputs: &[export::Output])
     if stale.is_empty() {
         reporter.info(format!(
             "up to date: {} file(s) in {}",
-            outputs.len(),
+            produced.len(),
             output.display()
         ));
         ExitCode::SUCCESS
@@ -480,7 +507,7 @@ fn check_outputs(reporter: &Reporter, output: &Path, outputs: &[export::Output])
         reporter.problem(format!(
             "error: {} of {} output(s) are stale; run `calfeed build` and commit or publish the result",
             stale.len(),
-            outputs.len()
+            produced.len()
         ));
         ExitCode::from(3)
     }
@@ -489,11 +516,31 @@ fn check_outputs(reporter: &Reporter, output: &Path, outputs: &[export::Output])
 fn write_outputs(
     reporter: &Reporter,
     output: &Path,
-    outputs: &[export::Output],
     publications: &[Publication],
+    guard: &mut PublishGuard,
     started: Instant,
 ) -> ExitCode {
-    match publish::write_all(output, outputs) {
+    // Each file is staged as soon as it is rendered; nothing is renamed into place before
+    // the guard has seen every calendar and every file is staged.
+    let staged = publish::Staging::new(output).and_then(|mut staging| {
+        export::for_each_output(publications, |file| {
+            guard.inspect(&file);
+            staging.add(&file)
+        })?;
+        Ok(staging)
+    });
+    let staging = match staged {
+        Ok(staging) => staging,
+        Err(e) => {
+            reporter.problem(format!("error: cannot write to {}: {e}", output.display()));
+            return ExitCode::from(4);
+        }
+    };
+    if let Some(code) = guard.verdict() {
+        // Dropping the staging removes its temporary files.
+        return code;
+    }
+    match staging.commit() {
         Ok(done) => {
             for path in &done.written {
                 reporter.info(format!("wrote {}", output.join(path).display()));

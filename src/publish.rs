@@ -37,30 +37,56 @@ fn previous_outputs(out_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn no_longer_produced(out_dir: &Path, outputs: &[Output]) -> Vec<PathBuf> {
+fn no_longer_produced(out_dir: &Path, produced: &[PathBuf]) -> Vec<PathBuf> {
     previous_outputs(out_dir)
         .into_iter()
-        .filter(|old| !outputs.iter().any(|o| &o.path == old))
+        .filter(|old| !produced.contains(old))
         .filter(|old| out_dir.join(old).is_file())
         .collect()
 }
 
-/// Writes every output under `out_dir`. Each changed file is first written in full to a
-/// temporary file beside it; only when all of them are ready are they renamed into place,
-/// so a failure part-way leaves the previously published files whole. Files whose bytes
-/// are already right are not touched.
+/// Writes every output under `out_dir`; see [`Staging`].
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> {
-    let mut report = WriteReport::default();
-    fs::create_dir_all(out_dir)?;
-    remove_abandoned_temp_files(out_dir);
-    let mut staged = Vec::new();
+    let mut staging = Staging::new(out_dir)?;
     for output in outputs {
-        let target = out_dir.join(&output.path);
+        staging.add(output)?;
+    }
+    staging.commit()
+}
+
+/// A build being written. Each output is staged as soon as it is rendered: written in
+/// full to a temporary file beside its target, after which the caller can drop it, so a
+/// build never holds all of its outputs in memory. Only [`Staging::commit`] renames them
+/// into place, all together, so a failure or a kill part-way leaves the published files
+/// whole; dropping a `Staging` without committing removes its temporary files. Files whose
+/// bytes are already right are not touched.
+pub struct Staging {
+    out_dir: PathBuf,
+    staged: Vec<(tempfile::TempPath, PathBuf, PathBuf)>,
+    produced: Vec<PathBuf>,
+    report: WriteReport,
+}
+
+impl Staging {
+    pub fn new(out_dir: &Path) -> io::Result<Self> {
+        fs::create_dir_all(out_dir)?;
+        remove_abandoned_temp_files(out_dir);
+        Ok(Staging {
+            out_dir: out_dir.to_path_buf(),
+            staged: Vec::new(),
+            produced: Vec::new(),
+            report: WriteReport::default(),
+        })
+    }
+
+    pub fn add(&mut self, output: &Output) -> io::Result<()> {
+        self.produced.push(output.path.clone());
+        let target = self.out_dir.join(&output.path);
         if fs::read(&target).is_ok_and(|existing| existing == output.contents) {
-            report.unchanged.push(output.path.clone());
-            continue;
+            self.report.unchanged.push(output.path.clone());
+            return Ok(());
         }
-        let dir = target.parent().unwrap_or(out_dir);
+        let dir = target.parent().unwrap_or(&self.out_dir);
         fs::create_dir_all(dir)?;
         let mut temp = tempfile::Builder::new()
             .prefix(".calfeed-")
@@ -72,42 +98,52 @@ pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> 
         // open-file limit must not run out of descriptors. No fsync per file: what must
         // survive is a killed build, which the page cache does; thousands of fsyncs would
         // dominate the build time.
-        staged.push((temp.into_temp_path(), target, output.path.clone()));
+        self.staged
+            .push((temp.into_temp_path(), target, output.path.clone()));
+        Ok(())
     }
-    let stale = no_longer_produced(out_dir, outputs);
-    let mut manifest: Vec<String> = outputs
-        .iter()
-        .map(|o| o.path.to_string_lossy().replace('\\', "/"))
-        .collect();
-    manifest.sort();
-    let manifest = manifest.join("\n") + "\n";
-    let manifest_file = if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
-        None
-    } else {
-        let mut file = tempfile::Builder::new()
-            .prefix(".calfeed-")
-            .suffix(".tmp")
-            .tempfile_in(out_dir)?;
-        file.write_all(manifest.as_bytes())?;
-        Some(file)
-    };
-    for (temp, target, relative) in staged {
-        temp.persist(&target).map_err(|e| e.error)?;
-        report.written.push(relative);
-    }
-    if let Some(file) = manifest_file {
-        file.persist(out_dir.join(MANIFEST)).map_err(|e| e.error)?;
-    }
-    // Only now that the new build is complete do the old outputs go.
-    for old in stale {
-        fs::remove_file(out_dir.join(&old))?;
-        if let Some(parent) = old.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // Succeeds only when calfeed's removal left the folder empty.
-            let _ = fs::remove_dir(out_dir.join(parent));
+
+    /// Renames every staged file into place, records the manifest, then removes the
+    /// outputs of earlier builds that this one no longer produces.
+    pub fn commit(mut self) -> io::Result<WriteReport> {
+        let out_dir = self.out_dir.clone();
+        let stale = no_longer_produced(&out_dir, &self.produced);
+        let mut manifest: Vec<String> = self
+            .produced
+            .iter()
+            .map(|path| path.to_string_lossy().replace('\\', "/"))
+            .collect();
+        manifest.sort();
+        let manifest = manifest.join("\n") + "\n";
+        let manifest_file =
+            if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
+                None
+            } else {
+                let mut file = tempfile::Builder::new()
+                    .prefix(".calfeed-")
+                    .suffix(".tmp")
+                    .tempfile_in(&out_dir)?;
+                file.write_all(manifest.as_bytes())?;
+                Some(file)
+            };
+        for (temp, target, relative) in std::mem::take(&mut self.staged) {
+            temp.persist(&target).map_err(|e| e.error)?;
+            self.report.written.push(relative);
         }
-        report.removed.push(old);
+        if let Some(file) = manifest_file {
+            file.persist(out_dir.join(MANIFEST)).map_err(|e| e.error)?;
+        }
+        // Only now that the new build is complete do the old outputs go.
+        for old in stale {
+            fs::remove_file(out_dir.join(&old))?;
+            if let Some(parent) = old.parent().filter(|p| !p.as_os_str().is_empty()) {
+                // Succeeds only when calfeed's removal left the folder empty.
+                let _ = fs::remove_dir(out_dir.join(parent));
+            }
+            self.report.removed.push(old);
+        }
+        Ok(self.report)
     }
-    Ok(report)
 }
 
 /// A build killed between writing a temporary file and renaming it leaves the file
@@ -180,20 +216,28 @@ pub enum Stale {
 pub fn check(out_dir: &Path, outputs: &[Output]) -> Vec<Stale> {
     let mut stale: Vec<Stale> = outputs
         .iter()
-        .filter_map(|output| match fs::read(out_dir.join(&output.path)) {
-            Err(_) => Some(Stale::Missing(output.path.clone())),
-            Ok(existing) if existing != output.contents => {
-                Some(Stale::Differs(output.path.clone()))
-            }
-            Ok(_) => None,
-        })
+        .filter_map(|output| check_output(out_dir, output))
         .collect();
-    stale.extend(
-        no_longer_produced(out_dir, outputs)
-            .into_iter()
-            .map(Stale::Obsolete),
-    );
+    let produced: Vec<PathBuf> = outputs.iter().map(|o| o.path.clone()).collect();
+    stale.extend(obsolete(out_dir, &produced));
     stale
+}
+
+/// Whether one output is missing or different on disk.
+pub fn check_output(out_dir: &Path, output: &Output) -> Option<Stale> {
+    match fs::read(out_dir.join(&output.path)) {
+        Err(_) => Some(Stale::Missing(output.path.clone())),
+        Ok(existing) if existing != output.contents => Some(Stale::Differs(output.path.clone())),
+        Ok(_) => None,
+    }
+}
+
+/// Files an earlier build wrote that a build producing `produced` would remove.
+pub fn obsolete(out_dir: &Path, produced: &[PathBuf]) -> Vec<Stale> {
+    no_longer_produced(out_dir, produced)
+        .into_iter()
+        .map(Stale::Obsolete)
+        .collect()
 }
 
 #[cfg(test)]

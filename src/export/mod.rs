@@ -28,12 +28,28 @@ pub struct Output {
 
 /// Every file of a build: each publication's files, then the index page listing them all.
 pub fn render_all(publications: &[Publication]) -> Vec<Output> {
-    let mut outputs: Vec<Output> = publications.iter().flat_map(render).collect();
-    outputs.push(Output {
+    let mut outputs = Vec::new();
+    for_each_output(publications, |output| {
+        outputs.push(output);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+    outputs
+}
+
+/// Renders every file of a build and hands each to `sink` as soon as it is ready, so that
+/// a caller writing them out never holds more than one (plus what they share).
+pub fn for_each_output<E>(
+    publications: &[Publication],
+    mut sink: impl FnMut(Output) -> Result<(), E>,
+) -> Result<(), E> {
+    for publication in publications {
+        render_each(publication, &mut sink)?;
+    }
+    sink(Output {
         path: PathBuf::from("index.html"),
         contents: html::index_page(publications).into_bytes(),
-    });
-    outputs
+    })
 }
 
 /// What several outputs of one publication need, computed once: each article's HTML body
@@ -79,6 +95,19 @@ impl<'a> Shared<'a> {
 
 /// Every file a publication publishes.
 pub fn render(publication: &Publication) -> Vec<Output> {
+    let mut outputs = Vec::new();
+    render_each(publication, &mut |output| {
+        outputs.push(output);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+    outputs
+}
+
+fn render_each<E>(
+    publication: &Publication,
+    sink: &mut impl FnMut(Output) -> Result<(), E>,
+) -> Result<(), E> {
     let shared = Shared::new(publication);
     let shared = &shared;
     let slug = &publication.slug;
@@ -86,23 +115,21 @@ pub fn render(publication: &Publication) -> Vec<Output> {
         path: PathBuf::from(name),
         contents: contents.into_bytes(),
     };
-    let mut outputs = vec![
-        file(format!("{slug}.ics"), ics::calendar(shared)),
-        file(format!("{slug}.xml"), rss::feed(shared)),
-        file(format!("{slug}.atom"), atom::feed(shared)),
-        file(format!("{slug}.json"), json::feed(shared)),
-        file(
-            format!("{slug}/index.html"),
-            html::publication_page(publication),
-        ),
-    ];
+    sink(file(format!("{slug}.ics"), ics::calendar(shared)))?;
+    sink(file(format!("{slug}.xml"), rss::feed(shared)))?;
+    sink(file(format!("{slug}.atom"), atom::feed(shared)))?;
+    sink(file(format!("{slug}.json"), json::feed(shared)))?;
+    sink(file(
+        format!("{slug}/index.html"),
+        html::publication_page(publication),
+    ))?;
     for event in &publication.events {
-        outputs.push(file(
+        sink(file(
             single_event_file(publication, event),
             ics::single_event(shared, event),
-        ));
+        ))?;
     }
-    outputs
+    Ok(())
 }
 
 /// Where an event's own .ics is published, relative to the output directory.
