@@ -57,7 +57,7 @@ pub fn publication_page(publication: &Publication) -> String {
             body.push_str(&format!(
                 "<div class=\"content\">\n{}</div>\n",
                 // The article's title is an h3.
-                content_html(publication, article, 3)
+                content_html(publication, article, Some(4))
             ));
             if own_page {
                 body.push_str(&format!(

@@ -9,17 +9,27 @@ use super::escape_html;
 /// `allow_html` (feed readers render content as HTML, so a stray `<script>` or unclosed tag
 /// would otherwise reach them). Relative link and image targets are resolved against
 /// `base`, since feed readers have no page to resolve them against; targets that are not
-/// web or mail addresses (`javascript:`, `data:`) are dropped. Headings are moved down by
-/// `heading_offset` levels (at most to `h6`) so that they rank below the heading the body
-/// is shown under.
-pub fn to_html(markdown: &str, base: &Url, allow_html: bool, heading_offset: usize) -> String {
-    let lower = |level: HeadingLevel| {
-        HeadingLevel::try_from((level as usize + heading_offset).min(6)).unwrap_or(HeadingLevel::H6)
-    };
+/// web or mail addresses (`javascript:`, `data:`) are dropped. With `top_heading`, the
+/// body's highest heading becomes that level and the others follow it (at most `h6`), so
+/// that they rank below the heading the body is shown under without skipping a level.
+pub fn to_html(markdown: &str, base: &Url, allow_html: bool, top_heading: Option<usize>) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_SMART_PUNCTUATION;
+    let shift = top_heading.map_or(0, |top| {
+        let highest = Parser::new_ext(markdown, options)
+            .filter_map(|event| match event {
+                Event::Start(Tag::Heading { level, .. }) => Some(level as usize),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(top);
+        top.saturating_sub(highest)
+    });
+    let lower = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as usize + shift).min(6)).unwrap_or(HeadingLevel::H6)
+    };
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) if !allow_html => Event::Text(raw),
         Event::Start(Tag::Link {
@@ -85,28 +95,34 @@ mod tests {
 
     #[test]
     fn renders_markdown() {
-        let html = to_html("Hello **world**\n\n- a\n- b", &base(), false, 0);
+        let html = to_html("Hello **world**\n\n- a\n- b", &base(), false, None);
         assert!(html.contains("<strong>world</strong>"));
         assert!(html.contains("<li>a</li>"));
     }
 
     #[test]
     fn headings_move_down_by_the_offset() {
-        let html = to_html("# One\n\n## Two\n\n##### Five", &base(), false, 3);
+        let html = to_html("# One\n\n## Two\n\n##### Five", &base(), false, Some(4));
         assert!(html.contains("<h4>One</h4>"), "{html}");
         assert!(html.contains("<h5>Two</h5>"), "{html}");
         assert!(html.contains("<h6>Five</h6>"), "{html}");
-        assert!(to_html("## Two", &base(), false, 0).contains("<h2>Two</h2>"));
+        // The highest heading takes the given level: no level is skipped.
+        let html = to_html("## Two\n\n### Three", &base(), false, Some(4));
+        assert!(
+            html.contains("<h4>Two</h4>") && html.contains("<h5>Three</h5>"),
+            "{html}"
+        );
+        assert!(to_html("## Two", &base(), false, None).contains("<h2>Two</h2>"));
     }
 
     #[test]
     fn raw_html_is_escaped_unless_allowed() {
         let source = "Hi <script>alert(1)</script>\n\n<div>block</div>";
-        let escaped = to_html(source, &base(), false, 0);
+        let escaped = to_html(source, &base(), false, None);
         assert!(!escaped.contains("<script>"), "{escaped}");
         assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
         assert!(escaped.contains("&lt;div&gt;"), "{escaped}");
-        let allowed = to_html(source, &base(), true, 0);
+        let allowed = to_html(source, &base(), true, None);
         assert!(allowed.contains("<div>block</div>"), "{allowed}");
     }
 
@@ -116,7 +132,7 @@ mod tests {
             "[a](other.html) [b](/root) ![i](img/x.png) [c](javascript:alert(1))",
             &base(),
             false,
-            0,
+            None,
         );
         assert!(
             html.contains(r#"href="https://example.org/news/other.html""#),

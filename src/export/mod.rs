@@ -71,7 +71,7 @@ impl<'a> Shared<'a> {
             article_html: publication
                 .articles
                 .iter()
-                .map(|article| rss::content_html(publication, article, 0))
+                .map(|article| rss::content_html(publication, article, None))
                 .collect(),
             timezones: Mutex::new(HashMap::new()),
         }

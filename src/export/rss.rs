@@ -96,14 +96,18 @@ fn item(publication: &Publication, article: &Article, content: &str) -> Item {
 
 /// The article's body as HTML, followed by when its related events happen and how to add
 /// them to a calendar. Shared by every feed format so that all of them say the same;
-/// `heading_offset` moves the body's headings below the page's own (0 in feeds).
-pub fn content_html(publication: &Publication, article: &Article, heading_offset: usize) -> String {
+/// `top_heading` is the level the body's highest heading takes (`None` in feeds).
+pub fn content_html(
+    publication: &Publication,
+    article: &Article,
+    top_heading: Option<usize>,
+) -> String {
     let mut html = match (&article.content, &article.summary) {
         (Some(markdown), _) => to_html(
             markdown,
             &article.link,
             publication.channel.allow_html,
-            heading_offset,
+            top_heading,
         ),
         (None, Some(summary)) => format!("<p>{}</p>\n", text_to_html(summary)),
         (None, None) => String::new(),
