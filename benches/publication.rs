@@ -938,7 +938,7 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
                     content,
                     &article.link,
                     publication.channel.allow_html,
-                    0,
+                    None,
                 ));
             }
         }
