@@ -117,7 +117,7 @@ for n in "${sizes[@]}"; do
       run "build $fmt $n" "$out" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || { ok=0; status=1; break; }
     done
     if [[ $ok -eq 1 ]]; then
-      out_bytes=$(find "$out" -type f ! -name .calfeed-manifest -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+      out_bytes=$(find "$out" -type f ! -name .calfeed-manifest -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}')
       out_files=$(find "$out" -type f ! -name .calfeed-manifest | wc -l)
       log "N=$n $fmt: rebuild into the same directory (nothing changed)"
       run "rebuild $fmt $n" "$out" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || status=1
@@ -149,7 +149,7 @@ echo
 echo "calfeed build on generated publications: N events + N articles; $(nproc) cores; median of $reps runs (1 at N=100000)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (a busy machine slows wall time, not CPU time)"
 echo
-python3 "$here/table.py" "$runs"
+python3 "$here/table.py" "$runs" || status=1
 echo
 echo "Medians of wall time. items/s counts events + articles; out MB/s is output bytes per wall"
 echo "second; peak RSS is the largest of the runs (GNU time). The floor parses the same JSON"

@@ -169,18 +169,56 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
             )]);
         }
     };
+    // Refused before reading: a runaway export must not be read into memory whole.
+    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > options.max_input_bytes {
+        return Err(vec![
+            Diagnostic::file(
+                shown,
+                format!(
+                    "file is {size} bytes, more than the limit of {} bytes",
+                    options.max_input_bytes
+                ),
+            )
+            .with_help("split the publication, or raise the limit with --max-input-size"),
+        ]);
+    }
     let bytes = fs::read(path).map_err(|e| {
         vec![Diagnostic::file(
             shown.clone(),
             format!("cannot read file: {e}"),
         )]
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        vec![Diagnostic::file(
-            shown.clone(),
-            format!("file is not UTF-8: {e}"),
-        )]
-    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            // Point at the first byte that is not UTF-8, by line and column.
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let before = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let end = (valid + 1).min(bytes.len());
+            return Err(vec![
+                Diagnostic::at(
+                    shown.clone(),
+                    &before,
+                    before.len()..before.len(),
+                    "",
+                    format!(
+                        "the file is not UTF-8: byte {valid} (0x{:02X}) on line {}, column {}",
+                        bytes[valid.min(end - 1)],
+                        before.matches('\n').count() + 1,
+                        before.rsplit('\n').next().unwrap_or("").chars().count() + 1
+                    ),
+                )
+                .with_help("save the file as UTF-8"),
+            ]);
+        }
+    };
+    // A byte-order mark is allowed (some editors write one), and not part of the data.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let slug = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -271,8 +309,22 @@ fn shape_problem(
         }
         None => (span.clone(), path_string(&locator.path_at(span.start))),
     };
-    let mut problem = Diagnostic::at(file, text, span, field, message);
-    if message.contains("surrogate") || message.contains("hex escape") {
+    let mut problem = Diagnostic::at(file, text, span.clone(), field, message);
+    if message.contains("recurse") {
+        problem.message = format!("the data is nested too deeply ({message})");
+        problem = problem
+            .with_help("a publication is at most a few levels deep; check for runaway brackets");
+    }
+    if message.starts_with("duplicate key") {
+        let key = text.get(span).unwrap_or("").trim();
+        if !key.is_empty() {
+            problem.message = format!("duplicate key `{key}`: it is given twice in the same table");
+        }
+    }
+    if message.contains("surrogate")
+        || message.contains("hex escape")
+        || message.contains("unicode hexadecimal")
+    {
         problem.message = format!(
             "{message}: a \\u escape in the range D800-DFFF is half of a UTF-16 surrogate pair, \
              not a character"
@@ -539,10 +591,26 @@ impl Checker<'_> {
             );
         }
         if let Some(c) = forbidden_char(value) {
+            let (what, help) = if c < '\u{80}' {
+                (
+                    "the control character",
+                    "feeds and calendars allow no control characters but tab, line feed and carriage return",
+                )
+            } else {
+                (
+                    "the noncharacter",
+                    "XML 1.0 does not allow U+FFFE and U+FFFF; remove it",
+                )
+            };
+            let note = if c < '\u{80}' {
+                ""
+            } else {
+                ", which is not a character"
+            };
             self.report(
                 path,
-                format!("contains the control character U+{:04X}", c as u32),
-                Some("feeds are XML 1.0, which allows only tab, line feed and carriage return below U+0020"),
+                format!("contains {what} U+{:04X}{note}", c as u32),
+                Some(help),
             );
         }
         value.to_string()

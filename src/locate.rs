@@ -109,11 +109,58 @@ impl<'a> Locator<'a> {
             false
         }
         let mut path = Vec::new();
-        if let Some(root) = self.root() {
-            search(root, offset, &mut path);
+        match self.root() {
+            Some(root) => {
+                search(root, offset, &mut path);
+            }
+            None if self.format == Format::Toml => path = toml_key_on_line(self.text, offset),
+            None => {}
         }
         path
     }
+}
+
+/// For TOML that does not parse, the `key = ` on the line of `offset` under the nearest
+/// `[table]` or `[[array]]` header above it: enough to name the field of a syntax error.
+fn toml_key_on_line(text: &str, offset: usize) -> Vec<Step> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let Some((key, _)) = line.split_once('=') else {
+        return Vec::new();
+    };
+    let key = key.trim().trim_matches('"');
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    {
+        return Vec::new();
+    }
+    let mut path: Vec<Step> = Vec::new();
+    let above = &text[..line_start];
+    if let Some(header) = above
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+    {
+        let name = header.trim_matches(['[', ']']).trim();
+        path.extend(
+            name.split('.')
+                .map(|part| Step::Key(part.trim().to_string())),
+        );
+        if header.starts_with("[[") {
+            // The how-many-th table of that array this is.
+            let count = above.lines().filter(|l| l.trim() == header).count();
+            path.push(Step::Index(count.saturating_sub(1)));
+        }
+    }
+    path.extend(
+        key.split('.')
+            .map(|part| Step::Key(part.trim().to_string())),
+    );
+    path
 }
 
 fn toml_table(table: &DeTable<'_>, span: Range<usize>) -> Node {
@@ -196,6 +243,11 @@ impl JsonScanner<'_> {
                 let len = rest
                     .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
                     .unwrap_or(rest.len());
+                // Not a value (text serde_json refused, such as `[}`): give up rather
+                // than loop without moving.
+                if len == 0 {
+                    return None;
+                }
                 self.pos += len;
                 Vec::new()
             }
@@ -329,6 +381,19 @@ mod tests {
         let text = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
         let locator = Locator::new(&text, Format::Json);
         assert_eq!(locator.span_of(&path("a")), None);
+    }
+
+    #[test]
+    fn malformed_json_is_not_located_and_does_not_loop() {
+        for text in [
+            "[}",
+            r#"{"channel": {"title": ["x",}]}}"#,
+            "{\"a\": }",
+            "[1,",
+        ] {
+            let locator = Locator::new(text, Format::Json);
+            assert_eq!(locator.path_at(1), Vec::new(), "{text}");
+        }
     }
 
     #[test]

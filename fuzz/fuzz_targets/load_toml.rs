@@ -1,0 +1,8 @@
+//! Arbitrary bytes as a TOML publication: the loader never panics; whatever it accepts
+//! renders to well-formed outputs. See `calfeed_fuzz::load`.
+#![no_main]
+
+use calfeed::locate::Format;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| calfeed_fuzz::load(data, Format::Toml));

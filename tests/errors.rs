@@ -1,0 +1,570 @@
+//! Every kind of bad input, and exactly what calfeed says about it: the first line of the
+//! message (`error: <field>: <what is wrong>; <what would be valid>`) and where it points
+//! (`--> <file>:<line>:<column>`). The real binary runs `check` on each input alone.
+//!
+//! A mismatch shows the expected and the actual line, with a caret where they part, and the
+//! whole of stderr. When a message is changed on purpose, change its row here.
+//!
+//! Messages that are known to be unclear or wrong are not in [`CASES`] but in
+//! [`UNCLEAR`], an ignored test that says what a clear message must contain.
+
+use std::fs;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_calfeed");
+
+/// The channel every TOML case starts with (lines 1-6).
+const CHANNEL: &str = "[channel]
+title = \"Launches\"
+description = \"Product launches\"
+link = \"https://example.org/\"
+language = \"en\"
+timezone = \"Asia/Shanghai\"
+";
+
+/// [`CHANNEL`] and one event (`id` on line 9, `start` on line 11), then `extra` lines.
+fn event(start: &str, extra: &str) -> String {
+    format!("{CHANNEL}\n[[events]]\nid = \"launch\"\ntitle = \"Launch\"\nstart = {start}\n{extra}")
+}
+
+/// [`CHANNEL`] with `line` added after it (line 7).
+fn channel(line: &str) -> String {
+    format!("{CHANNEL}{line}\n")
+}
+
+const JSON_CHANNEL: &str =
+    r#""description": "D", "link": "https://example.org/", "language": "en", "timezone": "UTC""#;
+
+struct Case {
+    name: &'static str,
+    /// The file name under `feeds/`.
+    file: &'static str,
+    text: String,
+    /// The first line of stderr.
+    first_line: &'static str,
+    /// The `-->` line, without its indentation.
+    at: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    file: &'static str,
+    text: impl Into<String>,
+    first_line: &'static str,
+    at: &'static str,
+) -> Case {
+    Case {
+        name,
+        file,
+        text: text.into(),
+        first_line,
+        at,
+    }
+}
+
+const MOMENT: &str = "expected a local time like 2022-07-04T19:00 (in the zone that applies), an instant like 2022-07-04T11:00:00Z or 2022-07-04T19:00:00+08:00, or a date like 2022-07-04";
+
+fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "hour 25",
+            "a.toml",
+            event("\"2022-07-04T25:00\"", ""),
+            "error: events[0].start: invalid date or time \"2022-07-04T25:00\"; expected a local time like 2022-07-04T19:00 (in the zone that applies), an instant like 2022-07-04T11:00:00Z or 2022-07-04T19:00:00+08:00, or a date like 2022-07-04",
+            "--> feeds/a.toml:11:9",
+        ),
+        case(
+            "30 February",
+            "a.toml",
+            event("\"2022-02-30\"", ""),
+            "error: events[0].start: invalid date or time \"2022-02-30\"; expected a local time like 2022-07-04T19:00 (in the zone that applies), an instant like 2022-07-04T11:00:00Z or 2022-07-04T19:00:00+08:00, or a date like 2022-07-04",
+            "--> feeds/a.toml:11:9",
+        ),
+        case(
+            "offset beyond a day",
+            "a.toml",
+            event("\"2022-07-04T19:00+25:00\"", ""),
+            "error: events[0].start: invalid date or time \"2022-07-04T19:00+25:00\"; expected a local time like 2022-07-04T19:00 (in the zone that applies), an instant like 2022-07-04T11:00:00Z or 2022-07-04T19:00:00+08:00, or a date like 2022-07-04",
+            "--> feeds/a.toml:11:9",
+        ),
+        case(
+            "daylight-saving gap",
+            "a.toml",
+            event("\"2024-03-10T02:30\"", "timezone = \"America/New_York\"\n"),
+            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap)",
+            "--> feeds/a.toml:11:9",
+        ),
+        case(
+            "daylight-saving overlap",
+            "a.toml",
+            event("\"2024-11-03T01:30\"", "timezone = \"America/New_York\"\n"),
+            "error: events[0].start: 2024-11-03T01:30 happens twice in America/New_York (daylight-saving overlap): write it with an offset, 2024-11-03T01:30-04:00 or 2024-11-03T01:30-05:00",
+            "--> feeds/a.toml:11:9",
+        ),
+        case(
+            "daylight-saving gap in JSON",
+            "a.json",
+            format!(
+                "{{\"channel\": {{\"title\": \"T\", {JSON_CHANNEL}}},\n \"events\": [{{\"id\": \"a\", \"title\": \"A\", \"start\": \"2024-03-10T02:30\", \"timezone\": \"America/New_York\"}}]}}\n"
+            ),
+            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap)",
+            "--> feeds/a.json:2:48",
+        ),
+        case(
+            "unknown zone",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "timezone = \"Mars/Olympus_Mons\"\n"),
+            "error: events[0].timezone: unknown time zone \"Mars/Olympus_Mons\"; expected an IANA zone such as Asia/Shanghai or Europe/London, UTC, or a fixed offset such as GMT+8 or UTC-05:30",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "misspelt key",
+            "a.toml",
+            channel("authr = \"me\""),
+            "error: channel.authr: unknown field `authr`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`",
+            "--> feeds/a.toml:7:1",
+        ),
+        case(
+            "missing title",
+            "a.toml",
+            format!("{CHANNEL}\n[[events]]\nid = \"launch\"\nstart = \"2022-07-04T19:00\"\n"),
+            "error: events[0].title: missing field `title`",
+            "--> feeds/a.toml:8:1",
+        ),
+        case(
+            "missing start",
+            "a.toml",
+            format!("{CHANNEL}\n[[events]]\nid = \"launch\"\ntitle = \"Launch\"\n"),
+            "error: events[0].start: missing field `start`",
+            "--> feeds/a.toml:8:1",
+        ),
+        case(
+            "missing published",
+            "a.toml",
+            format!("{CHANNEL}\n[[articles]]\nid = \"news\"\ntitle = \"News\"\n"),
+            "error: articles[0].published: missing field `published`",
+            "--> feeds/a.toml:8:1",
+        ),
+        case(
+            "missing channel",
+            "a.toml",
+            "[[events]]\nid = \"launch\"\ntitle = \"Launch\"\nstart = \"2022-07-04T19:00\"\n",
+            "error: channel: missing field `channel`",
+            "--> feeds/a.toml:1:1",
+        ),
+        case(
+            "blank title",
+            "a.toml",
+            CHANNEL.replace("title = \"Launches\"", "title = \"   \""),
+            "error: channel.title: must not be empty",
+            "--> feeds/a.toml:2:9",
+        ),
+        case(
+            "id with a space",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "").replace("id = \"launch\"", "id = \"big launch\""),
+            "error: events[0].id: invalid id \"big launch\": ' ' is not allowed",
+            "--> feeds/a.toml:9:6",
+        ),
+        case(
+            "id escaping the folder",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "").replace("id = \"launch\"", "id = \"../launch\""),
+            "error: events[0].id: invalid id \"../launch\": '/' is not allowed",
+            "--> feeds/a.toml:9:6",
+        ),
+        case(
+            "ids differing in case",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "\n[[events]]\nid = \"Launch\"\ntitle = \"Again\"\nstart = \"2022-07-05\"\n",
+            ),
+            "error: events[1].id: duplicate id \"Launch\": events[0] already uses it",
+            "--> feeds/a.toml:14:6",
+        ),
+        case(
+            "end before start",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "end = \"2022-07-04T18:00\"\n"),
+            "error: events[0].end: the event ends (2022-07-04T18:00+08:00) before it starts (2022-07-04T19:00+08:00)",
+            "--> feeds/a.toml:12:7",
+        ),
+        case(
+            "end and duration",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "end = \"2022-07-04T21:00\"\nduration = \"2h\"\n",
+            ),
+            "error: events[0].duration: give either `end` or `duration`, not both",
+            "--> feeds/a.toml:13:12",
+        ),
+        case(
+            "duration in words",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "duration = \"2 hours\"\n"),
+            "error: events[0].duration: invalid duration \"2 hours\"; expected a duration like 2h, 90m, 1h30m, 1d, 1w or ISO 8601 PT2H / P1D",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "zero duration",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "duration = \"0m\"\n"),
+            "error: events[0].duration: duration \"0m\" must be longer than zero",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "all-day event of two hours",
+            "a.toml",
+            event("\"2022-07-04\"", "duration = \"2h\"\n"),
+            "error: events[0].duration: an all-day event lasts whole days",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "all-day event ending at a time",
+            "a.toml",
+            event("\"2022-07-04\"", "end = \"2022-07-05T10:00\"\n"),
+            "error: events[0].end: an all-day event (its start is a date) must end on a date",
+            "--> feeds/a.toml:12:7",
+        ),
+        case(
+            "timed event ending on a date",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "end = \"2022-07-05\"\n"),
+            "error: events[0].end: a timed event (its start has a time) must end at a time",
+            "--> feeds/a.toml:12:7",
+        ),
+        case(
+            "reminder in words",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "reminders = [\"soon\"]\n"),
+            "error: events[0].reminders[0]: invalid duration \"soon\"; expected a duration like 2h, 90m, 1h30m, 1d, 1w or ISO 8601 PT2H / P1D",
+            "--> feeds/a.toml:12:14",
+        ),
+        case(
+            "refresh in words",
+            "a.toml",
+            channel("refresh = \"daily\""),
+            "error: channel.refresh: invalid duration \"daily\"; expected a duration like 2h, 90m, 1h30m, 1d, 1w or ISO 8601 PT2H / P1D",
+            "--> feeds/a.toml:7:11",
+        ),
+        case(
+            "updated in words",
+            "a.toml",
+            channel("updated = \"yesterday\""),
+            "error: channel.updated: invalid date or time \"yesterday\"; expected a local time like 2022-07-04T19:00 (in the zone that applies), an instant like 2022-07-04T11:00:00Z or 2022-07-04T19:00:00+08:00, or a date like 2022-07-04",
+            "--> feeds/a.toml:7:11",
+        ),
+        case(
+            "javascript: link",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "livestream = \"javascript:alert(1)\"\n",
+            ),
+            "error: events[0].livestream: \"javascript:alert(1)\" is a javascript: link, not a web address",
+            "--> feeds/a.toml:12:14",
+        ),
+        case(
+            "data: link",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "image = \"data:image/svg+xml,<svg onload=alert(1)>\"\n",
+            ),
+            "error: events[0].image: \"data:image/svg+xml,<svg onload=alert(1)>\" is a data: link, not a web address",
+            "--> feeds/a.toml:12:9",
+        ),
+        case(
+            "relative link",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "url = \"/launch\"\n"),
+            "error: events[0].url: \"/launch\" is not a valid URL (relative URL without a base)",
+            "--> feeds/a.toml:12:7",
+        ),
+        case(
+            "link without a host",
+            "a.toml",
+            CHANNEL.replace("https://example.org/", "https://"),
+            "error: channel.link: \"https://\" is not a valid URL (empty host)",
+            "--> feeds/a.toml:4:8",
+        ),
+        case(
+            "control character",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "location = \"Hall\\u0007\"\n"),
+            "error: events[0].location: contains the control character U+0007",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "unknown related event",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "\n[[articles]]\nid = \"news\"\ntitle = \"News\"\npublished = \"2022-06-28\"\nevents = [\"lunch\"]\n",
+            ),
+            "error: articles[0].events[0]: no event has the id \"lunch\"",
+            "--> feeds/a.toml:17:11",
+        ),
+        case(
+            "unknown status",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "status = \"postponed\"\n"),
+            "error: events[0].status: unknown variant `postponed`, expected one of `confirmed`, `tentative`, `cancelled`",
+            "--> feeds/a.toml:12:10",
+        ),
+        case(
+            "text for a number",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "sequence = \"one\"\n"),
+            "error: events[0].sequence: invalid type: string \"one\", expected u32",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "negative number",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "sequence = -1\n"),
+            "error: events[0].sequence: invalid value: integer `-1`, expected u32",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "unterminated TOML string",
+            "a.toml",
+            format!("{CHANNEL}\n[[events]]\nid = \"launch\ntitle = \"Launch\"\n"),
+            "error: events[0].id: invalid basic string, expected `\"`",
+            "--> feeds/a.toml:9:13",
+        ),
+        case(
+            "empty file",
+            "a.toml",
+            "",
+            "error: channel: missing field `channel`",
+            "--> feeds/a.toml:1:1",
+        ),
+        case(
+            "JSON trailing comma",
+            "a.json",
+            "{\n  \"channel\": {\n    \"title\": \"T\",\n  }\n}\n",
+            "error: channel: trailing comma",
+            "--> feeds/a.json:4:3",
+        ),
+        case(
+            "JSON number for a text",
+            "a.json",
+            format!("{{\n  \"channel\": {{\n    \"title\": 7,\n    {JSON_CHANNEL}\n  }}\n}}\n"),
+            "error: channel.title: invalid type: integer `7`, expected a string",
+            "--> feeds/a.json:3:14",
+        ),
+        case(
+            "JSON lone surrogate",
+            "a.json",
+            format!(
+                "{{\n  \"channel\": {{\n    \"title\": \"T\\ud800\",\n    {JSON_CHANNEL}\n  }}\n}}\n"
+            ),
+            "error: channel.title: unexpected end of hex escape: a \\u escape in the range D800-DFFF is half of a UTF-16 surrogate pair, not a character",
+            "--> feeds/a.json:3:22",
+        ),
+        case(
+            "DEL character",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "location = \"Hall\\u007F\"\n"),
+            "error: events[0].location: contains the control character U+007F",
+            "--> feeds/a.toml:12:12",
+        ),
+        case(
+            "category on two lines",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "categories = [\"Phones\\nTablets\"]\n",
+            ),
+            "error: events[0].categories[0]: a category is one line of text",
+            "--> feeds/a.toml:12:15",
+        ),
+        case(
+            "file name that is not a slug",
+            "big launch.toml",
+            event("\"2022-07-04T19:00\"", ""),
+            "error: file name \"big launch\" cannot be a slug: ' ' is not allowed",
+            "--> feeds/big launch.toml",
+        ),
+    ]
+}
+
+/// Runs `calfeed check` on `file` alone; its exit status and stderr.
+fn check(file: &str, text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fs::create_dir(dir.path().join("feeds")).expect("create feeds/");
+    fs::write(dir.path().join("feeds").join(file), text).expect("write the input");
+    let output = Command::new(BIN)
+        .args(["check", "--in", "feeds"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run calfeed");
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    )
+}
+
+/// `expected` and `actual` one above the other, with a caret where they part.
+fn diff(what: &str, expected: &str, actual: &str) -> String {
+    let same = expected
+        .chars()
+        .zip(actual.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    format!(
+        "{what}\n  expected: {expected}\n  actual:   {actual}\n            {}^\n",
+        " ".repeat(same)
+    )
+}
+
+#[test]
+fn every_bad_input_gets_its_exact_message_and_location() {
+    let cases = cases();
+    assert!(cases.len() >= 20);
+    let mut failures = String::new();
+    for case in &cases {
+        let (status, stderr) = check(case.file, &case.text);
+        let first = stderr.lines().next().unwrap_or("");
+        let at = stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with("--> "))
+            .map_or("", str::trim_start);
+        let mut problems = String::new();
+        if status != Some(1) {
+            problems.push_str(&format!("exit status {status:?}, expected 1\n"));
+        }
+        if first != case.first_line {
+            problems.push_str(&diff("first line", case.first_line, first));
+        }
+        if at != case.at {
+            problems.push_str(&diff("location", case.at, at));
+        }
+        if !problems.is_empty() {
+            failures.push_str(&format!(
+                "---- {} ({})\n{problems}stderr:\n{stderr}\n",
+                case.name, case.file
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
+}
+
+/// Each message says what would be valid, where the rule is not plain from the problem
+/// itself: the `expected ...` and help texts are not lost on the way.
+#[test]
+fn messages_about_formats_say_what_is_valid() {
+    let (_, stderr) = check("a.toml", &event("\"2022-07-04T25:00\"", ""));
+    assert!(stderr.contains(MOMENT), "{stderr}");
+    let (_, stderr) = check("a.toml", &event("\"2022-07-04T19:00\"", "url = \"/x\"\n"));
+    assert!(
+        stderr.contains("= help: links must be absolute http:// or https:// URLs"),
+        "{stderr}"
+    );
+    let (_, stderr) = check(
+        "a.toml",
+        &event("\"2022-07-04T19:00\"", "").replace("id = \"launch\"", "id = \"a b\""),
+    );
+    assert!(
+        stderr.contains("= help: ids are 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"),
+        "{stderr}"
+    );
+}
+
+/// A message that is unclear or wrong today, and what a clear one must contain.
+struct Unclear {
+    name: &'static str,
+    file: &'static str,
+    text: String,
+    /// What the first line says today.
+    today: &'static str,
+    /// Fragments a clear first line contains.
+    wanted: &'static [&'static str],
+}
+
+fn unclear() -> Vec<Unclear> {
+    vec![
+        Unclear {
+            name: "TOML surrogate escape",
+            file: "a.toml",
+            text: CHANNEL.replace("title = \"Launches\"", "title = \"T\\uD800\""),
+            today: "error: invalid value, expected unicode hexadecimal value",
+            wanted: &["channel.title", "surrogate"],
+        },
+        Unclear {
+            name: "deep nesting",
+            file: "a.toml",
+            text: channel(&format!(
+                "nested = {}{}",
+                "[".repeat(1000),
+                "]".repeat(1000)
+            )),
+            today: "error: cannot recurse further; max recursion depth met",
+            wanted: &["channel.nested", "nest"],
+        },
+        Unclear {
+            name: "duplicate TOML key",
+            file: "a.toml",
+            text: channel("title = \"Again\""),
+            today: "error: duplicate key",
+            wanted: &["title"],
+        },
+        Unclear {
+            name: "U+FFFE is called a control character, and the help only mentions U+0020",
+            file: "a.toml",
+            text: CHANNEL.replace("title = \"Launches\"", "title = \"T\\uFFFE\""),
+            today: "error: channel.title: contains the control character U+FFFE",
+            wanted: &["channel.title", "U+FFFE", "not a character"],
+        },
+        Unclear {
+            name: "file that is not UTF-8 (no line or column, a byte index)",
+            file: "a.toml",
+            text: String::new(),
+            today: "error: file is not UTF-8: invalid utf-8 sequence of 1 bytes from index 20",
+            wanted: &["UTF-8", "line 2"],
+        },
+    ]
+}
+
+#[test]
+fn unclear_messages_say_what_is_wrong() {
+    let mut failures = String::new();
+    for case in unclear() {
+        let (status, stderr) = if case.name.starts_with("file that is not UTF-8") {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            fs::create_dir(dir.path().join("feeds")).expect("create feeds/");
+            fs::write(
+                dir.path().join("feeds/a.toml"),
+                b"[channel]\ntitle = \"T\xff\"\n".as_slice(),
+            )
+            .expect("write");
+            let output = Command::new(BIN)
+                .args(["check", "--in", "feeds"])
+                .current_dir(dir.path())
+                .output()
+                .expect("run calfeed");
+            (
+                output.status.code(),
+                String::from_utf8(output.stderr).expect("UTF-8"),
+            )
+        } else {
+            check(case.file, &case.text)
+        };
+        let first = stderr.lines().next().unwrap_or("");
+        let missing: Vec<&&str> = case
+            .wanted
+            .iter()
+            .filter(|fragment| !first.contains(**fragment))
+            .collect();
+        if status != Some(1) || !missing.is_empty() {
+            failures.push_str(&format!(
+                "---- {}: lacks {missing:?}\n  today (noted): {}\n  actual:        {first}\n",
+                case.name, case.today
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
+}
