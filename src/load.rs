@@ -778,6 +778,7 @@ impl Checker<'_> {
             },
             events: Vec::new(),
             articles: Vec::new(),
+            event_index: HashMap::new(),
         };
 
         let mut seen_ids: HashMap<String, Vec<Step>> = HashMap::new();
@@ -790,6 +791,12 @@ impl Checker<'_> {
                 event_updates.push(updated);
             }
         }
+        publication.event_index = publication
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| (event.id.clone(), i))
+            .collect();
         for (i, raw_article) in raw.articles.into_iter().enumerate() {
             let base = vec![key("articles"), Step::Index(i)];
             self.unique_id(&mut seen_ids, &base, &raw_article.id);
@@ -1308,7 +1315,7 @@ impl Checker<'_> {
         let image = self.url(&at("image"), raw.image);
         let related = self.list(&at("events"), raw.events);
         for (i, event_id) in related.iter().enumerate() {
-            if !events.iter().any(|e| &e.id == event_id) {
+            if publication.event(event_id).is_none() {
                 let mut path = at("events");
                 path.push(Step::Index(i));
                 let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();

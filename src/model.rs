@@ -2,6 +2,8 @@
 //! articles, with every time resolved to an instant and every link checked. Renderers
 //! read only this; they never see the input files or their spellings.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use url::Url;
 
@@ -19,6 +21,9 @@ pub struct Publication {
     pub events: Vec<Event>,
     /// Newest first (by published, then id), the order feeds list them in.
     pub articles: Vec<Article>,
+    /// Event positions by id: articles name their related events, and a publication of
+    /// many thousands of them must not search the list for each.
+    pub event_index: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +200,11 @@ impl Publication {
     }
 
     pub fn event(&self, id: &str) -> Option<&Event> {
-        self.events.iter().find(|event| event.id == id)
+        match self.event_index.get(id) {
+            Some(&i) => self.events.get(i),
+            // Built by the loader; a publication put together by hand may lack it.
+            None if self.event_index.is_empty() => self.events.iter().find(|e| e.id == id),
+            None => None,
+        }
     }
 }

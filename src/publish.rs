@@ -38,6 +38,7 @@ fn previous_outputs(out_dir: &Path) -> Vec<PathBuf> {
 }
 
 fn no_longer_produced(out_dir: &Path, produced: &[PathBuf]) -> Vec<PathBuf> {
+    let produced: std::collections::HashSet<&PathBuf> = produced.iter().collect();
     previous_outputs(out_dir)
         .into_iter()
         .filter(|old| !produced.contains(old))
