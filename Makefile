@@ -33,6 +33,7 @@ browser:
 # Speed, memory and the serve load check; numbers only, nothing asserted (bench/README.md).
 bench:
 	bash bench/run.sh
+	bash bench/serve-load.sh 10
 
 # Each fuzz target for a bounded time (not in CI).
 fuzz:
