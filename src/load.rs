@@ -1122,11 +1122,8 @@ impl Checker<'_> {
                     path.push(key("until"));
                     match self.moment(&path, until)? {
                         Moment::Date(day) => Some(Instance::Day(day)),
-                        moment => self.instance(&path, until, schedule).or_else(|| {
-                            // The message for an all-day event with a timed `until` was given.
-                            let _ = moment;
-                            None
-                        }),
+                        // A time: valid only for a timed event (`instance` says why not).
+                        _ => self.instance(&path, until, schedule),
                     }
                 });
                 let friendly = Repeat {

@@ -1914,3 +1914,41 @@ fn source_date_epoch_dates_a_publication_without_any_date() {
             .contains("\r\nDTSTAMP:19700101T000000Z\r\n")
     );
 }
+
+#[test]
+fn repeat_until_is_a_date_inclusive_and_must_fit_the_event() {
+    let weekly = publication(
+        r#"
+        [[events]]
+        id = "show"
+        title = "Show"
+        start = "2024-10-24T19:00"
+        timezone = "America/New_York"
+        repeat = { every = "week", until = "2024-11-07" }
+        "#,
+    );
+    let ran = Test::new()
+        .feed("shows.toml", &weekly)
+        .args(["build"])
+        .run();
+    // The last day ends at 23:59:59 New York time, in UTC as RFC 5545 requires.
+    assert!(
+        ran.read("public/shows.ics")
+            .contains("\r\nRRULE:FREQ=WEEKLY;UNTIL=20241108T045959Z\r\n")
+    );
+    let all_day = publication(
+        r#"
+        [[events]]
+        id = "fair"
+        title = "Fair"
+        start = "2024-10-24"
+        repeat = { every = "week", until = "2024-11-07T10:00" }
+        "#,
+    );
+    Test::new()
+        .feed("fair.toml", &all_day)
+        .args(["check"])
+        .status(1)
+        .stderr_contains("events[0].repeat.until: an all-day event's occurrences are dates")
+        .run();
+}
