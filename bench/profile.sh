@@ -36,8 +36,13 @@ for line in sys.stdin:
         print(m["executable"])')"
 calfeed="$CARGO_TARGET_DIR/release/calfeed"
 in="$work/in-$n"
-out="$work/out-$n"
-rm -rf "$in" "$out"
+# A new output directory each time, and the old ones removed only at the end: creating
+# thousands of files right after deleting thousands costs extra system time on this disk
+# (see bench/README.md, "A pitfall of this disk").
+out="$(mktemp -u -p "$work" "out-$n.XXXXXXXX")"
+old_outputs=("$work"/out-*)
+trap 'rm -rf "${old_outputs[@]}"' EXIT
+rm -rf "$in"
 "$gen" gen "$n" "$in/bench-$n.json"
 
 case "$tool" in
