@@ -13,7 +13,7 @@
 # same directory (nothing changed) and the floor (serde_json parse of the same input +
 # plain writes of the same bytes in the same number of files). Nothing is asserted about
 # time; the exit status is non-zero only if a build or a correctness check fails.
-# Work files go to target/bench/ (BENCH_DIR overrides).
+# Work files go to target/bench/ (BENCH_DIR overrides; BENCH_SIZES="1000" for a quick try).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -62,10 +62,9 @@ for line in sys.stdin:
 
 work="${BENCH_DIR:-$repo/target/bench}"
 mkdir -p "$work"
-results="$work/results.tsv"
-: >"$results"
 
-sizes=(1000 10000)
+# BENCH_SIZES="1000" overrides the sizes (a quick try of the script itself).
+read -r -a sizes <<<"${BENCH_SIZES:-1000 10000}"
 [[ $large -eq 1 ]] && sizes+=(100000)
 formats=(json)
 [[ $toml -eq 1 ]] && formats+=(toml)
@@ -76,8 +75,9 @@ formats=(json)
 # (`recently_deleted` in `find_inode_bit`): a build into a directory just emptied with
 # `rm -rf` took 4.8 s of system time instead of 1.7 s, and the effect lasts minutes (60 to
 # 300 s per inode). So nothing is deleted while runs are timed: each run gets a directory
-# of its own, and all of them are removed at the end (a second invocation started right
-# after the first ends pays some of it: wait five minutes between them).
+# of its own, and all of them are removed at the end. The effect is file-system wide: a
+# second invocation started right after the first ends (or after any large rm) pays some of
+# it; wait five minutes, and trust CPU user time over wall and system time.
 scratch="$work/scratch"
 if [[ -e "$scratch" ]]; then
   log "removing $scratch, left by an interrupted run"

@@ -19,7 +19,14 @@ use crate::model::{Event, Publication, Schedule, Status};
 /// `public/<slug>/index.html`.
 pub fn publication_page(publication: &Publication) -> String {
     let channel = &publication.channel;
-    let mut body = String::new();
+    // One buffer from doctype to end: the page is the largest output, and building its
+    // body apart and then copying it into the document would hold it twice.
+    let mut body = document_start(
+        &channel.title,
+        &channel.description,
+        &channel.language,
+        &feed_links(publication, "../"),
+    );
     body.push_str(&format!(
         "<header>\n<h1>{}</h1>\n<p>{}</p>\n</header>\n<main>\n",
         esc(&channel.title),
@@ -72,23 +79,28 @@ pub fn publication_page(publication: &Publication) -> String {
     }
     body.push_str("</main>\n");
     body.push_str(&footer(channel.updated));
-    document(
-        &channel.title,
-        &channel.description,
-        &channel.language,
-        &feed_links(publication, "../"),
-        &body,
-    )
+    document_end(&mut body);
+    body
 }
 
 /// `public/index.html`: every publication with its subscribe links.
 pub fn index_page(publications: &[Publication]) -> String {
-    let mut body = String::from(
+    let language = match publications {
+        [only] => only.channel.language.as_str(),
+        _ => "en",
+    };
+    let head: String = publications.iter().map(|p| feed_links(p, "")).collect();
+    let mut body = document_start(
+        "Calendars and feeds",
+        "Calendars and feeds to subscribe to",
+        language,
+        &head,
+    );
+    body.push_str(
         "<header>\n<h1>Calendars and feeds</h1>\n\
          <p>Subscribe to a calendar to get its events, and to later changes, in your calendar app; \
          follow a feed in your feed reader.</p>\n</header>\n<main>\n",
     );
-    let mut head = String::new();
     for publication in publications {
         let channel = &publication.channel;
         body.push_str(&format!(
@@ -104,22 +116,12 @@ pub fn index_page(publications: &[Publication]) -> String {
             esc(&publication.slug),
             esc(&channel.title)
         ));
-        head.push_str(&feed_links(publication, ""));
     }
     body.push_str("</main>\n");
     let newest = publications.iter().map(|p| p.channel.updated).max();
     body.push_str(&footer(newest.unwrap_or(DateTime::UNIX_EPOCH)));
-    let language = match publications {
-        [only] => only.channel.language.as_str(),
-        _ => "en",
-    };
-    document(
-        "Calendars and feeds",
-        "Calendars and feeds to subscribe to",
-        language,
-        &head,
-        &body,
-    )
+    document_end(&mut body);
+    body
 }
 
 fn footer(updated: DateTime<Utc>) -> String {
@@ -376,18 +378,26 @@ document.querySelectorAll('time[data-local-time]').forEach(function (t) {
 });
 ";
 
-fn document(title: &str, description: &str, language: &str, head: &str, body: &str) -> String {
+/// The document up to and including `<body>`.
+fn document_start(title: &str, description: &str, language: &str, head: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<meta name=\"description\" content=\"{description}\">\n\
          <meta name=\"generator\" content=\"calfeed {version}\">\n{head}<style>\n{STYLE}</style>\n\
-         </head>\n<body>\n{body}<script>\n{LOCAL_TIME_SCRIPT}</script>\n</body>\n</html>\n",
+         </head>\n<body>\n",
         lang = esc(language),
         title = esc(title),
         description = esc(description),
         version = env!("CARGO_PKG_VERSION"),
     )
+}
+
+/// The script and the closing tags.
+fn document_end(out: &mut String) {
+    out.push_str("<script>\n");
+    out.push_str(LOCAL_TIME_SCRIPT);
+    out.push_str("</script>\n</body>\n</html>\n");
 }
 
 #[cfg(test)]
