@@ -79,19 +79,8 @@ fn html_escape(text: &str) -> String {
 
 /// A TOML basic string holding exactly `text`.
 fn toml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7F}' => {
-                out.push_str(&format!("\\u{:04X}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    // The toml crate's own writer: it escapes whatever TOML needs escaped.
+    toml::Value::String(text.to_string()).to_string()
 }
 
 /// A temporary directory with `feeds/` and, after a build, `public/`.
