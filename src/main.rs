@@ -413,16 +413,22 @@ struct PublishGuard<'a> {
 }
 
 impl PublishGuard<'_> {
-    fn inspect(&mut self, output: &export::Output) {
-        let Some(publication) = self
-            .publications
-            .iter()
-            .find(|p| output.path == Path::new(&format!("{}.ics", p.slug)))
-        else {
-            return;
-        };
+    /// Compares every publication's calendar, as `calendar` gives it, with its published
+    /// one.
+    fn inspect_all(&mut self, calendar: impl Fn(&Publication) -> Option<String>) {
+        for publication in self.publications {
+            self.inspect(publication, &calendar);
+        }
+    }
+
+    fn inspect(
+        &mut self,
+        publication: &Publication,
+        calendar: &impl Fn(&Publication) -> Option<String>,
+    ) {
+        let file_name = format!("{}.ics", publication.slug);
         let old_path = if self.previous.is_dir() {
-            self.previous.join(&output.path)
+            self.previous.join(&file_name)
         } else if self.publications.len() == 1
             || self
                 .previous
@@ -436,7 +442,10 @@ impl PublishGuard<'_> {
         let Ok(old) = fs::read_to_string(&old_path) else {
             return;
         };
-        let report = guard::guard(&old, &String::from_utf8_lossy(&output.contents));
+        let Some(new) = calendar(publication) else {
+            return;
+        };
+        let report = guard::guard(&old, &new);
         let source = &publication.source;
         for unbumped in &report.unbumped {
             let level = if self.allow_unbumped {
@@ -475,19 +484,22 @@ fn check_outputs(
     publications: &[Publication],
     guard: &mut PublishGuard,
 ) -> ExitCode {
-    let mut stale = Vec::new();
-    let mut produced = Vec::new();
-    let rendered = export::for_each_output(publications, |file| {
-        guard.inspect(&file);
-        stale.extend(publish::check_output(output, &file));
-        produced.push(file.path);
-        Ok::<(), std::convert::Infallible>(())
+    let checking = publish::Checking::new(output);
+    if let Err(e) = export::for_each_output(publications, &checking, export::default_threads()) {
+        reporter.problem(format!("error: cannot read {}: {e}", output.display()));
+        return ExitCode::from(4);
+    }
+    // Nothing was kept of the build, which streams every file: the calendars are
+    // rendered again (without the articles), a fraction of a build.
+    guard.inspect_all(|publication| {
+        Some(export::ics::calendar(&export::Shared::without_articles(
+            publication,
+        )))
     });
-    let Ok(()) = rendered;
     if let Some(code) = guard.verdict() {
         return code;
     }
-    stale.extend(publish::obsolete(output, &produced));
+    let (stale, produced) = checking.finish();
     for problem in &stale {
         let (what, path) = match problem {
             Stale::Missing(path) => ("missing", path),
@@ -522,11 +534,8 @@ fn write_outputs(
 ) -> ExitCode {
     // Each file is staged as soon as it is rendered; nothing is renamed into place before
     // the guard has seen every calendar and every file is staged.
-    let staged = publish::Staging::new(output).and_then(|mut staging| {
-        export::for_each_output(publications, |file| {
-            guard.inspect(&file);
-            staging.add(&file)
-        })?;
+    let staged = publish::Staging::new(output).and_then(|staging| {
+        export::for_each_output(publications, &staging, export::default_threads())?;
         Ok(staging)
     });
     let staging = match staged {
@@ -536,6 +545,11 @@ fn write_outputs(
             return ExitCode::from(4);
         }
     };
+    // The new calendars are on disk already, staged or (unchanged) in place.
+    guard.inspect_all(|publication| {
+        let file_name = format!("{}.ics", publication.slug);
+        fs::read_to_string(staging.staged_file(Path::new(&file_name))?).ok()
+    });
     if let Some(code) = guard.verdict() {
         // Dropping the staging removes its temporary files.
         return code;

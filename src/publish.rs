@@ -1,11 +1,13 @@
 //! Putting rendered outputs on disk: atomically, and only where they changed; or, for CI,
 //! checking without writing that what is on disk is what a build would write.
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use crate::export::Output;
+use crate::export::{Output, Render, Sink};
 
 /// The list of files calfeed wrote, kept in the output directory so that outputs of
 /// removed events and publications can be deleted, while files calfeed did not write
@@ -48,24 +50,33 @@ fn no_longer_produced(out_dir: &Path, produced: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Writes every output under `out_dir`; see [`Staging`].
 pub fn write_all(out_dir: &Path, outputs: &[Output]) -> io::Result<WriteReport> {
-    let mut staging = Staging::new(out_dir)?;
+    let staging = Staging::new(out_dir)?;
     for output in outputs {
         staging.add(output)?;
     }
     staging.commit()
 }
 
-/// A build being written. Each output is staged as soon as it is rendered: written in
-/// full to a temporary file beside its target, after which the caller can drop it, so a
-/// build never holds all of its outputs in memory. Only [`Staging::commit`] renames them
-/// into place, all together, so a failure or a kill part-way leaves the published files
-/// whole; dropping a `Staging` without committing removes its temporary files. Files whose
-/// bytes are already right are not touched.
+/// A build being written. Each output is staged as it is rendered ([`Sink::file`]): its
+/// bytes are compared with the published file as they come, and from the first difference
+/// on they go to a temporary file beside it, so no output is held in memory and a file
+/// whose bytes are already right is neither written nor touched. Only
+/// [`Staging::commit`] renames the temporary files into place, all together, so a failure
+/// or a kill part-way leaves the published files whole; dropping a `Staging` without
+/// committing removes its temporary files. Files can be staged from several threads.
 pub struct Staging {
     out_dir: PathBuf,
+    state: Mutex<StagingState>,
+}
+
+#[derive(Default)]
+struct StagingState {
+    /// Temporary file, target, and target relative to the output directory.
     staged: Vec<(tempfile::TempPath, PathBuf, PathBuf)>,
     produced: Vec<PathBuf>,
-    report: WriteReport,
+    unchanged: Vec<PathBuf>,
+    /// Folders known to exist.
+    folders: HashSet<PathBuf>,
 }
 
 impl Staging {
@@ -74,42 +85,49 @@ impl Staging {
         remove_abandoned_temp_files(out_dir);
         Ok(Staging {
             out_dir: out_dir.to_path_buf(),
-            staged: Vec::new(),
-            produced: Vec::new(),
-            report: WriteReport::default(),
+            state: Mutex::default(),
         })
     }
 
-    pub fn add(&mut self, output: &Output) -> io::Result<()> {
-        self.produced.push(output.path.clone());
-        let target = self.out_dir.join(&output.path);
-        if fs::read(&target).is_ok_and(|existing| existing == output.contents) {
-            self.report.unchanged.push(output.path.clone());
-            return Ok(());
+    fn state(&self) -> std::sync::MutexGuard<'_, StagingState> {
+        // A poisoned lock only means another renderer panicked; the lists are still valid.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Where the bytes of the output at `relative` are now: its temporary file, or, when
+    /// the published file was already right, that file. `None` when nothing was staged there.
+    pub fn staged_file(&self, relative: &Path) -> Option<PathBuf> {
+        let state = self.state();
+        if let Some((temp, ..)) = state.staged.iter().find(|(_, _, r)| r == relative) {
+            return Some(temp.to_path_buf());
         }
-        let dir = target.parent().unwrap_or(&self.out_dir);
-        fs::create_dir_all(dir)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".calfeed-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        temp.write_all(&output.contents)?;
-        set_readable(temp.as_file())?;
-        // Closed now (only its path is kept): a build with more changed files than the
-        // open-file limit must not run out of descriptors. No fsync per file: what must
-        // survive is a killed build, which the page cache does; thousands of fsyncs would
-        // dominate the build time.
-        self.staged
-            .push((temp.into_temp_path(), target, output.path.clone()));
-        Ok(())
+        state
+            .unchanged
+            .iter()
+            .any(|r| r == relative)
+            .then(|| self.out_dir.join(relative))
+    }
+
+    /// Stages one output that is already in memory.
+    pub fn add(&self, output: &Output) -> io::Result<()> {
+        let path = output.path.to_string_lossy();
+        self.file(&path, &mut |w| w.write_all(&output.contents))
     }
 
     /// Renames every staged file into place, records the manifest, then removes the
     /// outputs of earlier builds that this one no longer produces.
-    pub fn commit(mut self) -> io::Result<WriteReport> {
+    pub fn commit(self) -> io::Result<WriteReport> {
         let out_dir = self.out_dir.clone();
-        let stale = no_longer_produced(&out_dir, &self.produced);
-        let mut manifest: Vec<String> = self
+        let mut state = std::mem::take(&mut *self.state());
+        // Files were staged in whatever order the threads finished them.
+        state.staged.sort_by(|a, b| a.2.cmp(&b.2));
+        state.unchanged.sort();
+        let mut report = WriteReport {
+            unchanged: state.unchanged,
+            ..WriteReport::default()
+        };
+        let stale = no_longer_produced(&out_dir, &state.produced);
+        let mut manifest: Vec<String> = state
             .produced
             .iter()
             .map(|path| path.to_string_lossy().replace('\\', "/"))
@@ -127,9 +145,9 @@ impl Staging {
                 file.write_all(manifest.as_bytes())?;
                 Some(file)
             };
-        for (temp, target, relative) in std::mem::take(&mut self.staged) {
+        for (temp, target, relative) in state.staged {
             temp.persist(&target).map_err(|e| e.error)?;
-            self.report.written.push(relative);
+            report.written.push(relative);
         }
         if let Some(file) = manifest_file {
             file.persist(out_dir.join(MANIFEST)).map_err(|e| e.error)?;
@@ -141,9 +159,150 @@ impl Staging {
                 // Succeeds only when calfeed's removal left the folder empty.
                 let _ = fs::remove_dir(out_dir.join(parent));
             }
-            self.report.removed.push(old);
+            report.removed.push(old);
         }
-        Ok(self.report)
+        Ok(report)
+    }
+}
+
+impl Sink for Staging {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        let relative = PathBuf::from(path);
+        let target = self.out_dir.join(&relative);
+        let dir = target.parent().unwrap_or(&self.out_dir).to_path_buf();
+        if !self.state().folders.contains(&dir) {
+            fs::create_dir_all(&dir)?;
+            self.state().folders.insert(dir.clone());
+        }
+        let mut writer = io::BufWriter::with_capacity(
+            BUFFER,
+            StagedFile {
+                compare: Compare::open(&target),
+                target,
+                dir,
+                temp: None,
+            },
+        );
+        render(&mut writer)?;
+        let staged = writer.into_inner().map_err(|e| e.into_error())?.finish()?;
+        let mut state = self.state();
+        state.produced.push(relative.clone());
+        match staged {
+            Some((temp, target)) => state.staged.push((temp, target, relative)),
+            None => state.unchanged.push(relative),
+        }
+        Ok(())
+    }
+}
+
+const BUFFER: usize = 64 * 1024;
+
+/// Compares bytes, as they are written, with the file published at a path.
+struct Compare {
+    /// The published file, while what was written so far matches it.
+    existing: Option<io::BufReader<fs::File>>,
+    /// How many bytes matched.
+    matched: u64,
+}
+
+impl Compare {
+    fn open(target: &Path) -> Self {
+        Compare {
+            existing: fs::File::open(target)
+                .ok()
+                .map(|file| io::BufReader::with_capacity(BUFFER, file)),
+            matched: 0,
+        }
+    }
+
+    /// Whether everything written so far, and `bytes`, match the file; once not, always not.
+    fn matches(&mut self, bytes: &[u8]) -> io::Result<bool> {
+        let Some(existing) = &mut self.existing else {
+            return Ok(false);
+        };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // A published file that cannot be read (a folder, say) is simply not the same.
+            let Ok(available) = existing.fill_buf() else {
+                self.existing = None;
+                return Ok(false);
+            };
+            let n = available.len().min(rest.len());
+            if n == 0 || available[..n] != rest[..n] {
+                self.existing = None;
+                return Ok(false);
+            }
+            existing.consume(n);
+            rest = &rest[n..];
+        }
+        self.matched += bytes.len() as u64;
+        Ok(true)
+    }
+
+    /// Whether the file matched and has nothing more.
+    fn matched_all(&mut self) -> io::Result<bool> {
+        match &mut self.existing {
+            Some(existing) => Ok(existing.fill_buf().is_ok_and(|rest| rest.is_empty())),
+            None => Ok(false),
+        }
+    }
+}
+
+/// One output being staged: compared with the published file until it differs, then
+/// written to a temporary file (starting with the part that matched).
+struct StagedFile {
+    compare: Compare,
+    target: PathBuf,
+    dir: PathBuf,
+    temp: Option<tempfile::NamedTempFile>,
+}
+
+impl StagedFile {
+    /// Starts the temporary file with the bytes that matched the published file.
+    fn diverge(&mut self) -> io::Result<&mut tempfile::NamedTempFile> {
+        if self.temp.is_none() {
+            let mut temp = tempfile::Builder::new()
+                .prefix(".calfeed-")
+                .suffix(".tmp")
+                .tempfile_in(&self.dir)?;
+            if self.compare.matched > 0 {
+                let mut same = fs::File::open(&self.target)?.take(self.compare.matched);
+                io::copy(&mut same, &mut temp)?;
+            }
+            set_readable(temp.as_file())?;
+            self.temp = Some(temp);
+        }
+        Ok(self.temp.as_mut().expect("just created"))
+    }
+
+    /// The temporary file to rename into place, or `None` when the published file is
+    /// already right.
+    fn finish(mut self) -> io::Result<Option<(tempfile::TempPath, PathBuf)>> {
+        if self.temp.is_none() && self.compare.matched_all()? {
+            return Ok(None);
+        }
+        // Closed now (only its path is kept): a build with more changed files than the
+        // open-file limit must not run out of descriptors. No fsync per file: what must
+        // survive is a killed build, which the page cache does; thousands of fsyncs would
+        // dominate the build time.
+        let temp = self.diverge()?;
+        let _ = temp;
+        let temp = self.temp.take().expect("diverged");
+        Ok(Some((temp.into_temp_path(), self.target)))
+    }
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.temp.is_none() && self.compare.matches(bytes)? {
+            return Ok(bytes.len());
+        }
+        self.diverge()?.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -215,21 +374,90 @@ pub enum Stale {
 
 /// Compares `outputs` with the files under `out_dir` without writing anything.
 pub fn check(out_dir: &Path, outputs: &[Output]) -> Vec<Stale> {
-    let mut stale: Vec<Stale> = outputs
-        .iter()
-        .filter_map(|output| check_output(out_dir, output))
-        .collect();
-    let produced: Vec<PathBuf> = outputs.iter().map(|o| o.path.clone()).collect();
-    stale.extend(obsolete(out_dir, &produced));
-    stale
+    let checking = Checking::new(out_dir);
+    for output in outputs {
+        let path = output.path.to_string_lossy();
+        checking
+            .file(&path, &mut |w| w.write_all(&output.contents))
+            .expect("comparing never fails to write");
+    }
+    checking.finish().0
 }
 
-/// Whether one output is missing or different on disk.
-pub fn check_output(out_dir: &Path, output: &Output) -> Option<Stale> {
-    match fs::read(out_dir.join(&output.path)) {
-        Err(_) => Some(Stale::Missing(output.path.clone())),
-        Ok(existing) if existing != output.contents => Some(Stale::Differs(output.path.clone())),
-        Ok(_) => None,
+/// Whether a build's outputs are what is on disk, found as they are rendered
+/// ([`Sink::file`]) without writing anything.
+pub struct Checking {
+    out_dir: PathBuf,
+    found: Mutex<(Vec<Stale>, Vec<PathBuf>)>,
+}
+
+impl Checking {
+    pub fn new(out_dir: &Path) -> Self {
+        Checking {
+            out_dir: out_dir.to_path_buf(),
+            found: Mutex::default(),
+        }
+    }
+
+    /// What is stale (missing or different files by path, then obsolete ones), and every
+    /// path a build produces.
+    pub fn finish(self) -> (Vec<Stale>, Vec<PathBuf>) {
+        let (mut stale, mut produced) = self.found.into_inner().unwrap_or_else(|e| e.into_inner());
+        stale.sort_by(|a, b| a.path().cmp(b.path()));
+        produced.sort();
+        stale.extend(obsolete(&self.out_dir, &produced));
+        (stale, produced)
+    }
+}
+
+impl Stale {
+    pub fn path(&self) -> &Path {
+        match self {
+            Stale::Missing(path) | Stale::Differs(path) | Stale::Obsolete(path) => path,
+        }
+    }
+}
+
+impl Sink for Checking {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        let relative = PathBuf::from(path);
+        let mut compare = CompareOnly {
+            compare: Compare::open(&self.out_dir.join(&relative)),
+            differs: false,
+        };
+        let missing = compare.compare.existing.is_none();
+        let mut writer = io::BufWriter::with_capacity(BUFFER, &mut compare);
+        render(&mut writer)?;
+        writer.flush()?;
+        drop(writer);
+        let same = !compare.differs && compare.compare.matched_all()?;
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if missing {
+            found.0.push(Stale::Missing(relative.clone()));
+        } else if !same {
+            found.0.push(Stale::Differs(relative.clone()));
+        }
+        found.1.push(relative);
+        Ok(())
+    }
+}
+
+/// A writer that only compares with the published file.
+struct CompareOnly {
+    compare: Compare,
+    differs: bool,
+}
+
+impl Write for CompareOnly {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if !self.differs && !self.compare.matches(bytes)? {
+            self.differs = true;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

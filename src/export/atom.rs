@@ -4,6 +4,8 @@
 //! Written with quick-xml (already in the tree through the `rss` crate), indented so that
 //! a maintainer can review a diff of it; quick-xml escapes every text and attribute.
 
+use std::io;
+
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
@@ -12,7 +14,16 @@ use crate::model::{Article, Publication};
 
 type Xml = Writer<Vec<u8>>;
 
+/// The feed as a string (for tests; a build uses [`write_feed`]).
 pub fn feed(shared: &Shared) -> String {
+    let mut out = Vec::new();
+    write_feed(shared, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("quick-xml writes UTF-8")
+}
+
+/// Writes the feed to `out`, one entry at a time: the XML writer's buffer is handed on and
+/// emptied after each entry, so only one entry is held in memory.
+pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;
     let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
@@ -56,11 +67,13 @@ pub fn feed(shared: &Shared) -> String {
     write(&mut xml, Event::End(BytesEnd::new("generator")));
     for (i, article) in publication.articles.iter().enumerate() {
         entry(&mut xml, publication, article, shared.article_html(i));
+        out.write_all(xml.get_ref())?;
+        xml.get_mut().clear();
     }
     write(&mut xml, Event::End(BytesEnd::new("feed")));
-    let mut out = xml.into_inner();
-    out.push(b'\n');
-    String::from_utf8(out).expect("quick-xml writes UTF-8")
+    let mut rest = xml.into_inner();
+    rest.push(b'\n');
+    out.write_all(&rest)
 }
 
 fn entry(xml: &mut Xml, publication: &Publication, article: &Article, content: &str) {

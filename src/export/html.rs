@@ -10,77 +10,102 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
 use super::escape_html as esc;
 use super::ics::description_text;
-use super::rss::content_html;
-use super::{human_time, repeat_summary, single_event_file};
+use super::push_escaped_html as push_esc;
+use super::{Shared, human_time, repeat_summary, single_event_file};
 use crate::model::{Event, Publication, Schedule, Status};
 
-/// `public/<slug>/index.html`.
+/// `public/<slug>/index.html`, as a string (for tests; a build uses
+/// [`write_publication_page`]).
 pub fn publication_page(publication: &Publication) -> String {
+    let mut out = Vec::new();
+    write_publication_page(&Shared::new(publication), &mut out)
+        .expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the page is UTF-8")
+}
+
+/// Writes `public/<slug>/index.html` to `out`, one event or article at a time: the page is
+/// the largest output, and is never held whole.
+pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
+    let publication = shared.publication;
     let channel = &publication.channel;
-    // One buffer from doctype to end: the page is the largest output, and building its
-    // body apart and then copying it into the document would hold it twice.
-    let mut body = document_start(
+    let mut html = document_start(
         &channel.title,
         &channel.description,
         &channel.language,
         &feed_links(publication, "../"),
     );
-    body.push_str(&format!(
+    html.push_str(&format!(
         "<header>\n<h1>{}</h1>\n<p>{}</p>\n</header>\n<main>\n",
         esc(&channel.title),
         esc(&channel.description)
     ));
-    body.push_str(&subscribe_section(publication, "../"));
-    if !publication.events.is_empty() {
-        body.push_str("<section aria-labelledby=\"events\">\n<h2 id=\"events\">Events</h2>\n");
-        for event in &publication.events {
-            body.push_str(&event_block(publication, event));
+    html.push_str(&subscribe_section(publication, "../"));
+    // Each block is written out once the buffer holds a few of them.
+    let flush = |html: &mut String, out: &mut dyn Write| -> io::Result<()> {
+        if html.len() >= 64 * 1024 {
+            out.write_all(html.as_bytes())?;
+            html.clear();
         }
-        body.push_str("</section>\n");
+        Ok(())
+    };
+    if !publication.events.is_empty() {
+        html.push_str("<section aria-labelledby=\"events\">\n<h2 id=\"events\">Events</h2>\n");
+        for event in &publication.events {
+            event_block(&mut html, publication, event);
+            flush(&mut html, out)?;
+        }
+        html.push_str("</section>\n");
     }
     if !publication.articles.is_empty() {
-        body.push_str("<section aria-labelledby=\"news\">\n<h2 id=\"news\">News</h2>\n");
-        for article in &publication.articles {
+        html.push_str("<section aria-labelledby=\"news\">\n<h2 id=\"news\">News</h2>\n");
+        for (i, article) in publication.articles.iter().enumerate() {
             let published = channel.zone.localize(article.published);
             let own_page = article.link != publication.anchor_url(&article.id);
-            body.push_str(&format!(
-                "<article id=\"{id}\" class=\"item\">\n<h3>{title}</h3>\n\
-                 <p class=\"meta\"><time datetime=\"{datetime}\">{date}</time>{author}</p>\n",
-                id = esc(&article.id),
-                title = esc(&article.title),
-                datetime = esc(&published.to_rfc3339()),
-                date = published.format("%-d %B %Y"),
-                author = article
-                    .author
-                    .as_ref()
-                    .map(|a| format!(" · {}", esc(a)))
-                    .unwrap_or_default(),
-            ));
+            html.push_str("<article id=\"");
+            push_esc(&mut html, &article.id);
+            html.push_str("\" class=\"item\">\n<h3>");
+            push_esc(&mut html, &article.title);
+            let _ = write!(
+                html,
+                "</h3>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
+                published.to_rfc3339(),
+                published.format("%-d %B %Y"),
+            );
+            if let Some(author) = &article.author {
+                html.push_str(" · ");
+                push_esc(&mut html, author);
+            }
+            html.push_str("</p>\n");
             if let Some(summary) = &article.summary {
-                body.push_str(&format!("<p class=\"summary\">{}</p>\n", esc(summary)));
+                html.push_str("<p class=\"summary\">");
+                push_esc(&mut html, summary);
+                html.push_str("</p>\n");
             }
-            body.push_str(&format!(
-                "<div class=\"content\">\n{}</div>\n",
-                // The article's title is an h3.
-                content_html(publication, article, Some(4))
-            ));
+            html.push_str("<div class=\"content\">\n");
+            // The article's title is an h3.
+            html.push_str(&shared.article_html_below(i, 4));
+            html.push_str("</div>\n");
             if own_page {
-                body.push_str(&format!(
-                    "<p><a href=\"{}\">Read “{}” on its own page</a></p>\n",
-                    esc(article.link.as_str()),
-                    esc(&article.title)
-                ));
+                html.push_str("<p><a href=\"");
+                push_esc(&mut html, article.link.as_str());
+                html.push_str("\">Read “");
+                push_esc(&mut html, &article.title);
+                html.push_str("” on its own page</a></p>\n");
             }
-            body.push_str("</article>\n");
+            html.push_str("</article>\n");
+            flush(&mut html, out)?;
         }
-        body.push_str("</section>\n");
+        html.push_str("</section>\n");
     }
-    body.push_str("</main>\n");
-    body.push_str(&footer(channel.updated));
-    document_end(&mut body);
-    body
+    html.push_str("</main>\n");
+    html.push_str(&footer(channel.updated));
+    document_end(&mut html);
+    out.write_all(html.as_bytes())
 }
 
 /// `public/index.html`: every publication with its subscribe links.
@@ -197,12 +222,14 @@ fn subscribe_links(publication: &Publication, prefix: &str) -> String {
     )
 }
 
-fn event_block(publication: &Publication, event: &Event) -> String {
+fn event_block(html: &mut String, publication: &Publication, event: &Event) {
     let title = esc(&event.title);
     let cancelled = event.status == Status::Cancelled;
-    let mut html = format!(
-        "<article id=\"{}\" class=\"item event{}\">\n<h3>{}{title}</h3>\n",
-        esc(&event.id),
+    html.push_str("<article id=\"");
+    push_esc(html, &event.id);
+    let _ = write!(
+        html,
+        "\" class=\"item event{}\">\n<h3>{}{title}</h3>\n",
         if cancelled { " cancelled" } else { "" },
         if cancelled {
             "<span class=\"badge\">Cancelled</span> "
@@ -214,66 +241,87 @@ fn event_block(publication: &Publication, event: &Event) -> String {
         html.push_str("<p class=\"badge\">Tentative: the time may still change.</p>\n");
     }
     let when = esc(&human_time(event));
-    match event.schedule {
-        Schedule::Timed { start, .. } => html.push_str(&format!(
-            "<p class=\"when\"><time datetime=\"{}\" data-local-time>{when}</time></p>\n",
+    let _ = match event.schedule {
+        Schedule::Timed { start, .. } => writeln!(
+            html,
+            "<p class=\"when\"><time datetime=\"{}\" data-local-time>{when}</time></p>",
             start.format("%Y-%m-%dT%H:%M:%SZ")
-        )),
-        Schedule::AllDay { start, .. } => html.push_str(&format!(
-            "<p class=\"when\"><time datetime=\"{}\">{when}</time></p>\n",
+        ),
+        Schedule::AllDay { start, .. } => writeln!(
+            html,
+            "<p class=\"when\"><time datetime=\"{}\">{when}</time></p>",
             start.format("%Y-%m-%d")
-        )),
-    }
+        ),
+    };
     if let Some((rule, next)) = repeat_summary(publication, event) {
-        html.push_str(&format!("<p class=\"repeats\">{}.</p>\n", esc(&rule)));
+        let _ = writeln!(html, "<p class=\"repeats\">{}.</p>", esc(&rule));
         if !next.is_empty() {
             html.push_str("<p>Next dates:</p>\n<ul class=\"occurrences\">\n");
             for occurrence in next {
-                html.push_str(&format!("<li>{}</li>\n", esc(&occurrence)));
+                let _ = writeln!(html, "<li>{}</li>", esc(&occurrence));
             }
             html.push_str("</ul>\n");
         }
     }
     if let Some(location) = &event.location {
-        html.push_str(&format!("<p class=\"where\">{}</p>\n", esc(location)));
+        html.push_str("<p class=\"where\">");
+        push_esc(html, location);
+        html.push_str("</p>\n");
     }
     if let Some(description) = &event.description {
         for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
-            html.push_str(&format!(
-                "<p>{}</p>\n",
-                esc(paragraph.trim()).replace('\n', "<br>\n")
-            ));
+            html.push_str("<p>");
+            let mut lines = paragraph.trim().split('\n');
+            if let Some(first) = lines.next() {
+                push_esc(html, first);
+            }
+            for line in lines {
+                html.push_str("<br>\n");
+                push_esc(html, line);
+            }
+            html.push_str("</p>\n");
         }
     }
     if let Some(livestream) = &event.livestream {
-        html.push_str(&format!(
-            "<p><a class=\"button\" href=\"{}\">Watch the livestream of {title}</a></p>\n",
-            esc(livestream.as_str())
-        ));
+        html.push_str("<p><a class=\"button\" href=\"");
+        push_esc(html, livestream.as_str());
+        let _ = writeln!(html, "\">Watch the livestream of {title}</a></p>");
     }
     if event.page != publication.anchor_url(&event.id) {
-        html.push_str(&format!(
-            "<p><a href=\"{}\">Event page of {title}</a></p>\n",
-            esc(event.page.as_str())
-        ));
+        html.push_str("<p><a href=\"");
+        push_esc(html, event.page.as_str());
+        let _ = writeln!(html, "\">Event page of {title}</a></p>");
     }
     // The one-event file sits beside this page: public/<slug>/<id>.ics.
     let file = single_event_file(publication, event);
     let file_name = file.rsplit('/').next().unwrap_or(&file);
-    html.push_str(&format!(
-        "<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n\
-         <li><a href=\"{}\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)</li>\n\
-         <li><a href=\"{}\">Add {title} to Google Calendar</a></li>\n\
-         <li><a href=\"{}\">Add {title} to Outlook.com</a></li>\n</ul>\n</article>\n",
-        esc(file_name),
-        esc(&google_template(event)),
-        esc(&outlook_compose(event)),
-    ));
-    html
+    // Both links carry the same description; it is encoded once.
+    let details = query(&description_text(event));
+    html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a href=\"");
+    push_esc(html, file_name);
+    let _ = write!(
+        html,
+        "\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)</li>\n<li><a href=\""
+    );
+    push_esc(html, &google_template_with(event, &details));
+    let _ = write!(
+        html,
+        "\">Add {title} to Google Calendar</a></li>\n<li><a href=\""
+    );
+    push_esc(html, &outlook_compose_with(event, &details));
+    let _ = write!(
+        html,
+        "\">Add {title} to Outlook.com</a></li>\n</ul>\n</article>\n"
+    );
 }
 
 /// Google Calendar's "create event" link: dates in UTC, `ctz` for the zone it shows them in.
 pub fn google_template(event: &Event) -> String {
+    google_template_with(event, &query(&description_text(event)))
+}
+
+/// [`google_template`] with the event's description already encoded for a query.
+fn google_template_with(event: &Event, details: &str) -> String {
     let dates = match event.schedule {
         Schedule::Timed { start, end, .. } => format!(
             "{}/{}",
@@ -288,7 +336,7 @@ pub fn google_template(event: &Event) -> String {
         "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}&details={}",
         query(&event.title),
         dates,
-        query(&description_text(event)),
+        details,
     );
     if let Some(location) = &event.location {
         link.push_str(&format!("&location={}", query(location)));
@@ -308,6 +356,11 @@ pub fn google_template(event: &Event) -> String {
 
 /// Outlook.com's compose deeplink, with times in UTC.
 pub fn outlook_compose(event: &Event) -> String {
+    outlook_compose_with(event, &query(&description_text(event)))
+}
+
+/// [`outlook_compose`] with the event's description already encoded for a query.
+fn outlook_compose_with(event: &Event, body: &str) -> String {
     let (start, end, all_day) = match event.schedule {
         Schedule::Timed { start, end, .. } => (
             start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -327,7 +380,7 @@ pub fn outlook_compose(event: &Event) -> String {
         query(&event.title),
         query(&start),
         query(&end),
-        query(&description_text(event)),
+        body,
     );
     if all_day {
         link.push_str("&allday=true");

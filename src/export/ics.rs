@@ -11,15 +11,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Property};
 
-use super::Shared;
+use std::io::{self, Write};
+
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::{Shared, Sink, single_event_file};
 use crate::model::{Event, Publication, Schedule};
 use crate::recurrence::{self, Instance, Override};
 use crate::when::{Zone, iso_duration};
 
 /// `public/<slug>.ics`: every event, with the calendar's name, description and refresh
-/// interval, for subscribing.
-pub fn calendar(shared: &Shared) -> String {
+/// interval, for subscribing. These are its properties.
+fn calendar_properties(shared: &Shared) -> Calendar {
     let publication = shared.publication;
     let channel = &publication.channel;
     let mut calendar = base_calendar();
@@ -52,15 +54,71 @@ pub fn calendar(shared: &Shared) -> String {
     calendar.append_property(source);
     calendar.append_property(Property::new("URL", channel.link.as_str()));
     calendar.append_property(Property::new("LAST-MODIFIED", utc_stamp(channel.updated)));
+    calendar
+}
+
+/// `public/<slug>.ics` as a string; see [`write_calendar_and_events`].
+pub fn calendar(shared: &Shared) -> String {
+    let mut out = Vec::new();
+    write_calendar(shared, &mut out, |_, _| Ok(())).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the calendar is UTF-8")
+}
+
+/// Writes `public/<slug>.ics` and, beside it, every event's own file: each event's VEVENTs
+/// are rendered once for both, and written out before the next event's.
+pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
+    let publication = shared.publication;
+    let single_head = head(base_calendar());
+    let path = format!("{}.ics", publication.slug);
+    sink.file(&path, &mut |out| {
+        write_calendar(shared, out, |event, vevents| {
+            sink.file(&single_event_file(publication, event), &mut |out| {
+                write_single(shared, out, &single_head, event, vevents)
+            })
+        })
+    })
+}
+
+/// The calendar, handing each event's VEVENT text to `each` once it is written.
+fn write_calendar(
+    shared: &Shared,
+    out: &mut dyn Write,
+    mut each: impl FnMut(&Event, &str) -> io::Result<()>,
+) -> io::Result<()> {
+    let publication = shared.publication;
+    out.write_all(head(calendar_properties(shared)).as_bytes())?;
     let events: Vec<&Event> = publication.events.iter().collect();
-    finish(calendar, shared, &events)
+    out.write_all(timezones(shared, &events).as_bytes())?;
+    for event in events {
+        let vevents = vevents_text(publication, event);
+        out.write_all(vevents.as_bytes())?;
+        each(event, &vevents)?;
+    }
+    out.write_all(END.as_bytes())
 }
 
 /// `public/<slug>/<event-id>.ics`: one event and its VTIMEZONE, without NAME,
 /// X-WR-CALNAME or REFRESH-INTERVAL: with those, Outlook makes a new calendar of the file
 /// instead of adding the event to one the user has.
 pub fn single_event(shared: &Shared, event: &Event) -> String {
-    finish(base_calendar(), shared, &[event])
+    let mut out = Vec::new();
+    let vevents = vevents_text(shared.publication, event);
+    write_single(shared, &mut out, &head(base_calendar()), event, &vevents)
+        .expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the calendar is UTF-8")
+}
+
+fn write_single(
+    shared: &Shared,
+    out: &mut dyn Write,
+    head: &str,
+    event: &Event,
+    vevents: &str,
+) -> io::Result<()> {
+    out.write_all(head.as_bytes())?;
+    out.write_all(timezones(shared, &[event]).as_bytes())?;
+    out.write_all(vevents.as_bytes())?;
+    out.write_all(END.as_bytes())
 }
 
 fn base_calendar() -> Calendar {
@@ -74,29 +132,44 @@ fn base_calendar() -> Calendar {
     calendar
 }
 
-/// Adds the events, renders, inserts one VTIMEZONE per TZID before the first event, drops
-/// what the crate invents, and folds every line to 75 octets.
-fn finish(mut calendar: Calendar, shared: &Shared, events: &[&Event]) -> String {
-    let publication = shared.publication;
-    for event in events {
-        for vevent in vevents(publication, event) {
-            calendar.push(vevent);
-        }
+const END: &str = "END:VCALENDAR\r\n";
+
+/// The calendar's opening lines and properties, folded: everything before its components.
+fn head(calendar: Calendar) -> String {
+    let rendered = calendar.to_string();
+    let mut lines = unfold(&rendered);
+    if lines.last().is_some_and(|l| l == "END:VCALENDAR") {
+        lines.pop();
+    }
+    folded(&lines)
+}
+
+/// One VTIMEZONE per zone the events use as TZID, folded: they come before the first event.
+fn timezones(shared: &Shared, events: &[&Event]) -> String {
+    let lines: Vec<String> = zone_years(events)
+        .into_iter()
+        .flat_map(|(tz, (from, to))| shared.vtimezone(tz, from, to).to_vec())
+        .collect();
+    folded(&lines)
+}
+
+/// The event's VEVENTs (see [`vevents`]) rendered by the crate, without what it invents,
+/// and folded to 75 octets.
+fn vevents_text(publication: &Publication, event: &Event) -> String {
+    let mut calendar = Calendar::empty();
+    for vevent in vevents(publication, event) {
+        calendar.push(vevent);
     }
     let rendered = calendar.to_string();
     let mut lines = unfold(&rendered);
     drop_invented_alarm_stamps(&mut lines);
-    let first_component = lines
-        .iter()
-        .position(|l| l.starts_with("BEGIN:") && l != "BEGIN:VCALENDAR")
-        .unwrap_or(lines.len().saturating_sub(1));
-    let timezones: Vec<String> = zone_years(events)
-        .into_iter()
-        .flat_map(|(tz, (from, to))| shared.vtimezone(tz, from, to).to_vec())
-        .collect();
-    lines.splice(first_component..first_component, timezones);
-    let mut out = String::with_capacity(rendered.len() + 512);
-    for line in &lines {
+    lines.retain(|l| l != "BEGIN:VCALENDAR" && l != "END:VCALENDAR");
+    folded(&lines)
+}
+
+fn folded(lines: &[String]) -> String {
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
+    for line in lines {
         fold_into(&mut out, line);
     }
     out

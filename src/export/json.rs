@@ -3,6 +3,8 @@
 //! No maintained crate writes JSON Feed 1.1; these serde structs follow
 //! <https://www.jsonfeed.org/version/1.1/>, field order fixed for stable output.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use super::Shared;
@@ -31,7 +33,7 @@ struct Item<'a> {
     id: String,
     url: String,
     title: &'a str,
-    content_html: String,
+    content_html: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a str>,
     date_published: String,
@@ -45,7 +47,16 @@ struct Item<'a> {
     image: Option<String>,
 }
 
+/// The feed as a string (for tests; a build uses [`write_feed`]).
 pub fn feed(shared: &Shared) -> String {
+    let mut out = Vec::new();
+    write_feed(shared, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the feed to `out`. The items borrow their HTML from `shared`, and serde_json
+/// writes them one by one, so nothing is copied whole.
+pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;
     let feed = Feed {
@@ -65,18 +76,19 @@ pub fn feed(shared: &Shared) -> String {
             .map(|(i, article)| item(publication, article, shared.article_html(i)))
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&feed).expect("serializing to a string cannot fail");
-    out.push('\n');
-    out
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, &feed)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
-fn item<'a>(publication: &'a Publication, article: &'a Article, content: &str) -> Item<'a> {
+fn item<'a>(publication: &'a Publication, article: &'a Article, content: &'a str) -> Item<'a> {
     let zone = &publication.channel.zone;
     Item {
         id: publication.anchor_url(&article.id).to_string(),
         url: article.link.to_string(),
         title: &article.title,
-        content_html: content.to_string(),
+        content_html: content,
         summary: article.summary.as_deref(),
         date_published: zone.localize(article.published).to_rfc3339(),
         date_modified: article.updated.map(|t| zone.localize(t).to_rfc3339()),

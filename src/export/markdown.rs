@@ -13,6 +13,17 @@ use super::escape_html;
 /// body's highest heading becomes that level and the others follow it (at most `h6`), so
 /// that they rank below the heading the body is shown under without skipping a level.
 pub fn to_html(markdown: &str, base: &Url, allow_html: bool, top_heading: Option<usize>) -> String {
+    to_html_with_headings(markdown, base, allow_html, top_heading).0
+}
+
+/// [`to_html`], and the level of the highest heading of the source (before any shift),
+/// which [`shift_headings`] needs to lower the headings of the result later.
+pub fn to_html_with_headings(
+    markdown: &str,
+    base: &Url,
+    allow_html: bool,
+    top_heading: Option<usize>,
+) -> (String, Option<usize>) {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
@@ -29,6 +40,12 @@ pub fn to_html(markdown: &str, base: &Url, allow_html: bool, top_heading: Option
     });
     let lower = |level: HeadingLevel| {
         HeadingLevel::try_from((level as usize + shift).min(6)).unwrap_or(HeadingLevel::H6)
+    };
+    let highest = std::cell::Cell::new(None::<usize>);
+    let seen = |level: HeadingLevel| {
+        let number = level as usize;
+        highest.set(Some(highest.get().map_or(number, |h| h.min(number))));
+        lower(level)
     };
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) if !allow_html => Event::Text(raw),
@@ -60,7 +77,7 @@ pub fn to_html(markdown: &str, base: &Url, allow_html: bool, top_heading: Option
             classes,
             attrs,
         }) => Event::Start(Tag::Heading {
-            level: lower(level),
+            level: seen(level),
             id,
             classes,
             attrs,
@@ -70,6 +87,40 @@ pub fn to_html(markdown: &str, base: &Url, allow_html: bool, top_heading: Option
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
+    (out, highest.get())
+}
+
+/// Lowers every heading of HTML rendered by [`to_html`] by `by` levels (at most `h6`):
+/// the same result as rendering again with a `top_heading`, without parsing the Markdown
+/// twice more. Only for HTML without raw HTML from the source (`allow_html` off), where
+/// every `<h1>`..`<h6>` tag is one the renderer wrote and text `<` is escaped.
+pub fn shift_headings(html: &str, by: usize) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let bytes = html.as_bytes();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = html[at..].find("<") {
+        let tag = at + found;
+        let digit = match bytes.get(tag + 1) {
+            Some(b'h') => tag + 2,
+            Some(b'/') if bytes.get(tag + 2) == Some(&b'h') => tag + 3,
+            _ => {
+                at = tag + 1;
+                continue;
+            }
+        };
+        match (bytes.get(digit), bytes.get(digit + 1)) {
+            (Some(d @ b'1'..=b'6'), Some(b'>' | b' ')) => {
+                let level = (usize::from(d - b'0') + by).min(6);
+                out.push_str(&html[copied..digit]);
+                out.push(char::from(b'0' + level as u8));
+                copied = digit + 1;
+                at = digit + 1;
+            }
+            _ => at = tag + 1,
+        }
+    }
+    out.push_str(&html[copied..]);
     out
 }
 

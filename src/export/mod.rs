@@ -10,7 +10,9 @@ pub mod markdown;
 pub mod rss;
 
 use std::collections::HashMap;
+use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -18,7 +20,8 @@ use chrono_tz::Tz;
 
 use crate::model::{Event, Publication, Schedule};
 
-/// One file of the published output.
+/// One file of the published output, held in memory (for `serve` and for tests; a build
+/// streams its files to disk through a [`Sink`] instead).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Output {
     /// Relative to the output directory, e.g. `xiaomi-12s.ics`.
@@ -26,60 +29,236 @@ pub struct Output {
     pub contents: Vec<u8>,
 }
 
-/// Every file of a build: each publication's files, then the index page listing them all.
-pub fn render_all(publications: &[Publication]) -> Vec<Output> {
-    let mut outputs = Vec::new();
-    for_each_output(publications, |output| {
-        outputs.push(output);
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .unwrap_or_else(|never| match never {});
-    outputs
+/// Writes the bytes of one file.
+pub type Render<'r> = dyn FnMut(&mut dyn Write) -> io::Result<()> + 'r;
+
+/// Where rendered files go. Renderers write each file through [`Sink::file`] as they
+/// produce it, so no output is ever held whole in memory; a sink is shared by the
+/// threads that render (see [`for_each_output`]).
+pub trait Sink: Sync {
+    /// Creates the file at `path` (relative to the output directory) with the bytes that
+    /// `render` writes. A renderer may produce other files while this one is open.
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()>;
 }
 
-/// Renders every file of a build and hands each to `sink` as soon as it is ready, so that
-/// a caller writing them out never holds more than one (plus what they share).
-pub fn for_each_output<E>(
-    publications: &[Publication],
-    mut sink: impl FnMut(Output) -> Result<(), E>,
-) -> Result<(), E> {
-    for publication in publications {
-        render_each(publication, &mut sink)?;
+/// Collects files in memory, in the order they are finished.
+#[derive(Default)]
+pub struct Collect(Mutex<Vec<Output>>);
+
+impl Collect {
+    pub fn into_outputs(self) -> Vec<Output> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
     }
-    sink(Output {
-        path: PathBuf::from("index.html"),
-        contents: html::index_page(publications).into_bytes(),
+}
+
+impl Sink for Collect {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        let mut contents = Vec::new();
+        render(&mut contents)?;
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Output {
+                path: PathBuf::from(path),
+                contents,
+            });
+        Ok(())
+    }
+}
+
+/// Every file of a build, in memory: each publication's files, then the index page.
+pub fn render_all(publications: &[Publication]) -> Vec<Output> {
+    let collect = Collect::default();
+    for_each_output(publications, &collect, 1).unwrap_or_else(|e| unreachable(e));
+    collect.into_outputs()
+}
+
+/// Every file a publication publishes, in memory.
+pub fn render(publication: &Publication) -> Vec<Output> {
+    let collect = Collect::default();
+    render_each(publication, &collect, 1).unwrap_or_else(|e| unreachable(e));
+    collect.into_outputs()
+}
+
+fn unreachable(e: io::Error) -> ! {
+    panic!("writing to memory cannot fail: {e}")
+}
+
+/// Renders every file of a build into `sink`, on up to `threads` threads: each
+/// publication's files, then the index page listing them all. Files are written as they
+/// are rendered; the first error stops the build.
+pub fn for_each_output(
+    publications: &[Publication],
+    sink: &dyn Sink,
+    threads: usize,
+) -> io::Result<()> {
+    for publication in publications {
+        render_each(publication, sink, threads)?;
+    }
+    sink.file("index.html", &mut |w| {
+        w.write_all(html::index_page(publications).as_bytes())
     })
+}
+
+/// How many threads a build renders on: one per core, as the renderers are independent.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// One publication's outputs, as independent jobs, largest first so that `threads`
+/// workers taking the next job as they finish end at about the same time.
+fn render_each(publication: &Publication, sink: &dyn Sink, threads: usize) -> io::Result<()> {
+    let shared = Shared::with_threads(publication, threads);
+    let shared = &shared;
+    let slug = &publication.slug;
+    type Job<'j> = Box<dyn Fn() -> io::Result<()> + Send + Sync + 'j>;
+    let jobs: Vec<Job<'_>> = vec![
+        Box::new(move || {
+            sink.file(&format!("{slug}/index.html"), &mut |w| {
+                html::write_publication_page(shared, w)
+            })
+        }),
+        // The calendar's job also writes the one-event files: each VEVENT is rendered
+        // once, for both.
+        Box::new(move || ics::write_calendar_and_events(shared, sink)),
+        Box::new(move || {
+            sink.file(&format!("{slug}.atom"), &mut |w| {
+                atom::write_feed(shared, w)
+            })
+        }),
+        Box::new(move || {
+            sink.file(&format!("{slug}.json"), &mut |w| {
+                json::write_feed(shared, w)
+            })
+        }),
+        Box::new(move || sink.file(&format!("{slug}.xml"), &mut |w| rss::write_feed(shared, w))),
+    ];
+    run_jobs(&jobs, threads)
+}
+
+/// Runs `jobs` on up to `threads` scoped threads, each taking the next job in order;
+/// returns the first error (the other threads stop taking jobs).
+fn run_jobs<J: Fn() -> io::Result<()> + Sync>(jobs: &[J], threads: usize) -> io::Result<()> {
+    let next = AtomicUsize::new(0);
+    let failed: Mutex<Option<io::Error>> = Mutex::new(None);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { return };
+            if let Err(e) = job() {
+                failed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+                next.store(jobs.len(), Ordering::Relaxed);
+                return;
+            }
+        }
+    };
+    let threads = threads.clamp(1, jobs.len().max(1));
+    if threads == 1 {
+        work();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
+        });
+    }
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// What several outputs of one publication need, computed once: each article's HTML body
-/// (shared by RSS, Atom and JSON Feed) and each VTIMEZONE (shared by the calendar and the
-/// one-event files).
+/// (shared by RSS, Atom, JSON Feed and the page) and each VTIMEZONE (shared by the
+/// calendar and the one-event files).
 pub struct Shared<'a> {
     pub publication: &'a Publication,
-    article_html: Vec<String>,
+    articles: Vec<ArticleHtml>,
     timezones: Mutex<ZoneCache>,
+}
+
+/// An article's feed HTML, and the level of the highest heading its Markdown has.
+struct ArticleHtml {
+    html: String,
+    highest_heading: Option<usize>,
 }
 
 /// VTIMEZONE lines by zone name and year range.
 type ZoneCache = HashMap<(&'static str, i32, i32), Arc<[String]>>;
 
 impl<'a> Shared<'a> {
+    /// Renders every article's HTML.
     pub fn new(publication: &'a Publication) -> Self {
+        Self::with_threads(publication, 1)
+    }
+
+    /// Renders every article's HTML, on up to `threads` threads.
+    pub fn with_threads(publication: &'a Publication, threads: usize) -> Self {
+        let render = |article| {
+            let (html, highest_heading) = rss::content_html_with_headings(publication, article);
+            ArticleHtml {
+                html,
+                highest_heading,
+            }
+        };
+        let all = &publication.articles;
+        let threads = threads.clamp(1, all.len().max(1));
+        let articles = if threads == 1 {
+            all.iter().map(render).collect()
+        } else {
+            let chunk = all.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let parts: Vec<_> = all
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(move || part.iter().map(render).collect::<Vec<_>>()))
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
         Shared {
             publication,
-            article_html: publication
-                .articles
-                .iter()
-                .map(|article| rss::content_html(publication, article, None))
-                .collect(),
+            articles,
+            timezones: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// What the calendar alone needs: no article is rendered.
+    pub fn without_articles(publication: &'a Publication) -> Self {
+        Shared {
+            publication,
+            articles: Vec::new(),
             timezones: Mutex::new(HashMap::new()),
         }
     }
 
     /// The feed HTML of the `index`th article (in the publication's order).
     pub fn article_html(&self, index: usize) -> &str {
-        &self.article_html[index]
+        &self.articles[index].html
+    }
+
+    /// The `index`th article's HTML for a page that shows it under a heading of level
+    /// `top - 1`: its highest heading becomes `top`, the others follow (at most `h6`).
+    pub fn article_html_below(&self, index: usize, top: usize) -> std::borrow::Cow<'_, str> {
+        let article = &self.articles[index];
+        if self.publication.channel.allow_html {
+            // Raw HTML from the source may hold heading tags of its own, which a page
+            // rendered from the Markdown leaves as they are.
+            let source = &self.publication.articles[index];
+            return rss::content_html(self.publication, source, Some(top)).into();
+        }
+        match article.highest_heading {
+            Some(highest) if highest < top => {
+                markdown::shift_headings(&article.html, top - highest).into()
+            }
+            _ => article.html.as_str().into(),
+        }
     }
 
     /// The VTIMEZONE lines of `tz` for `from..=to`, generated once.
@@ -91,45 +270,6 @@ impl<'a> Shared<'a> {
             .or_insert_with(|| crate::vtimezone::vtimezone_lines(tz, from, to).into())
             .clone()
     }
-}
-
-/// Every file a publication publishes.
-pub fn render(publication: &Publication) -> Vec<Output> {
-    let mut outputs = Vec::new();
-    render_each(publication, &mut |output| {
-        outputs.push(output);
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .unwrap_or_else(|never| match never {});
-    outputs
-}
-
-fn render_each<E>(
-    publication: &Publication,
-    sink: &mut impl FnMut(Output) -> Result<(), E>,
-) -> Result<(), E> {
-    let shared = Shared::new(publication);
-    let shared = &shared;
-    let slug = &publication.slug;
-    let file = |name: String, contents: String| Output {
-        path: PathBuf::from(name),
-        contents: contents.into_bytes(),
-    };
-    sink(file(format!("{slug}.ics"), ics::calendar(shared)))?;
-    sink(file(format!("{slug}.xml"), rss::feed(shared)))?;
-    sink(file(format!("{slug}.atom"), atom::feed(shared)))?;
-    sink(file(format!("{slug}.json"), json::feed(shared)))?;
-    sink(file(
-        format!("{slug}/index.html"),
-        html::publication_page(publication),
-    ))?;
-    for event in &publication.events {
-        sink(file(
-            single_event_file(publication, event),
-            ics::single_event(shared, event),
-        ))?;
-    }
-    Ok(())
 }
 
 /// Where an event's own .ics is published, relative to the output directory.
@@ -171,18 +311,30 @@ pub fn escape_html_text(text: &str) -> String {
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    push_escaped_html(&mut out, text);
     out
+}
+
+/// [`escape_html`] appended to `out`: the runs between special characters are copied
+/// whole (the page escapes every text it shows, so this is a hot loop).
+pub fn push_escaped_html(out: &mut String, text: &str) {
+    let mut run = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // Each special character is ASCII, so `run..i` and `i + 1..` are on char boundaries.
+        out.push_str(&text[run..i]);
+        out.push_str(entity);
+        run = i + 1;
+    }
+    out.push_str(&text[run..]);
 }
 
 /// An event's time as a person reads it, in the event's own zone, with UTC beside it:

@@ -5,17 +5,37 @@
 
 use std::collections::BTreeMap;
 
-use rss::extension::dublincore::DublinCoreExtension;
+use std::io::{self, Write};
+
+use rss::extension::dublincore::{self, DublinCoreExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
-use super::markdown::{text_to_html, to_html};
+use super::markdown::{text_to_html, to_html_with_headings};
 use super::{Shared, escape_html, escape_html_text, human_time, repeat_summary, single_event_file};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
+/// The feed as a string (for tests; a build uses [`write_feed`]).
 pub fn feed(shared: &Shared) -> String {
+    let mut out = Vec::new();
+    write_feed(shared, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the rss crate writes UTF-8")
+}
+
+/// How many items are rendered at a time (see [`write_feed`]).
+const ITEMS_PER_BATCH: usize = 64;
+
+/// Writes the feed to `out`, a few items at a time.
+///
+/// The `rss` crate writes only a whole `Channel` and keeps its item writer private, so a
+/// feed built in one piece would hold a copy of every article's HTML at once. Instead the
+/// channel is written once without items, for its head and tail, and then once per batch
+/// of items, of which only the items are kept: items come last in the crate's `<channel>`,
+/// are each written on their own, and the namespaces they use are declared up front (the
+/// crate declares only those its items use, which would differ between batches).
+pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;
     let feed_url = publication.url_of(&format!("{}.xml", publication.slug));
@@ -36,7 +56,18 @@ pub fn feed(shared: &Shared) -> String {
         .or_default()
         .insert("link".into(), vec![self_link]);
 
-    let rss = Channel {
+    let articles = &publication.articles;
+    let mut namespaces = BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]);
+    // What the crate declares for the items it is given (`Item::used_namespaces`).
+    if !articles.is_empty() {
+        namespaces.insert("content".into(), CONTENT_NS.into());
+    }
+    if articles.iter().any(|a| a.author.is_some())
+        || channel.author.is_some() && !articles.is_empty()
+    {
+        namespaces.insert("dc".into(), dublincore::NAMESPACE.into());
+    }
+    let mut rss = Channel {
         title: channel.title.clone(),
         link: channel.link.to_string(),
         description: escape_html_text(&channel.description),
@@ -46,21 +77,49 @@ pub fn feed(shared: &Shared) -> String {
         generator: Some(concat!("calfeed ", env!("CARGO_PKG_VERSION")).into()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         ttl: channel.refresh.map(|r| r.num_minutes().max(1).to_string()),
-        items: publication
-            .articles
-            .iter()
-            .enumerate()
-            .map(|(i, article)| item(publication, article, shared.article_html(i)))
-            .collect(),
         extensions,
-        namespaces: BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]),
+        namespaces,
         ..Default::default()
     };
-    let mut out = rss
+    let whole = write_channel(&rss)?;
+    // The crate ends the channel with an indented `</channel>` on a line of its own.
+    let tail_at = whole
+        .rfind("\n  </channel>")
+        .ok_or_else(|| unexpected("no </channel>"))?;
+    let (head, tail) = whole.split_at(tail_at);
+    out.write_all(head.as_bytes())?;
+    for (batch, start) in articles
+        .chunks(ITEMS_PER_BATCH)
+        .zip((0..).step_by(ITEMS_PER_BATCH))
+    {
+        rss.items = batch
+            .iter()
+            .zip(start..)
+            .map(|(article, i)| item(publication, article, shared.article_html(i)))
+            .collect();
+        let written = write_channel(&rss)?;
+        let items = written
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail))
+            .ok_or_else(|| unexpected("a batch of items changed the channel's head or tail"))?;
+        out.write_all(items.as_bytes())?;
+    }
+    out.write_all(tail.as_bytes())?;
+    out.write_all(b"\n")
+}
+
+const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
+
+fn write_channel(channel: &Channel) -> io::Result<String> {
+    let bytes = channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .expect("writing XML to memory cannot fail");
-    out.push(b'\n');
-    String::from_utf8(out).expect("the rss crate writes UTF-8")
+        .map_err(|e| unexpected(&e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| unexpected("not UTF-8"))
+}
+
+/// The `rss` crate wrote something [`write_feed`] does not expect (a new version of it).
+fn unexpected(what: &str) -> io::Error {
+    io::Error::other(format!("the rss crate's output changed: {what}"))
 }
 
 fn item(publication: &Publication, article: &Article, content: &str) -> Item {
@@ -102,15 +161,32 @@ pub fn content_html(
     article: &Article,
     top_heading: Option<usize>,
 ) -> String {
-    let mut html = match (&article.content, &article.summary) {
-        (Some(markdown), _) => to_html(
+    content_html_and_headings(publication, article, top_heading).0
+}
+
+/// The feed HTML of [`content_html`] and the level of the highest heading of the
+/// article's Markdown, so that a page can lower its headings without rendering it again.
+pub fn content_html_with_headings(
+    publication: &Publication,
+    article: &Article,
+) -> (String, Option<usize>) {
+    content_html_and_headings(publication, article, None)
+}
+
+fn content_html_and_headings(
+    publication: &Publication,
+    article: &Article,
+    top_heading: Option<usize>,
+) -> (String, Option<usize>) {
+    let (mut html, highest) = match (&article.content, &article.summary) {
+        (Some(markdown), _) => to_html_with_headings(
             markdown,
             &article.link,
             publication.channel.allow_html,
             top_heading,
         ),
-        (None, Some(summary)) => format!("<p>{}</p>\n", text_to_html(summary)),
-        (None, None) => String::new(),
+        (None, Some(summary)) => (format!("<p>{}</p>\n", text_to_html(summary)), None),
+        (None, None) => (String::new(), None),
     };
     let calendar = publication.url_of(&format!("{}.ics", publication.slug));
     for event in article.events.iter().filter_map(|id| publication.event(id)) {
@@ -139,7 +215,7 @@ pub fn content_html(
             escape_html(calendar.as_str()),
         ));
     }
-    html
+    (html, highest)
 }
 
 #[cfg(test)]
