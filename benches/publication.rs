@@ -908,7 +908,9 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
     add(
         format!("{slug}/index.html"),
         p.time("render publication page", true, || {
-            html::publication_page(&publication)
+            let mut page = Vec::new();
+            html::write_publication_page(&shared, &mut page).expect("writing to memory");
+            String::from_utf8(page).expect("UTF-8")
         }),
     );
     let singles = p.time("render one-event .ics files", true, || {
@@ -935,7 +937,7 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
         for article in &publication.articles {
             if let Some(content) = &article.content {
                 std::hint::black_box(markdown::to_html(
-                    content,
+                    &content.get(),
                     &article.link,
                     publication.channel.allow_html,
                     None,

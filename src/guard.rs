@@ -8,11 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::BufRead;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-
-use crate::export::ical_text::unfold;
 
 /// One VEVENT, reduced to what subscribers see change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,10 +49,16 @@ type Key = (String, Option<String>);
 
 /// The VEVENTs of an iCalendar text by UID and RECURRENCE-ID.
 pub fn entries(ics: &str) -> BTreeMap<Key, Entry> {
+    entries_from(ics.as_bytes())
+}
+
+/// [`entries`] of an iCalendar file, read line by line: a large calendar is never held
+/// whole, only what each VEVENT reduces to.
+pub fn entries_from(ics: impl BufRead) -> BTreeMap<Key, Entry> {
     let mut found = BTreeMap::new();
     let mut current: Option<Entry> = None;
     let mut depth_in_event = 0usize;
-    for line in unfold(ics) {
+    for line in Unfolded::new(ics) {
         let (name, params, value) = split_line(&line);
         match (name.as_str(), value.as_str()) {
             ("BEGIN", "VEVENT") => {
@@ -90,6 +95,67 @@ pub fn entries(ics: &str) -> BTreeMap<Key, Entry> {
         }
     }
     found
+}
+
+/// The logical content lines of an iCalendar text, continuations joined: the lines of
+/// [`crate::export::ical_text::unfold`], one at a time.
+struct Unfolded<R: BufRead> {
+    physical: R,
+    /// The next physical line, read ahead to see whether it continues the current one.
+    next: Option<String>,
+}
+
+impl<R: BufRead> Unfolded<R> {
+    fn new(physical: R) -> Self {
+        let mut lines = Unfolded {
+            physical,
+            next: None,
+        };
+        lines.next = lines.read_physical();
+        lines
+    }
+
+    /// The next physical line without its line end (LF or CRLF); `None` at the end.
+    fn read_physical(&mut self) -> Option<String> {
+        let mut bytes = Vec::new();
+        match self.physical.read_until(b'\n', &mut bytes) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+}
+
+impl<R: BufRead> Iterator for Unfolded<R> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        // Empty lines are skipped, also between a line and its continuations.
+        let mut line = loop {
+            let physical = self.next.take()?;
+            self.next = self.read_physical();
+            if !physical.is_empty() {
+                break physical;
+            }
+        };
+        loop {
+            match self.next.as_deref() {
+                Some("") => {}
+                Some(next) if next.starts_with([' ', '\t']) => line.push_str(&next[1..]),
+                _ => return Some(line),
+            }
+            self.next = self.read_physical();
+        }
+    }
 }
 
 /// `TZID=Europe/London:20241010T190000`-style text: the value with the parameters that
@@ -278,7 +344,12 @@ fn rule_text(rule: &[String]) -> String {
 
 /// Every change from `old` to `new`, in UID order.
 pub fn diff(old: &str, new: &str) -> Vec<Change> {
-    let (old, new) = (entries(old), entries(new));
+    diff_from(old.as_bytes(), new.as_bytes())
+}
+
+/// [`diff`] of two calendars read line by line.
+pub fn diff_from(old: impl BufRead, new: impl BufRead) -> Vec<Change> {
+    let (old, new) = (entries_from(old), entries_from(new));
     let mut changes = Vec::new();
     for (key, before) in &old {
         let Some(after) = new.get(key) else {
@@ -351,9 +422,14 @@ pub struct GuardReport {
 
 /// Compares a published calendar with the one about to replace it.
 pub fn guard(old: &str, new: &str) -> GuardReport {
+    guard_from(old.as_bytes(), new.as_bytes())
+}
+
+/// [`guard`] of two calendars read line by line.
+pub fn guard_from(old: impl BufRead, new: impl BufRead) -> GuardReport {
     let mut report = GuardReport::default();
     let mut by_event: BTreeMap<String, Unbumped> = BTreeMap::new();
-    for change in diff(old, new) {
+    for change in diff_from(old, new) {
         match &change {
             Change::Added(_) => {}
             Change::Removed(_) => report.removed.push(change),

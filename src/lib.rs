@@ -69,5 +69,6 @@ pub mod publish;
 pub mod recurrence;
 pub mod scaffold;
 pub mod serve;
+pub mod spill;
 pub mod vtimezone;
 pub mod when;

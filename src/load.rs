@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::locate::{Format, Locator, Step, path_string};
 use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
 use crate::recurrence::{self, Instance, Override, Recurrence, Repeat};
+use crate::spill::{Large, Text};
 use crate::when::{self, Moment, Zone};
 
 /// How publications are read.
@@ -183,6 +184,21 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
             .with_help("split the publication, or raise the limit with --max-input-size"),
         ]);
     }
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The publication's large texts go to a temporary file as they are read (see
+    // `spill`); it lives as long as the publication.
+    let store = crate::spill::Store::new();
+    if format == Format::Json && check_id(&slug).is_ok() {
+        let streamed = crate::spill::with_store(store.clone(), || {
+            load_json_streaming(path, &slug, &shown, options)
+        });
+        if let Some(publication) = streamed {
+            return Ok(publication);
+        }
+    }
     let bytes = fs::read(path).map_err(|e| {
         vec![Diagnostic::file(
             shown.clone(),
@@ -219,17 +235,44 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
         Some(rest) => rest.to_string(),
         None => text,
     };
-    let slug = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     if let Err(why) = check_id(&slug) {
         return Err(vec![
             Diagnostic::file(shown, format!("file name {slug:?} cannot be a slug: {why}"))
                 .with_help(ID_HELP),
         ]);
     }
-    parse_publication(&slug, &shown, &text, format, options)
+    crate::spill::with_store(store, || {
+        parse_publication(&slug, &shown, &text, format, options)
+    })
+}
+
+/// Valid JSON, loaded straight from the file without holding its text: a large input
+/// then never needs as much memory as its size. `None` for anything that is not a valid
+/// publication; the caller then loads the text and reports exactly what is wrong, with
+/// the lines and columns that only the text can give.
+fn load_json_streaming(
+    path: &Path,
+    slug: &str,
+    shown: &str,
+    options: &LoadOptions,
+) -> Option<Publication> {
+    use std::io::BufRead;
+    let file = fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    // A byte-order mark is allowed, as in the text path.
+    if reader.fill_buf().ok()?.starts_with("\u{feff}".as_bytes()) {
+        reader.consume(3);
+    }
+    let raw: RawFile = serde_json::from_reader(reader).ok()?;
+    let mut checker = Checker {
+        file: shown,
+        text: "",
+        locator: Locator::new("", Format::Json),
+        max_field_bytes: options.max_field_bytes,
+        problems: Vec::new(),
+    };
+    let publication = checker.publication(slug, raw, options);
+    checker.problems.is_empty().then_some(publication)
 }
 
 /// Parses and validates one publication from text. `file` is only used in messages.
@@ -381,7 +424,7 @@ struct RawEvent {
     end: Option<TimeText>,
     duration: Option<String>,
     timezone: Option<String>,
-    description: Option<String>,
+    description: Option<Large>,
     location: Option<String>,
     url: Option<String>,
     livestream: Option<String>,
@@ -423,7 +466,7 @@ struct RawOverride {
     end: Option<TimeText>,
     duration: Option<String>,
     title: Option<String>,
-    description: Option<String>,
+    description: Option<Large>,
     location: Option<String>,
     status: Option<RawStatus>,
 }
@@ -464,7 +507,7 @@ struct RawArticle {
     link: Option<String>,
     author: Option<String>,
     summary: Option<String>,
-    content: Option<String>,
+    content: Option<Large>,
     #[serde(default)]
     categories: Vec<String>,
     image: Option<String>,
@@ -576,6 +619,12 @@ impl Checker<'_> {
 
     /// Checks characters, and that a required field is not blank.
     fn text(&mut self, path: &[Step], value: &str, required: bool) -> String {
+        self.check_text(path, value, required);
+        value.to_string()
+    }
+
+    /// What [`Checker::text`] checks.
+    fn check_text(&mut self, path: &[Step], value: &str, required: bool) {
         if required && value.trim().is_empty() {
             self.report(path, "must not be empty", None);
         }
@@ -613,13 +662,22 @@ impl Checker<'_> {
                 Some(help),
             );
         }
-        value.to_string()
     }
 
     fn optional_text(&mut self, path: &[Step], value: Option<String>) -> Option<String> {
         let value = value?;
-        let checked = self.text(path, &value, false);
-        (!checked.trim().is_empty()).then_some(checked)
+        self.check_text(path, &value, false);
+        (!value.trim().is_empty()).then_some(value)
+    }
+
+    /// [`Checker::optional_text`] for a text that may be kept out of memory.
+    fn optional_large(&mut self, path: &[Step], value: Option<Large>) -> Option<Text> {
+        let Large(value) = value?;
+        let text = value.get();
+        self.check_text(path, &text, false);
+        let blank = text.trim().is_empty();
+        drop(text);
+        (!blank).then_some(value)
     }
 
     fn list(&mut self, path: &[Step], values: Vec<String>) -> Vec<String> {
@@ -880,7 +938,7 @@ impl Checker<'_> {
             Some(schedule) => self.overrides(base, &raw.overrides, schedule, recurrence.as_ref()),
             None => Vec::new(),
         };
-        let description = self.optional_text(&at("description"), raw.description);
+        let description = self.optional_large(&at("description"), raw.description);
         let location = self.optional_text(&at("location"), raw.location);
         let url = self.url(&at("url"), raw.url);
         let livestream = self.url(&at("livestream"), raw.livestream);
@@ -1276,7 +1334,7 @@ impl Checker<'_> {
                 occurrence,
                 schedule: moved,
                 title: self.optional_text(&at("title"), raw.title.clone()),
-                description: self.optional_text(&at("description"), raw.description.clone()),
+                description: self.optional_large(&at("description"), raw.description.clone()),
                 location: self.optional_text(&at("location"), raw.location.clone()),
                 status: raw.status.map(RawStatus::model),
             });
@@ -1307,7 +1365,7 @@ impl Checker<'_> {
         let link = self.url(&at("link"), raw.link);
         let author = self.optional_text(&at("author"), raw.author);
         let summary = self.optional_text(&at("summary"), raw.summary);
-        let content = self.optional_text(&at("content"), raw.content);
+        let content = self.optional_large(&at("content"), raw.content);
         let categories = self.categories(&at("categories"), raw.categories);
         let image = self.url(&at("image"), raw.image);
         let related = self.list(&at("events"), raw.events);

@@ -1,7 +1,7 @@
 //! The `calfeed` command: parses flags, calls the library, reports. No logic of its own.
 
 use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -415,7 +415,7 @@ struct PublishGuard<'a> {
 impl PublishGuard<'_> {
     /// Compares every publication's calendar, as `calendar` gives it, with its published
     /// one.
-    fn inspect_all(&mut self, calendar: impl Fn(&Publication) -> Option<String>) {
+    fn inspect_all(&mut self, calendar: impl Fn(&Publication) -> Option<Box<dyn BufRead>>) {
         for publication in self.publications {
             self.inspect(publication, &calendar);
         }
@@ -424,7 +424,7 @@ impl PublishGuard<'_> {
     fn inspect(
         &mut self,
         publication: &Publication,
-        calendar: &impl Fn(&Publication) -> Option<String>,
+        calendar: &impl Fn(&Publication) -> Option<Box<dyn BufRead>>,
     ) {
         let file_name = format!("{}.ics", publication.slug);
         let old_path = if self.previous.is_dir() {
@@ -439,13 +439,14 @@ impl PublishGuard<'_> {
         } else {
             return;
         };
-        let Ok(old) = fs::read_to_string(&old_path) else {
+        // Read line by line, as is the new one: a large calendar is never held whole.
+        let Ok(old) = fs::File::open(&old_path) else {
             return;
         };
         let Some(new) = calendar(publication) else {
             return;
         };
-        let report = guard::guard(&old, &new);
+        let report = guard::guard_from(io::BufReader::new(old), new);
         let source = &publication.source;
         for unbumped in &report.unbumped {
             let level = if self.allow_unbumped {
@@ -490,11 +491,22 @@ fn check_outputs(
         return ExitCode::from(4);
     }
     // Nothing was kept of the build, which streams every file: the calendars are
-    // rendered again (without the articles), a fraction of a build.
+    // rendered again (without the articles, a fraction of a build), into a temporary
+    // file rather than memory.
     guard.inspect_all(|publication| {
-        Some(export::ics::calendar(&export::Shared::without_articles(
-            publication,
-        )))
+        let shared = export::Shared::without_articles(publication);
+        let in_file = || -> io::Result<fs::File> {
+            let mut file = io::BufWriter::new(tempfile::tempfile()?);
+            export::ics::write_calendar_only(&shared, &mut file)?;
+            let mut file = file.into_inner().map_err(|e| e.into_error())?;
+            io::Seek::rewind(&mut file)?;
+            Ok(file)
+        };
+        Some(match in_file() {
+            Ok(file) => Box::new(io::BufReader::new(file)),
+            // No temporary file: the guard still runs, in memory.
+            Err(_) => Box::new(io::Cursor::new(export::ics::calendar(&shared))),
+        })
     });
     if let Some(code) = guard.verdict() {
         return code;
@@ -548,7 +560,8 @@ fn write_outputs(
     // The new calendars are on disk already, staged or (unchanged) in place.
     guard.inspect_all(|publication| {
         let file_name = format!("{}.ics", publication.slug);
-        fs::read_to_string(staging.staged_file(Path::new(&file_name))?).ok()
+        let file = fs::File::open(staging.staged_file(Path::new(&file_name))?).ok()?;
+        Some(Box::new(io::BufReader::new(file)))
     });
     if let Some(code) = guard.verdict() {
         // Dropping the staging removes its temporary files.

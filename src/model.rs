@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use url::Url;
 
 use crate::recurrence::{Override, Recurrence};
+use crate::spill::Text;
 use crate::when::Zone;
 
 #[derive(Clone, Debug)]
@@ -80,7 +81,7 @@ pub struct Event {
     pub id: String,
     pub title: String,
     pub schedule: Schedule,
-    pub description: Option<String>,
+    pub description: Option<Text>,
     pub location: Option<String>,
     /// The event's own page: its `url`, else its anchor on the publication's page.
     pub page: Url,
@@ -110,7 +111,7 @@ pub struct Article {
     pub author: Option<String>,
     pub summary: Option<String>,
     /// Markdown.
-    pub content: Option<String>,
+    pub content: Option<Text>,
     pub categories: Vec<String>,
     pub image: Option<Url>,
     /// Ids of related events; each names an event of this publication.

@@ -46,7 +46,7 @@ pub struct Override {
     pub occurrence: Instance,
     pub schedule: Schedule,
     pub title: Option<String>,
-    pub description: Option<String>,
+    pub description: Option<crate::spill::Text>,
     pub location: Option<String>,
     pub status: Option<Status>,
 }

@@ -269,6 +269,7 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
         html.push_str("</p>\n");
     }
     if let Some(description) = &event.description {
+        let description = description.get();
         for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             html.push_str("<p>");
             let mut lines = paragraph.trim().split('\n');

@@ -60,8 +60,13 @@ fn calendar_properties(shared: &Shared) -> Calendar {
 /// `public/<slug>.ics` as a string; see [`write_calendar_and_events`].
 pub fn calendar(shared: &Shared) -> String {
     let mut out = Vec::new();
-    write_calendar(shared, &mut out, |_, _| Ok(())).expect("writing to memory cannot fail");
+    write_calendar_only(shared, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("the calendar is UTF-8")
+}
+
+/// Writes `public/<slug>.ics` alone, without the one-event files.
+pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
+    write_calendar(shared, out, |_, _| Ok(()))
 }
 
 /// Writes `public/<slug>.ics` and, beside it, every event's own file: each event's VEVENTs
@@ -257,7 +262,10 @@ fn date_property(name: &str, date: NaiveDate) -> Property {
 /// The event's DESCRIPTION also carries the livestream and the event page: Apple Calendar,
 /// Outlook and Thunderbird show neither CONFERENCE nor URL prominently, or at all.
 pub fn description_text(event: &Event) -> String {
-    description_with(event, event.description.as_deref())
+    description_with(
+        event,
+        event.description.as_ref().map(|d| d.get()).as_deref(),
+    )
 }
 
 fn description_with(event: &Event, description: Option<&str>) -> String {
@@ -312,8 +320,9 @@ fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override
         .and_then(|o| o.title.as_deref())
         .unwrap_or(&event.title);
     let description = occurrence
-        .and_then(|o| o.description.as_deref())
-        .or(event.description.as_deref());
+        .and_then(|o| o.description.as_ref())
+        .or(event.description.as_ref())
+        .map(|d| d.get());
     let location = occurrence
         .and_then(|o| o.location.as_deref())
         .or(event.location.as_deref());
@@ -343,7 +352,10 @@ fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override
         }
     }
     vevent.add_property("SUMMARY", normalize_newlines(title));
-    vevent.add_property("DESCRIPTION", description_with(event, description));
+    vevent.add_property(
+        "DESCRIPTION",
+        description_with(event, description.as_deref()),
+    );
     if let Some(location) = location {
         vevent.add_property("LOCATION", normalize_newlines(location));
     }

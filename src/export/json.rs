@@ -20,7 +20,24 @@ struct Feed<'a> {
     language: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
-    items: Vec<Item<'a>>,
+    items: Items<'a>,
+}
+
+/// The items, each built (with its HTML read back) only when serde_json writes it.
+struct Items<'a>(&'a Shared<'a>);
+
+impl Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let shared = self.0;
+        let publication = shared.publication;
+        let mut items = serializer.serialize_seq(Some(publication.articles.len()))?;
+        for (i, article) in publication.articles.iter().enumerate() {
+            let content = shared.article_html(i);
+            items.serialize_element(&item(publication, article, &content))?;
+        }
+        items.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -69,12 +86,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
         description: &channel.description,
         language: &channel.language,
         authors: channel.author.iter().map(|name| Author { name }).collect(),
-        items: publication
-            .articles
-            .iter()
-            .enumerate()
-            .map(|(i, article)| item(publication, article, shared.article_html(i)))
-            .collect(),
+        items: Items(shared),
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
     serde_json::to_writer_pretty(&mut out, &feed)?;

@@ -9,6 +9,7 @@ pub mod json;
 pub mod markdown;
 pub mod rss;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::model::{Event, Publication, Schedule};
+use crate::spill::{Store, Text};
 
 /// One file of the published output, held in memory (for `serve` and for tests; a build
 /// streams its files to disk through a [`Sink`] instead).
@@ -181,9 +183,10 @@ pub struct Shared<'a> {
     timezones: Mutex<ZoneCache>,
 }
 
-/// An article's feed HTML, and the level of the highest heading its Markdown has.
+/// An article's feed HTML (kept out of memory when large: see `spill`), and the level of
+/// the highest heading its Markdown has.
 struct ArticleHtml {
-    html: String,
+    html: Text,
     highest_heading: Option<usize>,
 }
 
@@ -198,10 +201,14 @@ impl<'a> Shared<'a> {
 
     /// Renders every article's HTML, on up to `threads` threads.
     pub fn with_threads(publication: &'a Publication, threads: usize) -> Self {
+        let store = Store::new();
         let render = |article| {
             let (html, highest_heading) = rss::content_html_with_headings(publication, article);
             ArticleHtml {
-                html,
+                html: match &store {
+                    Some(store) => store.put(html),
+                    None => Text::from(html),
+                },
                 highest_heading,
             }
         };
@@ -239,13 +246,13 @@ impl<'a> Shared<'a> {
     }
 
     /// The feed HTML of the `index`th article (in the publication's order).
-    pub fn article_html(&self, index: usize) -> &str {
-        &self.articles[index].html
+    pub fn article_html(&self, index: usize) -> Cow<'_, str> {
+        self.articles[index].html.get()
     }
 
     /// The `index`th article's HTML for a page that shows it under a heading of level
     /// `top - 1`: its highest heading becomes `top`, the others follow (at most `h6`).
-    pub fn article_html_below(&self, index: usize, top: usize) -> std::borrow::Cow<'_, str> {
+    pub fn article_html_below(&self, index: usize, top: usize) -> Cow<'_, str> {
         let article = &self.articles[index];
         if self.publication.channel.allow_html {
             // Raw HTML from the source may hold heading tags of its own, which a page
@@ -255,9 +262,9 @@ impl<'a> Shared<'a> {
         }
         match article.highest_heading {
             Some(highest) if highest < top => {
-                markdown::shift_headings(&article.html, top - highest).into()
+                markdown::shift_headings(&article.html.get(), top - highest).into()
             }
-            _ => article.html.as_str().into(),
+            _ => article.html.get(),
         }
     }
 

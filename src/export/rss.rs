@@ -95,7 +95,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
         rss.items = batch
             .iter()
             .zip(start..)
-            .map(|(article, i)| item(publication, article, shared.article_html(i)))
+            .map(|(article, i)| item(publication, article, &shared.article_html(i)))
             .collect();
         let written = write_channel(&rss)?;
         let items = written
@@ -180,7 +180,7 @@ fn content_html_and_headings(
 ) -> (String, Option<usize>) {
     let (mut html, highest) = match (&article.content, &article.summary) {
         (Some(markdown), _) => to_html_with_headings(
-            markdown,
+            &markdown.get(),
             &article.link,
             publication.channel.allow_html,
             top_heading,

@@ -1,0 +1,213 @@
+//! Large texts kept in a temporary file instead of in memory: event descriptions, article
+//! bodies and their HTML. A build of a large archive would otherwise hold every one of them
+//! at once, more than the size of its input; in the file they cost page cache, which the
+//! kernel can drop, and each is read back only while an output uses it.
+//!
+//! Texts below [`SPILL_AT`] bytes, texts loaded without a [`Store`] (tests, and systems
+//! without positioned reads), and texts a full disk would not take stay in memory.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::fs::File;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Deserializer};
+
+/// Texts shorter than this stay in memory: reading them back would cost more than they do.
+pub const SPILL_AT: usize = 256;
+
+/// An append-only temporary file of texts. It is deleted when the last [`Text`] in it (and
+/// the store itself) is dropped.
+pub struct Store {
+    file: File,
+    end: Mutex<u64>,
+}
+
+impl Store {
+    /// A new store in the system's temporary folder, or `None` where one cannot be made
+    /// (then texts simply stay in memory).
+    pub fn new() -> Option<Arc<Store>> {
+        if !cfg!(unix) {
+            return None;
+        }
+        let file = tempfile::tempfile().ok()?;
+        Some(Arc::new(Store {
+            file,
+            end: Mutex::new(0),
+        }))
+    }
+
+    /// Keeps `text` in the store when it is large, else in memory.
+    pub fn put(self: &Arc<Self>, text: String) -> Text {
+        if text.len() < SPILL_AT {
+            return Text::from(text);
+        }
+        let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
+        if write_at(&self.file, text.as_bytes(), *end).is_err() {
+            return Text::from(text);
+        }
+        let spilled = Text(Repr::Spilled {
+            store: Arc::clone(self),
+            offset: *end,
+            len: text.len(),
+        });
+        *end += text.len() as u64;
+        spilled
+    }
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(_: &File, _: &[u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(not(unix))]
+fn read_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// A text of the model: in memory, or in a [`Store`].
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline(String),
+    Spilled {
+        store: Arc<Store>,
+        offset: u64,
+        len: usize,
+    },
+}
+
+impl Text {
+    /// The text; read back from the store if it is there.
+    pub fn get(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Inline(text) => Cow::Borrowed(text),
+            Repr::Spilled { store, offset, len } => {
+                let mut bytes = vec![0; *len];
+                // The file is calfeed's own, written a moment ago; failing to read it back is
+                // as exceptional as running out of memory, and handled the same way.
+                read_at(&store.file, &mut bytes, *offset)
+                    .expect("reading back calfeed's temporary file of large texts");
+                Cow::Owned(
+                    String::from_utf8(bytes).expect("the store holds the UTF-8 it was given"),
+                )
+            }
+        }
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Inline(text) => text.len(),
+            Repr::Spilled { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the text is in a store rather than in memory.
+    pub fn is_spilled(&self) -> bool {
+        matches!(self.0, Repr::Spilled { .. })
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text(Repr::Inline(text))
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.get(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Text {}
+
+thread_local! {
+    /// Where [`Large`] values deserialized on this thread go.
+    static CURRENT: RefCell<Option<Arc<Store>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with large texts that it deserializes going to `store`.
+pub fn with_store<R>(store: Option<Arc<Store>>, f: impl FnOnce() -> R) -> R {
+    let before = CURRENT.with(|current| current.replace(store));
+    let result = f();
+    CURRENT.with(|current| current.replace(before));
+    result
+}
+
+/// A string field that may be large: it goes to the current store (see [`with_store`]) as
+/// soon as it is read, so the input's large texts are never all in memory at once.
+#[derive(Clone)]
+pub struct Large(pub Text);
+
+impl<'de> Deserialize<'de> for Large {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let store = CURRENT.with(|current| current.borrow().clone());
+        Ok(Large(match store {
+            Some(store) => store.put(text),
+            None => Text::from(text),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_texts_go_to_the_store_and_come_back_exactly() {
+        let store = Store::new().expect("a temporary file");
+        let small = store.put("short".to_string());
+        assert!(!small.is_spilled());
+        let texts: Vec<String> = (0..50)
+            .map(|i| format!("{i}: ünïcødé, 漢字 and emoji 🎉 ").repeat(10 + i))
+            .collect();
+        let spilled: Vec<Text> = texts.iter().map(|t| store.put(t.clone())).collect();
+        drop(store);
+        for (text, kept) in texts.iter().zip(&spilled) {
+            assert!(kept.is_spilled());
+            assert_eq!(kept.len(), text.len());
+            assert_eq!(kept.get(), text.as_str());
+        }
+        assert_eq!(small.get(), "short");
+    }
+
+    #[test]
+    fn large_fields_are_spilled_only_inside_with_store() {
+        let json = format!("\"{}\"", "x".repeat(SPILL_AT));
+        let outside: Large = serde_json::from_str(&json).unwrap();
+        assert!(!outside.0.is_spilled());
+        let store = Store::new();
+        let inside: Large = with_store(store, || serde_json::from_str(&json).unwrap());
+        assert!(inside.0.is_spilled());
+        assert_eq!(inside.0.get(), "x".repeat(SPILL_AT));
+        let after: Large = serde_json::from_str(&json).unwrap();
+        assert!(!after.0.is_spilled());
+    }
+}
