@@ -199,4 +199,80 @@ mod tests {
         );
         assert!(!html.contains("javascript"), "{html}");
     }
+
+    /// Sources whose headings are hard to find in the HTML: every `<h…` that is not a
+    /// heading the renderer wrote, headings it does not write, and headings at the cap.
+    const TRICKY: &[&str] = &[
+        "# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five\n\n###### Six",
+        "####### Seven hashes is a paragraph\n\n## Two",
+        "Setext one\n==========\n\nSetext two\n----------\n\n### Three",
+        "## Code\n\n```\n<h2>not a heading</h2>\n</h3>\n<h1 class=\"x\">\n```\n\n    <h4>indented</h4>\n",
+        "### Inline\n\nThe `<h2>` and `</h3>` tags, and `<h1 id=a>`.",
+        "## The `<h1>` tag\n\ntext",
+        "<h1>Raw block</h1>\n\n## Two\n\nInline <h2>raw</h2> and </h3> and <h5 class=\"x\">",
+        "# A\n\n---\n\n***\n\n<hr>\n\n## B",
+        "## Table\n\n| <h1> | `</h2>` |\n|------|---------|\n| h1 | <h3>x</h3> |",
+        "###### Already six\n\n###### Again",
+        "###### Six first\n\n# Then one\n\n### Three",
+        "No headings at all: <text> & `code`, h1 h2 <h 1>.",
+        "> # Quoted\n\n- ## In a list\n- item\n\nText[^1]\n\n[^1]: ## Footnote heading",
+        "",
+    ];
+
+    #[test]
+    fn shifting_headings_is_rendering_with_a_top_heading() {
+        for &source in TRICKY {
+            let (feed, highest) = to_html_with_headings(source, &base(), false, None);
+            assert_eq!(feed, to_html(source, &base(), false, None), "{source:?}");
+            for top in 1..=6_usize {
+                let by = highest.map_or(0, |highest| top.saturating_sub(highest));
+                assert_eq!(
+                    shift_headings(&feed, by),
+                    to_html(source, &base(), false, Some(top)),
+                    "{source:?} with top heading {top}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_highest_heading_of_the_source_is_reported() {
+        let highest = |source| to_html_with_headings(source, &base(), false, Some(3)).1;
+        assert_eq!(highest(TRICKY[0]), Some(1));
+        assert_eq!(highest(TRICKY[1]), Some(2));
+        assert_eq!(highest(TRICKY[2]), Some(1));
+        assert_eq!(highest(TRICKY[3]), Some(2));
+        assert_eq!(highest(TRICKY[6]), Some(2), "raw <h1> is not a heading");
+        assert_eq!(highest(TRICKY[9]), Some(6));
+        assert_eq!(highest(TRICKY[10]), Some(1));
+        assert_eq!(highest(TRICKY[11]), None);
+        assert_eq!(highest(""), None);
+    }
+
+    #[test]
+    fn shifting_caps_headings_at_h6_and_leaves_other_tags_alone() {
+        let html = to_html(TRICKY[10], &base(), false, None);
+        let shifted = shift_headings(&html, 3);
+        assert!(shifted.contains("<h6>Six first</h6>"), "{shifted}");
+        assert!(shifted.contains("<h4>Then one</h4>"), "{shifted}");
+        assert!(shifted.contains("<h6>Three</h6>"), "{shifted}");
+        let html = to_html(TRICKY[7], &base(), false, None);
+        let shifted = shift_headings(&html, 2);
+        assert_eq!(shifted.matches("<hr />").count(), 2, "{shifted}");
+        assert!(shifted.contains("&lt;hr&gt;"), "{shifted}");
+        assert!(
+            shifted.contains("<h3>A</h3>") && shifted.contains("<h4>B</h4>"),
+            "{shifted}"
+        );
+        let html = to_html(TRICKY[8], &base(), false, None);
+        assert!(html.contains("<thead>"), "{html}");
+        assert_eq!(
+            shift_headings(&html, 1).replace("<h3>Table</h3>", "<h2>Table</h2>"),
+            html
+        );
+        assert_eq!(
+            shift_headings("<h2 id=\"x\">a</h2><hr /><h6>b</h6><h7>c</h7><h1", 1),
+            "<h3 id=\"x\">a</h3><hr /><h6>b</h6><h7>c</h7><h1"
+        );
+    }
 }

@@ -412,3 +412,157 @@ fn utc_range(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
         None => format!("{} UTC", start.format("%H:%M")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::test_publication;
+
+    /// Events of several kinds and more articles than the threads, some linking events.
+    fn publication(slug: &str, allow_html: bool) -> Publication {
+        let mut text = format!(
+            r#"
+[channel]
+title = "Threads"
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "Europe/London"
+author = "Desk"
+updated = "2024-10-01T09:00:00Z"
+allow_html = {allow_html}
+
+[[events]]
+id = "weekly"
+title = "Weekly"
+start = "2024-10-10T19:00"
+duration = "1h"
+repeat = {{ every = "week", on = ["th"], count = 8 }}
+
+[[events]]
+id = "tokyo"
+title = "Tokyo"
+start = "2024-11-02T18:00"
+timezone = "Asia/Tokyo"
+
+[[events]]
+id = "fair"
+title = "Fair"
+start = "2024-03-10"
+end = "2024-03-12"
+"#
+        );
+        for i in 0..25 {
+            let day = i % 28 + 1;
+            let events = match i % 3 {
+                0 => r#"["weekly", "fair"]"#,
+                1 => r#"["tokyo"]"#,
+                _ => "[]",
+            };
+            // The highest heading is h1, h2 or h3.
+            let top = "#".repeat(i % 3 + 1);
+            text.push_str(&format!(
+                "\n[[articles]]\nid = \"a{i}\"\ntitle = \"Article {i}\"\n\
+                 published = \"2024-09-{day:02}\"\nevents = {events}\n\
+                 content = \"{top} Top {i}\\n\\n{top}# Sub\\n\\n<h1>raw</h1> `<h2>` **{i}**\"\n"
+            ));
+        }
+        test_publication(slug, &text)
+    }
+
+    fn sorted(mut outputs: Vec<Output>) -> Vec<Output> {
+        outputs.sort_by(|a, b| a.path.cmp(&b.path));
+        outputs
+    }
+
+    #[test]
+    fn two_threads_write_the_same_files_as_one() {
+        let publications = [publication("one", false), publication("two", true)];
+        let build = |threads| {
+            let collect = Collect::default();
+            for_each_output(&publications, &collect, threads).unwrap();
+            sorted(collect.into_outputs())
+        };
+        let one = build(1);
+        let two = build(2);
+        // Each publication: page, calendar, three one-event files, Atom, JSON, RSS; and
+        // the index page.
+        assert_eq!(one.len(), 2 * 8 + 1);
+        assert!(
+            one.windows(2).all(|w| w[0].path != w[1].path),
+            "a file twice"
+        );
+        assert_eq!(
+            one.iter().map(|o| &o.path).collect::<Vec<_>>(),
+            two.iter().map(|o| &o.path).collect::<Vec<_>>()
+        );
+        for (a, b) in one.iter().zip(&two) {
+            assert!(
+                a == b,
+                "{} differs between 1 and 2 threads",
+                a.path.display()
+            );
+        }
+    }
+
+    /// Collects files, but fails to write one of them.
+    struct FailingAt(&'static str, Collect);
+
+    impl Sink for FailingAt {
+        fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+            if path == self.0 {
+                return Err(io::Error::other(format!("cannot write {path}")));
+            }
+            self.1.file(path, render)
+        }
+    }
+
+    #[test]
+    fn an_error_writing_one_file_is_the_builds_error() {
+        let publications = [publication("one", false)];
+        // A job's own file, a file written from inside another job's file, and the last.
+        for path in ["one.xml", "one/tokyo.ics", "one.ics", "index.html"] {
+            for threads in [1, 2] {
+                let sink = FailingAt(path, Collect::default());
+                let error = for_each_output(&publications, &sink, threads)
+                    .expect_err(&format!("{path} on {threads} threads"));
+                assert_eq!(error.to_string(), format!("cannot write {path}"));
+            }
+        }
+    }
+
+    #[test]
+    fn lowered_article_html_is_the_article_rendered_below_the_heading() {
+        let publication = publication("one", false);
+        let shared = Shared::with_threads(&publication, 2);
+        for (i, article) in publication.articles.iter().enumerate() {
+            assert_eq!(
+                shared.article_html(i),
+                rss::content_html(&publication, article, None)
+            );
+            let below = shared.article_html_below(i, 4);
+            assert_eq!(below, rss::content_html(&publication, article, Some(4)));
+            assert!(
+                below.contains("<h4>Top") && below.contains("<h5>Sub</h5>"),
+                "{below}"
+            );
+            assert!(below.contains("&lt;h1&gt;raw&lt;/h1&gt;"), "{below}");
+        }
+    }
+
+    #[test]
+    fn with_raw_html_allowed_the_article_is_rendered_again_below_the_heading() {
+        let publication = publication("one", true);
+        let shared = Shared::new(&publication);
+        for (i, article) in publication.articles.iter().enumerate() {
+            let below = shared.article_html_below(i, 4);
+            assert_eq!(below, rss::content_html(&publication, article, Some(4)));
+            // The source's own <h1> is not one of the Markdown's headings.
+            assert!(below.contains("<h1>raw</h1>"), "{below}");
+            assert!(
+                below.contains("<h4>Top") && below.contains("<h5>Sub</h5>"),
+                "{below}"
+            );
+        }
+    }
+}

@@ -37,6 +37,38 @@ const ITEMS_PER_BATCH: usize = 64;
 /// crate declares only those its items use, which would differ between batches).
 pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
+    let articles = &publication.articles;
+    let mut rss = channel_without_items(publication);
+    let whole = write_channel(&rss)?;
+    // The crate ends the channel with an indented `</channel>` on a line of its own.
+    let tail_at = whole
+        .rfind("\n  </channel>")
+        .ok_or_else(|| unexpected("no </channel>"))?;
+    let (head, tail) = whole.split_at(tail_at);
+    out.write_all(head.as_bytes())?;
+    for (batch, start) in articles
+        .chunks(ITEMS_PER_BATCH)
+        .zip((0..).step_by(ITEMS_PER_BATCH))
+    {
+        rss.items = batch
+            .iter()
+            .zip(start..)
+            .map(|(article, i)| item(publication, article, &shared.article_html(i)))
+            .collect();
+        let written = write_channel(&rss)?;
+        let items = written
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail))
+            .ok_or_else(|| unexpected("a batch of items changed the channel's head or tail"))?;
+        out.write_all(items.as_bytes())?;
+    }
+    out.write_all(tail.as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// The feed's channel without its items, with the namespaces that all of its items use
+/// declared (see [`write_feed`]).
+fn channel_without_items(publication: &Publication) -> Channel {
     let channel = &publication.channel;
     let feed_url = publication.url_of(&format!("{}.xml", publication.slug));
     let updated = channel.zone.localize(channel.updated).to_rfc2822();
@@ -67,7 +99,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     {
         namespaces.insert("dc".into(), dublincore::NAMESPACE.into());
     }
-    let mut rss = Channel {
+    Channel {
         title: channel.title.clone(),
         link: channel.link.to_string(),
         description: escape_html_text(&channel.description),
@@ -80,32 +112,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
         extensions,
         namespaces,
         ..Default::default()
-    };
-    let whole = write_channel(&rss)?;
-    // The crate ends the channel with an indented `</channel>` on a line of its own.
-    let tail_at = whole
-        .rfind("\n  </channel>")
-        .ok_or_else(|| unexpected("no </channel>"))?;
-    let (head, tail) = whole.split_at(tail_at);
-    out.write_all(head.as_bytes())?;
-    for (batch, start) in articles
-        .chunks(ITEMS_PER_BATCH)
-        .zip((0..).step_by(ITEMS_PER_BATCH))
-    {
-        rss.items = batch
-            .iter()
-            .zip(start..)
-            .map(|(article, i)| item(publication, article, &shared.article_html(i)))
-            .collect();
-        let written = write_channel(&rss)?;
-        let items = written
-            .strip_prefix(head)
-            .and_then(|rest| rest.strip_suffix(tail))
-            .ok_or_else(|| unexpected("a batch of items changed the channel's head or tail"))?;
-        out.write_all(items.as_bytes())?;
     }
-    out.write_all(tail.as_bytes())?;
-    out.write_all(b"\n")
 }
 
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -345,5 +352,91 @@ categories = ["Phones"]
         let xml = feed_of(&p);
         assert_eq!(xml, feed_of(&p));
         assert!(xml.contains("<lastBuildDate>Tue, 28 Jun 2022 15:30:00 +0800</lastBuildDate>"));
+    }
+
+    /// A channel without an author and `count` articles, newest first in the file as in
+    /// the feed; `author_of(i)` is the author of the `i`th.
+    fn many_articles(count: usize, author_of: impl Fn(usize) -> Option<String>) -> Publication {
+        let mut text = String::from(
+            r#"
+[channel]
+title = "Many"
+description = "Lots of articles"
+link = "https://example.org/"
+language = "en"
+timezone = "Europe/Paris"
+updated = "2024-01-01T00:00:00Z"
+"#,
+        );
+        let first = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
+        for i in 0..count {
+            let published = first - chrono::Days::new(i as u64);
+            text.push_str(&format!(
+                "\n[[articles]]\nid = \"a{i}\"\ntitle = \"Article {i}\"\n\
+                 published = \"{published}\"\ncontent = \"Body of **{i}** with <b>]]></b>\"\n"
+            ));
+            if let Some(author) = author_of(i) {
+                text.push_str(&format!("author = \"{author}\"\n"));
+            }
+        }
+        test_publication("many", &text)
+    }
+
+    /// The feed as the rss crate writes it with every item in one `Channel`.
+    fn feed_in_one_piece(shared: &Shared) -> String {
+        let publication = shared.publication;
+        let mut channel = channel_without_items(publication);
+        channel.items = publication
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, article)| item(publication, article, &shared.article_html(i)))
+            .collect();
+        write_channel(&channel).unwrap() + "\n"
+    }
+
+    #[test]
+    fn a_feed_written_in_batches_is_the_feed_written_in_one_piece() {
+        const COUNT: usize = 150;
+        const { assert!(COUNT > 2 * ITEMS_PER_BATCH) };
+        // Only the second and third batches have authors: the dc namespace is needed
+        // after the first batch, and the channel has no author to fall back on.
+        let author_of =
+            |i: usize| (i >= ITEMS_PER_BATCH && i % 7 == 0).then(|| format!("Writer {i}"));
+        let publication = many_articles(COUNT, author_of);
+        assert!(publication.channel.author.is_none());
+        assert!(
+            publication.articles[..ITEMS_PER_BATCH]
+                .iter()
+                .all(|a| a.author.is_none())
+        );
+        let shared = Shared::new(&publication);
+        let xml = feed(&shared);
+        assert_eq!(xml, feed_in_one_piece(&shared));
+
+        let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
+        assert_eq!(channel.items.len(), COUNT);
+        for (i, item) in channel.items.iter().enumerate() {
+            assert_eq!(item.title.as_deref(), Some(format!("Article {i}").as_str()));
+            let content = item.content.as_deref().unwrap();
+            assert!(
+                content.contains(&format!("<strong>{i}</strong>")),
+                "{content}"
+            );
+            let creators = item.dublin_core_ext.as_ref().map(|dc| dc.creators.clone());
+            assert_eq!(creators, author_of(i).map(|a| vec![a]), "item {i}");
+        }
+    }
+
+    #[test]
+    fn a_feed_without_articles_is_the_channel_alone() {
+        let publication = many_articles(0, |_| None);
+        let shared = Shared::new(&publication);
+        let xml = feed(&shared);
+        assert_eq!(xml, feed_in_one_piece(&shared));
+        assert!(!xml.contains("xmlns:content"), "{xml}");
+        let channel = rss::Channel::read_from(xml.as_bytes()).expect("valid RSS");
+        assert!(channel.items.is_empty());
+        assert_eq!(channel.title, "Many");
     }
 }
