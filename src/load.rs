@@ -834,13 +834,16 @@ impl Checker<'_> {
                 allow_html: c.allow_html,
                 upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
             },
-            events: Vec::new(),
-            articles: Vec::new(),
+            // Sized up front: a large publication's lists would otherwise be copied as
+            // they double, with both copies alive at once.
+            events: Vec::with_capacity(raw.events.len()),
+            articles: Vec::with_capacity(raw.articles.len()),
             event_index: HashMap::new(),
         };
 
-        let mut seen_ids: HashMap<String, Vec<Step>> = HashMap::new();
-        let mut event_updates = Vec::new();
+        let mut seen_ids: HashMap<String, Vec<Step>> =
+            HashMap::with_capacity(raw.events.len() + raw.articles.len());
+        let mut event_updates = Vec::with_capacity(raw.events.len());
         for (i, raw_event) in raw.events.into_iter().enumerate() {
             let base = vec![key("events"), Step::Index(i)];
             self.unique_id(&mut seen_ids, &base, &raw_event.id);
