@@ -17,7 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::locate::{Format, Locator, Step, path_string};
 use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
 use crate::recurrence::{self, Instance, Override, Recurrence, Repeat};
-use crate::spill::{Large, Text};
+use crate::spill::Text;
 use crate::when::{self, Moment, Zone};
 
 /// How publications are read.
@@ -594,6 +594,29 @@ fn forbidden_char(text: &str) -> Option<char> {
     })
 }
 
+/// A text field that may be large (a description, an article's Markdown): what the
+/// checks need is found as it is read, and the text goes to the current `spill` store
+/// at once, so the input's large texts are never all in memory.
+#[derive(Clone)]
+struct Large {
+    text: Text,
+    len: usize,
+    forbidden: Option<char>,
+    blank: bool,
+}
+
+impl<'de> Deserialize<'de> for Large {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Large {
+            len: text.len(),
+            forbidden: forbidden_char(&text),
+            blank: text.trim().is_empty(),
+            text: crate::spill::put(text),
+        })
+    }
+}
+
 struct Checker<'a> {
     file: &'a str,
     text: &'a str,
@@ -625,21 +648,34 @@ impl Checker<'_> {
 
     /// What [`Checker::text`] checks.
     fn check_text(&mut self, path: &[Step], value: &str, required: bool) {
-        if required && value.trim().is_empty() {
+        let blank = value.trim().is_empty();
+        self.report_text(path, value.len(), forbidden_char(value), blank, required);
+    }
+
+    /// Reports what is wrong with a text of `len` bytes whose first forbidden character
+    /// is `forbidden`.
+    fn report_text(
+        &mut self,
+        path: &[Step],
+        len: usize,
+        forbidden: Option<char>,
+        blank: bool,
+        required: bool,
+    ) {
+        if required && blank {
             self.report(path, "must not be empty", None);
         }
-        if value.len() > self.max_field_bytes {
+        if len > self.max_field_bytes {
             self.report(
                 path,
                 format!(
                     "is {} bytes long, more than the limit of {} bytes",
-                    value.len(),
-                    self.max_field_bytes
+                    len, self.max_field_bytes
                 ),
                 Some("shorten it, or raise the limit with --max-field-length"),
             );
         }
-        if let Some(c) = forbidden_char(value) {
+        if let Some(c) = forbidden {
             let (what, help) = if c < '\u{80}' {
                 (
                     "the control character",
@@ -670,14 +706,12 @@ impl Checker<'_> {
         (!value.trim().is_empty()).then_some(value)
     }
 
-    /// [`Checker::optional_text`] for a text that may be kept out of memory.
+    /// [`Checker::optional_text`] for a text that may be kept out of memory: it was
+    /// inspected as it was read, so it is not read back.
     fn optional_large(&mut self, path: &[Step], value: Option<Large>) -> Option<Text> {
-        let Large(value) = value?;
-        let text = value.get();
-        self.check_text(path, &text, false);
-        let blank = text.trim().is_empty();
-        drop(text);
-        (!blank).then_some(value)
+        let value = value?;
+        self.report_text(path, value.len, value.forbidden, value.blank, false);
+        (!value.blank).then_some(value.text)
     }
 
     fn list(&mut self, path: &[Step], values: Vec<String>) -> Vec<String> {

@@ -12,8 +12,6 @@ use std::fmt;
 use std::fs::File;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Deserializer};
-
 /// Texts shorter than this stay in memory: reading them back would cost more than they do.
 pub const SPILL_AT: usize = 256;
 
@@ -160,19 +158,16 @@ pub fn with_store<R>(store: Option<Arc<Store>>, f: impl FnOnce() -> R) -> R {
     result
 }
 
-/// A string field that may be large: it goes to the current store (see [`with_store`]) as
-/// soon as it is read, so the input's large texts are never all in memory at once.
-#[derive(Clone)]
-pub struct Large(pub Text);
+/// The store that texts deserialized on this thread go to, inside [`with_store`].
+pub fn current_store() -> Option<Arc<Store>> {
+    CURRENT.with(|current| current.borrow().clone())
+}
 
-impl<'de> Deserialize<'de> for Large {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        let store = CURRENT.with(|current| current.borrow().clone());
-        Ok(Large(match store {
-            Some(store) => store.put(text),
-            None => Text::from(text),
-        }))
+/// Keeps `text` in the current store when it is large (see [`with_store`]).
+pub fn put(text: String) -> Text {
+    match current_store() {
+        Some(store) => store.put(text),
+        None => Text::from(text),
     }
 }
 
@@ -199,15 +194,12 @@ mod tests {
     }
 
     #[test]
-    fn large_fields_are_spilled_only_inside_with_store() {
-        let json = format!("\"{}\"", "x".repeat(SPILL_AT));
-        let outside: Large = serde_json::from_str(&json).unwrap();
-        assert!(!outside.0.is_spilled());
-        let store = Store::new();
-        let inside: Large = with_store(store, || serde_json::from_str(&json).unwrap());
-        assert!(inside.0.is_spilled());
-        assert_eq!(inside.0.get(), "x".repeat(SPILL_AT));
-        let after: Large = serde_json::from_str(&json).unwrap();
-        assert!(!after.0.is_spilled());
+    fn texts_are_spilled_only_inside_with_store() {
+        let large = || "x".repeat(SPILL_AT);
+        assert!(!put(large()).is_spilled());
+        let inside = with_store(Store::new(), || put(large()));
+        assert!(inside.is_spilled());
+        assert_eq!(inside.get(), large());
+        assert!(!put(large()).is_spilled());
     }
 }

@@ -41,11 +41,13 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let mut rss = channel_without_items(publication);
     let whole = write_channel(&rss)?;
     // The crate ends the channel with an indented `</channel>` on a line of its own.
+    let end = b"\n  </channel>";
     let tail_at = whole
-        .rfind("\n  </channel>")
+        .windows(end.len())
+        .rposition(|w| w == end)
         .ok_or_else(|| unexpected("no </channel>"))?;
     let (head, tail) = whole.split_at(tail_at);
-    out.write_all(head.as_bytes())?;
+    out.write_all(head)?;
     for (batch, start) in articles
         .chunks(ITEMS_PER_BATCH)
         .zip((0..).step_by(ITEMS_PER_BATCH))
@@ -60,9 +62,9 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
             .strip_prefix(head)
             .and_then(|rest| rest.strip_suffix(tail))
             .ok_or_else(|| unexpected("a batch of items changed the channel's head or tail"))?;
-        out.write_all(items.as_bytes())?;
+        out.write_all(items)?;
     }
-    out.write_all(tail.as_bytes())?;
+    out.write_all(tail)?;
     out.write_all(b"\n")
 }
 
@@ -117,11 +119,11 @@ fn channel_without_items(publication: &Publication) -> Channel {
 
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 
-fn write_channel(channel: &Channel) -> io::Result<String> {
-    let bytes = channel
+/// The channel as the crate writes it (UTF-8: quick-xml writes the `str`s it is given).
+fn write_channel(channel: &Channel) -> io::Result<Vec<u8>> {
+    channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .map_err(|e| unexpected(&e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| unexpected("not UTF-8"))
+        .map_err(|e| unexpected(&e.to_string()))
 }
 
 /// The `rss` crate wrote something [`write_feed`] does not expect (a new version of it).
@@ -392,7 +394,7 @@ updated = "2024-01-01T00:00:00Z"
             .enumerate()
             .map(|(i, article)| item(publication, article, &shared.article_html(i)))
             .collect();
-        write_channel(&channel).unwrap() + "\n"
+        String::from_utf8(write_channel(&channel).unwrap()).unwrap() + "\n"
     }
 
     #[test]
