@@ -564,4 +564,156 @@ mod tests {
         let ics = calendar(&event("a@x", "20220704T190000", "A", "CONFIRMED", 0));
         assert!(diff(&ics, &ics).is_empty());
     }
+
+    // ---- Reading line by line (`Unfolded`, `guard_from`) ----------------------------
+
+    use crate::export::ical_text::unfold;
+
+    /// The lines `Unfolded` reads from `bytes`, through a buffer of `capacity` bytes.
+    fn unfolded(bytes: &[u8], capacity: usize) -> Vec<String> {
+        Unfolded::new(std::io::BufReader::with_capacity(capacity, bytes)).collect()
+    }
+
+    /// `Unfolded` must read exactly the lines `unfold` gives for the whole text (taken
+    /// lossily where it is not UTF-8), whatever the buffer size.
+    fn same_as_unfold(bytes: &[u8]) -> Vec<String> {
+        let expected = unfold(&String::from_utf8_lossy(bytes));
+        for capacity in [1, 2, 3, 7, 8192] {
+            assert_eq!(
+                unfolded(bytes, capacity),
+                expected,
+                "{:?} through {capacity} bytes",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        expected
+    }
+
+    #[test]
+    fn unfolded_lines_are_those_of_unfold() {
+        let cases: [(&[u8], &[&str]); 12] = [
+            (b"A:1\n 2\nB:3\n", &["A:12", "B:3"]),
+            (b"A:1\r\n 2\r\nB:3\r\n", &["A:12", "B:3"]),
+            (b"A:1\r\n 2\n\t3\r\nB:4\nC:5\r\n", &["A:123", "B:4", "C:5"]),
+            (b"A:1\r2\r\n 3\r\n", &["A:1\r23"]),
+            (b"A:1\r\r\nB:2\r", &["A:1\r", "B:2\r"]),
+            (b"A:1\r\n\r\n\n 2\r\n\r\n\t3\r\nB:4\r\n", &["A:123", "B:4"]),
+            (b"A:1\r\n\tx y\r\n \r\n\t\r\n", &["A:1x y"]),
+            (b" A:1\r\n 2\r\nB:3\r\n", &[" A:12", "B:3"]),
+            (b"\r\n\r\n\tA:1\r\n", &["\tA:1"]),
+            (b"A:1\r\n 2\r\nB:3", &["A:12", "B:3"]),
+            (b"A:1\r\n 2", &["A:12"]),
+            (b"", &[]),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                same_as_unfold(bytes),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        // Not UTF-8: each bad sequence one U+FFFD, also one cut by a line end or a fold.
+        let lossy = same_as_unfold(b"A:\xff1\r\n \xe6\xbc\r\n \xa2x\r\nB:\xe6\xbc\xa2\r\n");
+        assert_eq!(lossy, ["A:\u{FFFD}1\u{FFFD}\u{FFFD}x", "B:\u{6F22}"]);
+    }
+
+    #[test]
+    fn unfolded_lines_match_unfold_on_any_mix_of_line_ends_and_folds() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed, TestRunner};
+
+        let piece = prop::sample::select(vec![
+            &b"A"[..],
+            b":",
+            b" ",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b"\r\n ",
+            b"\n\t",
+            "é".as_bytes(),
+            "🎉".as_bytes(),
+            b"\xff",
+            b"\xf0\x9f",
+        ]);
+        let mut runner = TestRunner::new(Config {
+            cases: 512,
+            rng_seed: RngSeed::Fixed(0xCA1F_EED5),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&prop::collection::vec(piece, 0..40), |pieces| {
+                let bytes = pieces.concat();
+                let expected = unfold(&String::from_utf8_lossy(&bytes));
+                prop_assert_eq!(unfolded(&bytes, 3), expected.clone());
+                prop_assert_eq!(unfolded(&bytes, 8192), expected);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A rendered calendar of one event with a long, folded title and description.
+    fn rendered(start: &str, sequence: u32) -> String {
+        let description = "Ünïcødé 漢字 🎉, a back\\slash; a comma, and a line\nbreak. ".repeat(20);
+        let publication = crate::load::test_publication(
+            "launch",
+            &format!(
+                "[channel]\ntitle = \"Launches\"\ndescription = \"D\"\nlink = \"https://example.org/\"\n\
+                 language = \"en\"\ntimezone = \"Asia/Shanghai\"\n\n\
+                 [[events]]\nid = \"launch\"\ntitle = \"{title}\"\nstart = \"{start}\"\n\
+                 duration = \"2h\"\nsequence = {sequence}\ndescription = {description}\n",
+                title = LONG_TITLE,
+                description = toml::Value::String(description),
+            ),
+        );
+        crate::export::ics::calendar(&crate::export::Shared::without_articles(&publication))
+    }
+
+    const LONG_TITLE: &str =
+        "The launch of the ünïcødé 漢字 product line, live from the hall, with 🎉 and more";
+
+    #[test]
+    fn guard_from_files_reports_as_guard_on_strings() {
+        let old = rendered("2022-07-04T19:00", 0);
+        let moved = rendered("2022-07-04T20:00", 0);
+        // The title is folded, so reading it whole needs the lines unfolded.
+        assert!(!old.contains(LONG_TITLE), "{old}");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (old_path, moved_path) = (dir.path().join("old.ics"), dir.path().join("new.ics"));
+        std::fs::write(&old_path, &old).expect("write");
+        std::fs::write(&moved_path, &moved).expect("write");
+        let open = |path: &std::path::Path, capacity: usize| {
+            let file = std::fs::File::open(path).expect("open");
+            std::io::BufReader::with_capacity(capacity, file)
+        };
+
+        let expected = guard(&old, &moved);
+        assert_eq!(expected.unbumped.len(), 1, "{expected:?}");
+        assert_eq!(
+            expected.unbumped[0].to_string(),
+            format!(
+                "event `launch` changed (moved: launch \"{LONG_TITLE}\" from 2022-07-04 11:00 UTC \
+                 to 2022-07-04 12:00 UTC (now ending 2022-07-04 14:00 UTC)) but its sequence is \
+                 still 0: set `sequence = 1` on it, or subscribers' calendars will keep the old \
+                 version"
+            )
+        );
+        assert!(expected.removed.is_empty());
+        for capacity in [5, 8192] {
+            let report = guard_from(open(&old_path, capacity), open(&moved_path, capacity));
+            assert_eq!(report, expected, "through {capacity} bytes");
+            let unchanged = guard_from(open(&old_path, capacity), open(&old_path, capacity));
+            assert_eq!(unchanged, GuardReport::default());
+        }
+        let entry = &entries_from(open(&old_path, 7))[&("launch@example.org".into(), None)];
+        assert_eq!(entry.summary, LONG_TITLE);
+
+        let bumped = rendered("2022-07-04T20:00", 1);
+        std::fs::write(&moved_path, &bumped).expect("write");
+        let report = guard_from(open(&old_path, 8192), open(&moved_path, 8192));
+        assert_eq!(report, GuardReport::default());
+    }
 }

@@ -1489,4 +1489,284 @@ mod tests {
         assert_eq!(forbidden_char("del\u{7F}"), Some('\u{7F}'));
         assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
     }
+
+    // ---- JSON loaded straight from the file (`load_json_streaming`) -------------------
+
+    use crate::spill::SPILL_AT;
+
+    fn options() -> LoadOptions {
+        LoadOptions::at(DateTime::UNIX_EPOCH)
+    }
+
+    /// `text` as a JSON string literal.
+    fn json_string(text: &str) -> String {
+        serde_json::to_string(text).expect("a string serializes")
+    }
+
+    /// A text over [`SPILL_AT`] bytes with what escaping and reading back can get wrong:
+    /// multi-byte characters (also at the very end), CRLF and lone CR, backslashes, quotes.
+    fn long(label: &str) -> String {
+        let line = format!(
+            "{label}: ünïcødé, 漢字 and 🎉; back\\slash \\n not a newline, \"quoted\", tab\there\r\n\
+             lone CR\rend; comma, semicolon;\n"
+        );
+        let text = line.repeat(SPILL_AT / line.len() + 2) + "🎉";
+        assert!(text.len() > SPILL_AT);
+        text
+    }
+
+    /// Long Markdown, with CRLF line ends and backslash escapes.
+    fn long_markdown() -> String {
+        let block = "# Notes 漢字\r\n\r\nSome **bold** ünï 🎉 text, a `C:\\path\\to` and \\*no emphasis\\*.\r\n\r\n\
+                     - one\n- two\n\n> quoted \"text\"\n\n";
+        let text = block.repeat(SPILL_AT / block.len() + 2);
+        assert!(text.len() > SPILL_AT);
+        text
+    }
+
+    /// A publication as JSON whose events, overrides and articles have long texts (and
+    /// short ones), some written with JSON escapes that a plain string would not use.
+    fn long_json(bom: bool) -> String {
+        // The same characters as escapes: é, 🎉 as a surrogate pair, an escaped slash.
+        let mut escaped = json_string(&long("escapes"));
+        escaped.insert_str(escaped.len() - 1, r"\u00e9\ud83c\udf89\/\\\r\n");
+        format!(
+            r#"{bom}{{
+  "channel": {{
+    "title": "Launch calendar",
+    "description": "Product launches.",
+    "link": "https://example.org/launch/",
+    "language": "en",
+    "timezone": "Asia/Shanghai"
+  }},
+  "events": [
+    {{ "id": "launch", "title": "Launch", "start": "2022-07-04T19:00", "duration": "2h",
+       "description": {launch} }},
+    {{ "id": "short", "title": "Short", "start": "2022-07-05T10:00",
+       "description": "A short one, ü." }},
+    {{ "id": "weekly", "title": "Weekly show", "start": "2024-11-07T19:00", "duration": "1h",
+       "description": {escaped},
+       "repeat": {{ "every": "week", "count": 4 }},
+       "overrides": [
+         {{ "occurrence": "2024-11-14T19:00", "start": "2024-11-14T20:30",
+            "description": {moved} }},
+         {{ "occurrence": "2024-11-21T19:00", "description": "Short override." }}
+       ] }}
+  ],
+  "articles": [
+    {{ "id": "notes", "title": "Notes", "published": "2022-06-28", "content": {markdown},
+       "events": ["launch", "weekly"] }},
+    {{ "id": "brief", "title": "Brief", "published": "2022-06-29", "content": "Just *this*." }}
+  ]
+}}
+"#,
+            bom = if bom { "\u{feff}" } else { "" },
+            launch = json_string(&long("launch")),
+            moved = json_string(&long("override")),
+            markdown = json_string(&long_markdown()),
+        )
+    }
+
+    /// Writes `text` to `<temporary directory>/<name>`.
+    fn write_temp(name: &str, text: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join(name);
+        fs::write(&path, text).expect("write the publication");
+        (dir, path)
+    }
+
+    /// What the text path (the reference) makes of `text`, read as `path` would be.
+    fn reference(path: &Path, text: &str) -> Result<Publication, Vec<Diagnostic>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        parse_publication(
+            "launch",
+            &path.display().to_string(),
+            text,
+            Format::Json,
+            &options(),
+        )
+    }
+
+    /// Everything of a publication, in an order that does not depend on hashing.
+    fn shown(publication: &Publication) -> String {
+        let index: std::collections::BTreeMap<_, _> = publication.event_index.iter().collect();
+        format!(
+            "{} {} {:?} {:?} {:?} {index:?}",
+            publication.slug,
+            publication.source,
+            publication.channel,
+            publication.events,
+            publication.articles
+        )
+    }
+
+    #[test]
+    fn valid_json_is_streamed_to_the_same_publication_with_long_texts_spilled() {
+        for bom in [false, true] {
+            let text = long_json(bom);
+            let (_dir, path) = write_temp("launch.json", text.as_bytes());
+            let shown_path = path.display().to_string();
+            // The file is valid, so it is read straight from the file, BOM or not...
+            let streamed = crate::spill::with_store(crate::spill::Store::new(), || {
+                load_json_streaming(&path, "launch", &shown_path, &options())
+            })
+            .unwrap_or_else(|| panic!("valid JSON (bom: {bom}) was not streamed"));
+            let expected = reference(&path, &text).expect("valid");
+            assert_eq!(shown(&streamed), shown(&expected), "bom: {bom}");
+            // ...and load_file gives the same, its long texts kept in the temporary file.
+            let loaded = load_file(&path, &options()).expect("valid");
+            assert_eq!(shown(&loaded), shown(&expected), "bom: {bom}");
+            assert_eq!(
+                crate::export::render(&loaded),
+                crate::export::render(&expected),
+                "bom: {bom}"
+            );
+
+            let description = |p: &Publication, i: usize| p.events[i].description.clone();
+            let launch = description(&loaded, 0).expect("a description");
+            assert!(launch.is_spilled(), "bom: {bom}");
+            assert_eq!(launch.get(), long("launch"));
+            assert!(!description(&loaded, 1).expect("a description").is_spilled());
+            let weekly = description(&loaded, 2).expect("a description");
+            assert!(weekly.is_spilled());
+            assert!(weekly.get().ends_with("🎉é🎉/\\\r\n"), "{:?}", weekly.get());
+            let overrides = &loaded.events[2].overrides;
+            let moved = overrides[0].description.as_ref().expect("a description");
+            assert!(moved.is_spilled());
+            assert_eq!(moved.get(), long("override"));
+            let short = overrides[1].description.as_ref().expect("a description");
+            assert!(!short.is_spilled());
+            let article = |id: &str| {
+                let found = loaded.articles.iter().find(|a| a.id == id).expect(id);
+                found.content.clone().expect("content")
+            };
+            assert!(article("notes").is_spilled());
+            assert_eq!(article("notes").get(), long_markdown());
+            assert!(!article("brief").is_spilled());
+            // The reference path, outside any store, keeps everything in memory.
+            assert!(
+                !expected.events[0]
+                    .description
+                    .as_ref()
+                    .unwrap()
+                    .is_spilled()
+            );
+        }
+    }
+
+    /// `text` must fail to load from a file exactly as it fails on the text path, at the
+    /// line (1-based) where `needle` starts; the diagnostics are returned.
+    fn fails_as_on_the_text_path(
+        text: &str,
+        options: &LoadOptions,
+        needle: &str,
+    ) -> Vec<Diagnostic> {
+        let (_dir, path) = write_temp("launch.json", text.as_bytes());
+        let shown_path = path.display().to_string();
+        let streamed = crate::spill::with_store(crate::spill::Store::new(), || {
+            load_json_streaming(&path, "launch", &shown_path, options)
+        });
+        assert!(
+            streamed.is_none(),
+            "invalid JSON was accepted by the streaming path"
+        );
+        let loaded = load_file(&path, options).expect_err("invalid");
+        let stripped = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let expected = parse_publication("launch", &shown_path, stripped, Format::Json, options)
+            .expect_err("invalid");
+        assert_eq!(loaded, expected);
+        let offset = stripped.find(needle).expect("the needle is in the text");
+        let line = stripped[..offset].matches('\n').count() + 1;
+        assert_eq!(loaded[0].line, line, "{:?}", loaded[0]);
+        loaded
+    }
+
+    #[test]
+    fn invalid_json_files_report_exactly_as_the_text_path_does() {
+        let valid = long_json(true);
+
+        // A syntax error after a long description: a missing comma.
+        let text = valid.replacen(r#"  "repeat""#, r#"  "oops": 1 "repeat""#, 1);
+        let found = fails_as_on_the_text_path(&text, &options(), r#""repeat""#);
+        assert!(found[0].message.contains("expected"), "{:?}", found[0]);
+
+        // A type error: serde_json reports the last character of the value.
+        let text = valid.replacen(r#""count": 4"#, r#""count": "four""#, 1);
+        let found = fails_as_on_the_text_path(&text, &options(), r#""four""#);
+        assert_eq!(found[0].field, "events[2].repeat.count");
+
+        // A semantic error: an article names an event that does not exist.
+        let text = valid.replacen(r#"["launch", "weekly"]"#, r#"["launch", "nope"]"#, 1);
+        let found = fails_as_on_the_text_path(&text, &options(), r#""nope""#);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].field, "articles[0].events[1]");
+        let line = text[..text.find(r#""nope""#).unwrap()]
+            .rsplit('\n')
+            .next()
+            .unwrap();
+        assert_eq!(found[0].column, line.chars().count() + 1, "{:?}", found[0]);
+
+        // A control character, escaped, in a long description: valid JSON, refused text.
+        let bell = json_string(&format!("{}\u{7}", long("bell")));
+        let text = valid.replacen(r#""A short one, ü.""#, &bell, 1);
+        let found = fails_as_on_the_text_path(&text, &options(), &bell);
+        assert_eq!(found[0].field, "events[1].description");
+
+        // The same character unescaped: JSON itself forbids it.
+        let raw = format!(
+            "\"{}\u{7} and more\"",
+            long("raw bell").replace(['\\', '"', '\r', '\n', '\t'], " ")
+        );
+        let text = valid.replacen(r#""A short one, ü.""#, &raw, 1);
+        let found = fails_as_on_the_text_path(&text, &options(), &raw);
+        assert!(
+            found[0].message.contains("control character"),
+            "{:?}",
+            found[0]
+        );
+        let column = text[..text.find('\u{7}').unwrap()]
+            .rsplit('\n')
+            .next()
+            .unwrap();
+        assert_eq!(
+            found[0].column,
+            column.chars().count() + 1,
+            "{:?}",
+            found[0]
+        );
+
+        // Half a surrogate pair in a long description.
+        let text = valid.replacen(r"\ud83c\udf89", r"\ud83c x", 1);
+        let found = fails_as_on_the_text_path(&text, &options(), r"\ud83c x");
+        assert!(found[0].message.contains("surrogate"), "{:?}", found[0]);
+
+        // A long text over the field limit.
+        let small = LoadOptions {
+            max_field_bytes: SPILL_AT,
+            ..options()
+        };
+        let found = fails_as_on_the_text_path(&valid, &small, r#""description": "launch:"#);
+        assert!(found.len() >= 3, "{found:?}");
+        assert_eq!(found[0].field, "events[0].description");
+    }
+
+    #[test]
+    fn a_json_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+        let text = long_json(false);
+        let at = text.find("Short override").expect("in the fixture");
+        let mut bytes = text.into_bytes();
+        bytes[at] = 0xFF;
+        let (_dir, path) = write_temp("launch.json", &bytes);
+        let found = load_file(&path, &options()).expect_err("not UTF-8");
+        let before = std::str::from_utf8(&bytes[..at]).expect("UTF-8 before");
+        let line = before.matches('\n').count() + 1;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.starts_with(&format!(
+                "the file is not UTF-8: byte {at} (0xFF) on line {line}"
+            )),
+            "{:?}",
+            found[0]
+        );
+    }
 }

@@ -1234,6 +1234,162 @@ fn json_publication_builds() {
     );
 }
 
+/// A text longer than the 256 bytes from which calfeed keeps texts in a temporary file
+/// (`spill::SPILL_AT`), with multi-byte characters, CRLF, backslashes and quotes.
+fn long_text(label: &str) -> String {
+    let line = format!(
+        "{label}: ünïcødé 漢字 🎉, a back\\slash; \"quoted\", a comma,\r\nand a new line.\n"
+    );
+    let text = line.repeat(6);
+    assert!(text.len() > calfeed::spill::SPILL_AT);
+    text
+}
+
+/// Long Markdown for an article body.
+fn long_markdown() -> String {
+    let text =
+        "## Notes 漢字\r\n\r\nSome **bold** ünï 🎉 text and a `C:\\path`.\r\n\r\n- one\n- two\n\n"
+            .repeat(6);
+    assert!(text.len() > calfeed::spill::SPILL_AT);
+    text
+}
+
+/// One publication with long texts (an event's description, a repeating event's and one of
+/// its overrides', an article's body) as TOML or as JSON (with a byte-order mark): the same
+/// content either way. The launch starts at `start` with sequence `sequence`.
+fn long_texts(json: bool, start: &str, sequence: u32) -> String {
+    let quote = |text: &str| {
+        if json {
+            serde_json::to_string(text).expect("a JSON string")
+        } else {
+            toml::Value::String(text.to_string()).to_string()
+        }
+    };
+    let (launch, weekly, late) = (
+        quote(&long_text("launch")),
+        quote(&long_text("weekly")),
+        quote(&long_text("late edition")),
+    );
+    let markdown = quote(&long_markdown());
+    if json {
+        format!(
+            "\u{feff}{}",
+            unindent(&format!(
+                r#"
+                {{
+                  "channel": {{
+                    "title": "Launch calendar",
+                    "description": "Product launches.",
+                    "link": "https://example.org/launch/",
+                    "language": "en",
+                    "timezone": "Asia/Shanghai"
+                  }},
+                  "events": [
+                    {{ "id": "launch", "title": "Launch", "start": "{start}", "duration": "2h",
+                       "sequence": {sequence}, "description": {launch} }},
+                    {{ "id": "weekly", "title": "Weekly show", "start": "2024-11-07T19:00",
+                       "duration": "1h", "description": {weekly},
+                       "repeat": {{ "every": "week", "count": 4 }},
+                       "overrides": [
+                         {{ "occurrence": "2024-11-14T19:00", "start": "2024-11-14T20:30",
+                            "description": {late} }}
+                       ] }}
+                  ],
+                  "articles": [
+                    {{ "id": "notes", "title": "Notes", "published": "2022-06-28",
+                       "content": {markdown}, "events": ["launch", "weekly"] }}
+                  ]
+                }}
+                "#
+            ))
+        )
+    } else {
+        publication(&format!(
+            r#"
+            [[events]]
+            id = "launch"
+            title = "Launch"
+            start = "{start}"
+            duration = "2h"
+            sequence = {sequence}
+            description = {launch}
+
+            [[events]]
+            id = "weekly"
+            title = "Weekly show"
+            start = "2024-11-07T19:00"
+            duration = "1h"
+            description = {weekly}
+            repeat = {{ every = "week", count = 4 }}
+
+            [[events.overrides]]
+            occurrence = "2024-11-14T19:00"
+            start = "2024-11-14T20:30"
+            description = {late}
+
+            [[articles]]
+            id = "notes"
+            title = "Notes"
+            published = "2022-06-28"
+            content = {markdown}
+            events = ["launch", "weekly"]
+            "#
+        ))
+    }
+}
+
+/// RFC 5545 TEXT escaping of `text`, newlines as `\n`.
+fn ical_escaped(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+#[test]
+fn json_with_a_bom_and_long_texts_builds_like_the_same_toml() {
+    let json = long_texts(true, "2022-07-04T19:00", 0);
+    assert!(json.starts_with('\u{feff}'));
+    let from_json = Test::new()
+        .feed("launch.json", &json)
+        .args(["build"])
+        .stdout_contains("wrote public/launch.ics\n")
+        .run();
+    // The long texts came through whole, not only the same way as from TOML.
+    let description = event_lines(&from_json.read("public/launch.ics"), "DESCRIPTION");
+    assert_eq!(description.len(), 1, "{description:?}");
+    let expected = format!("DESCRIPTION:{}", ical_escaped(&long_text("launch")));
+    assert!(description[0].starts_with(&expected), "{description:?}");
+    let late = format!("DESCRIPTION:{}", ical_escaped(&long_text("late edition")));
+    let calendar = unfolded(&from_json.read("public/launch.ics"));
+    assert!(
+        calendar.iter().any(|l| l.starts_with(&late)),
+        "{calendar:?}"
+    );
+    let page = from_json.read("public/launch/index.html");
+    assert_eq!(
+        page.matches("<p>Some <strong>bold</strong> ünï 🎉 text")
+            .count(),
+        6,
+        "{page}"
+    );
+    let from_toml = Test::new()
+        .feed("launch.toml", &long_texts(false, "2022-07-04T19:00", 0))
+        .args(["build"])
+        .run();
+    assert!(
+        contents(&from_json.path("public")) == contents(&from_toml.path("public")),
+        "the same publication as JSON (with a BOM and long texts) and as TOML built different files"
+    );
+    let count = files(&from_json.path("public")).len();
+    from_json
+        .then()
+        .args(["build", "--check"])
+        .stdout(&format!("up to date: {count} file(s) in public\n"))
+        .run();
+}
+
 #[test]
 fn toml_and_json_publications_with_the_same_slug_are_rejected() {
     Test::new()
@@ -1607,6 +1763,45 @@ fn a_moved_event_without_a_sequence_bump_stops_the_build() {
         .stdout_contains("wrote public/launch.ics")
         .run();
     assert!(bumped.read("public/launch.ics").contains("SEQUENCE:1\r\n"));
+}
+
+#[test]
+fn a_moved_event_with_long_descriptions_in_json_still_stops_the_build() {
+    let built = Test::new()
+        .feed("launch.json", &long_texts(true, "2022-07-04T19:00", 0))
+        .args(["build"])
+        .run();
+    age(&built.path("public"));
+    let before = snapshot(&built.path("public"));
+    let message = "event `launch` changed (moved: launch \"Launch\" from 2022-07-04 11:00 UTC \
+                   to 2022-07-04 12:00 UTC (now ending 2022-07-04 14:00 UTC))";
+    // build reads the staged calendar; build --check one rendered into a temporary file.
+    let blocked = built
+        .then()
+        .feed("launch.json", &long_texts(true, "2022-07-04T20:00", 0))
+        .args(["build"])
+        .status(6)
+        .stderr_contains(message)
+        .stderr_contains("set `sequence = 1`")
+        .stderr_contains("feeds/launch.json")
+        .stderr_contains("error: the publish guard stopped the build")
+        .run();
+    assert!(
+        snapshot(&blocked.path("public")) == before,
+        "public/ changed"
+    );
+    let checked = blocked
+        .then()
+        .args(["build", "--check"])
+        .status(6)
+        .stderr_contains(message)
+        .run();
+    checked
+        .then()
+        .feed("launch.json", &long_texts(true, "2022-07-04T20:00", 1))
+        .args(["build"])
+        .stdout_contains("wrote public/launch.ics")
+        .run();
 }
 
 #[test]
