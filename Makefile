@@ -23,6 +23,7 @@ unit:
 interop:
 	$(CARGO) build --locked
 	bash tests/interop/run.sh $(BIN_DEBUG)
+	bash tests/interop/generated.sh $(BIN_DEBUG) 1000
 
 # Headless Chromium (Debian's, installed with apt if missing) and the Nu HTML Checker
 # on the generated pages; screenshots go to tests/artifacts/.

@@ -12,6 +12,11 @@ Run by bench/run.sh with the interop venv (.tools/venv: icalendar, feedparser). 
   are the input's; SLUG.json has N items;
 - the one-event files (all of them up to 2000, else an even sample of 2000) parse and each
   holds its one event at the same instant;
+- Mozilla's ical.js (tests/interop/check_ics.mjs, under node) reads SLUG.ics to the same N
+  events at the same instants;
+- the RSS content:encoded, the Atom content and the JSON Feed content_html of every item
+  are the same HTML, in the same order (each feed is written in pieces, and the HTML is
+  kept out of memory and read back, so this is where a splice would show);
 - SLUG/index.html has one block per event and per article.
 Last line: `check N=...: P passed, F failed`; exit status 1 on any failure.
 """
@@ -21,13 +26,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zoneinfo
 from datetime import date, datetime, timedelta, timezone
 
 import feedparser
 from icalendar import Calendar
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 passed = 0
 failed = 0
 
@@ -64,6 +73,23 @@ def expected_start(event: dict, channel_zone: str):
     local = datetime.fromisoformat(text)
     zone = zone_of(event.get("timezone", channel_zone))
     return local.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def utc_text(value) -> str:
+    """An expected start as check_ics.mjs prints it."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def element_texts(path: str, tag: str) -> list[str]:
+    """The text of every `tag` element of an XML file, in order, read incrementally."""
+    texts = []
+    for _, element in ET.iterparse(path):
+        if element.tag == tag:
+            texts.append(element.text or "")
+            element.clear()
+    return texts
 
 
 def as_utc(value):
@@ -113,6 +139,29 @@ def main() -> int:
     check(not wrong_alarms, "one VALARM per reminder", ", ".join(wrong_alarms[:5]))
     check(len(cal.walk("VTIMEZONE")) > 15, "calendar has its VTIMEZONEs",
           f"{len(cal.walk('VTIMEZONE'))}")
+    del cal, vevents
+
+    # The calendar again, with Mozilla's ical.js, which resolves TZIDs only through the
+    # VTIMEZONEs calfeed wrote.
+    script = os.path.join(REPO, "tests", "interop", "check_ics.mjs")
+    have_icaljs = os.path.isdir(os.path.join(REPO, "tests", "interop", "node_modules", "ical.js"))
+    check(bool(shutil.which("node")) and have_icaljs, "node and ical.js are installed",
+          "run `npm ci` in tests/interop")
+    if shutil.which("node") and have_icaljs:
+        proc = subprocess.run(
+            ["node", "--max-old-space-size=16384", script, os.path.join(out, f"{slug}.ics")],
+            capture_output=True, text=True, env=dict(os.environ, TZ="UTC"))
+        rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        check(proc.returncode == 0 and len(rows) == n, "ical.js reads N VEVENTs",
+              f"exit {proc.returncode}, {len(rows)} events: {proc.stderr.strip()[:300]}")
+        wrong = []
+        for row in rows:
+            event_id = row["uid"].rsplit("@", 1)[0]
+            event = events.get(event_id)
+            want = utc_text(expected_start(event, channel_zone)) if event else "(not in input)"
+            if row["start"] != want:
+                wrong.append(f"{event_id}: {row['start']} != {want}")
+        check(not wrong, "ical.js: every start is the input's instant", "; ".join(wrong[:5]))
 
     # The feeds.
     titles = {a["title"] for a in articles}
@@ -125,6 +174,20 @@ def main() -> int:
     with open(os.path.join(out, f"{slug}.json"), encoding="utf-8") as f:
         items = json.load(f)["items"]
     check(len(items) == n, "JSON Feed has N items", f"{len(items)}")
+    json_html = [item["content_html"] for item in items]
+    del items
+    rss_html = element_texts(os.path.join(out, f"{slug}.xml"),
+                             "{http://purl.org/rss/1.0/modules/content/}encoded")
+    atom_html = element_texts(os.path.join(out, f"{slug}.atom"),
+                              "{http://www.w3.org/2005/Atom}content")
+    differ = [i for i, (a, b, c) in enumerate(zip(rss_html, atom_html, json_html))
+              if not (a == b == c)]
+    check(len(rss_html) == len(atom_html) == len(json_html) == n and not differ,
+          "RSS, Atom and JSON Feed carry the same HTML for every item, in order",
+          f"{len(rss_html)}/{len(atom_html)}/{len(json_html)} items; first differing: {differ[:3]}")
+    empty = sum(1 for html in json_html if not html.strip())
+    check(empty == 0, "every item has its HTML", f"{empty} empty")
+    del rss_html, atom_html, json_html
 
     # The one-event files.
     ids = sorted(events)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The benchmark's generated publication at N = 1000 (bench/README.md), built by BIN and read
+# back by bench/check.py with Python icalendar, feedparser and Mozilla's ical.js: the large-input
+# code paths (streamed loading, texts kept out of memory, feeds written in pieces, two render
+# threads) checked by independent parsers on every `make test`. `make bench` runs the same
+# checks on N = 10 000 and 100 000.
+#
+# Usage: tests/interop/generated.sh BIN [N]    (run after tests/interop/run.sh, which installs
+#        the venv and ical.js)
+# Last line: `check N=...: P passed, F failed`; exit status non-zero on any failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+n="${2:-1000}"
+cd "$repo"
+
+# The generator is the benchmark harness (benches/publication.rs), built with the same
+# (dev) profile as the tests so that nothing is compiled twice.
+gen="$(cargo build --locked -q --bench publication --message-format=json 2>/dev/null |
+  python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "publication":
+        print(m["executable"])')"
+[[ -x "$gen" ]] || { echo "generated: could not build benches/publication.rs" >&2; exit 1; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/calfeed-generated.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/in"
+"$gen" gen "$n" "$tmp/in/bench-$n.json" >&2
+"$bin" build -q --in "$tmp/in" --out "$tmp/out"
+# A rebuild writes nothing (each output is compared with the file as it is rendered), and
+# --check agrees.
+again="$("$bin" build --in "$tmp/in" --out "$tmp/out" 2>&1 | tail -1)"
+if ! grep -Eq ': 0 file\(s\) written, [0-9]+ unchanged, 0 removed' <<<"$again"; then
+  echo "FAIL  a rebuild with nothing changed wrote files: $again"
+  echo "check N=$n: 0 passed, 1 failed"
+  exit 1
+fi
+"$bin" build --check -q --in "$tmp/in" --out "$tmp/out"
+PYTHONTZPATH="" "$repo/.tools/venv/bin/python" "$repo/bench/check.py" \
+  "$tmp/out" "bench-$n" "$n" "$tmp/in/bench-$n.json"
