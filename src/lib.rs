@@ -62,6 +62,7 @@
 pub mod diagnostic;
 pub mod export;
 pub mod guard;
+pub mod json_frames;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -246,8 +246,9 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
     })
 }
 
-/// Valid JSON, loaded straight from the file without holding its text: a large input
-/// then never needs as much memory as its size. `None` for anything that is not a valid
+/// Valid JSON, loaded straight from the file without holding its text, one event or
+/// article at a time (`json_frames`): a large input then never needs as much memory as its
+/// size. `None` for anything that is not a valid
 /// publication; the caller then loads the text and reports exactly what is wrong, with
 /// the lines and columns that only the text can give.
 fn load_json_streaming(
@@ -263,7 +264,12 @@ fn load_json_streaming(
     if reader.fill_buf().ok()?.starts_with("\u{feff}".as_bytes()) {
         reader.consume(3);
     }
-    let raw: RawFile = serde_json::from_reader(reader).ok()?;
+    let framed = crate::json_frames::read::<RawChannel, RawEvent, RawArticle>(reader)?;
+    let raw = RawFile {
+        channel: framed.channel?,
+        events: framed.events,
+        articles: framed.articles,
+    };
     let mut checker = Checker {
         file: shown,
         text: "",
@@ -588,9 +594,18 @@ pub fn check_id(id: &str) -> Result<(), String> {
 /// the same text goes into XML feeds, so it is checked once, here.
 /// RFC 5545 TEXT also forbids DEL (U+007F), which XML allows: it is refused as well.
 fn forbidden_char(text: &str) -> Option<char> {
-    text.chars().find(|&c| {
-        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'))
-            || matches!(c, '\u{7F}' | '\u{FFFE}' | '\u{FFFF}')
+    // By bytes, not chars (every text of the input goes through here): the forbidden
+    // characters are ASCII, or U+FFFE and U+FFFF, whose UTF-8 is EF BF BE and EF BF BF.
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' => None,
+        0..0x20 | 0x7F => Some(char::from(byte)),
+        0xEF if bytes.get(i + 1) == Some(&0xBF) => match bytes.get(i + 2) {
+            Some(0xBE) => Some('\u{FFFE}'),
+            Some(0xBF) => Some('\u{FFFF}'),
+            _ => None,
+        },
+        _ => None,
     })
 }
 
@@ -1488,6 +1503,43 @@ mod tests {
         assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
         assert_eq!(forbidden_char("del\u{7F}"), Some('\u{7F}'));
         assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
+    }
+
+    #[test]
+    fn forbidden_characters_by_bytes_are_those_by_chars() {
+        let by_chars = |text: &str| {
+            text.chars().find(|&c| {
+                (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{7F}' | '\u{FFFE}' | '\u{FFFF}')
+            })
+        };
+        let pieces = [
+            "a",
+            "\t",
+            "\n",
+            "\r",
+            "\u{0}",
+            "\u{1F}",
+            "\u{7F}",
+            "\u{80}",
+            "é",
+            "漢",
+            "🎉",
+            "\u{FFFD}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{FEFF}",
+            "\u{EFFF}",
+            "\u{10FFFF}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(forbidden_char(&text), by_chars(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     // ---- JSON loaded straight from the file (`load_json_streaming`) -------------------

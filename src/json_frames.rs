@@ -1,0 +1,296 @@
+//! Reads a JSON publication from a file one top-level value at a time: the channel, then
+//! each event and each article, each deserialized on its own from a small buffer.
+//!
+//! serde_json can read straight from a file (`from_reader`), but it then takes the input a
+//! byte at a time and is several times slower than on a slice; reading the whole file into
+//! a slice would hold the input whole. Framing the values here keeps both: only one value is
+//! in memory at a time, and each is parsed at slice speed.
+//!
+//! Only the ordinary shape is framed: an object whose keys, written without escapes, are
+//! `channel`, `events` and `articles`, each at most once. Anything else (another key, a
+//! duplicate, a syntax error, trailing data) is `None`, and the caller reads the file as text
+//! instead, where serde_json and the loader report it exactly.
+
+use std::io::BufRead;
+
+use serde::de::DeserializeOwned;
+
+/// The top-level values of a publication.
+pub struct Framed<C, E, A> {
+    pub channel: Option<C>,
+    pub events: Vec<E>,
+    pub articles: Vec<A>,
+}
+
+/// Deeper than this, serde_json refuses the value anyway (its recursion limit is 128).
+const MAX_DEPTH: usize = 128;
+
+/// Reads `input` (after any byte-order mark) as described in the module's documentation.
+pub fn read<C, E, A>(input: impl BufRead) -> Option<Framed<C, E, A>>
+where
+    C: DeserializeOwned,
+    E: DeserializeOwned,
+    A: DeserializeOwned,
+{
+    let mut frames = Frames {
+        input,
+        value: Vec::new(),
+    };
+    let mut framed = Framed {
+        channel: None,
+        events: Vec::new(),
+        articles: Vec::new(),
+    };
+    let (mut events_seen, mut articles_seen) = (false, false);
+    frames.expect(b'{')?;
+    if frames.peek_token()? == b'}' {
+        frames.bump();
+    } else {
+        loop {
+            let key = frames.key()?;
+            frames.expect(b':')?;
+            match key.as_slice() {
+                b"channel" if framed.channel.is_none() => {
+                    framed.channel = Some(frames.value()?);
+                }
+                b"events" if !events_seen => {
+                    events_seen = true;
+                    framed.events = frames.array()?;
+                }
+                b"articles" if !articles_seen => {
+                    articles_seen = true;
+                    framed.articles = frames.array()?;
+                }
+                _ => return None,
+            }
+            match frames.next_token()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    // Nothing but white space may follow.
+    match frames.peek_token() {
+        None => Some(framed),
+        Some(_) => None,
+    }
+}
+
+struct Frames<R> {
+    input: R,
+    /// The bytes of the value being read.
+    value: Vec<u8>,
+}
+
+impl<R: BufRead> Frames<R> {
+    fn peek(&mut self) -> Option<u8> {
+        self.input.fill_buf().ok()?.first().copied()
+    }
+
+    fn bump(&mut self) {
+        self.input.consume(1);
+    }
+
+    /// The next byte that is not JSON white space, left unread; `None` at the end.
+    fn peek_token(&mut self) -> Option<u8> {
+        loop {
+            let byte = self.peek()?;
+            if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                self.bump();
+            } else {
+                return Some(byte);
+            }
+        }
+    }
+
+    fn next_token(&mut self) -> Option<u8> {
+        let byte = self.peek_token()?;
+        self.bump();
+        Some(byte)
+    }
+
+    fn expect(&mut self, wanted: u8) -> Option<()> {
+        (self.next_token()? == wanted).then_some(())
+    }
+
+    /// An object key without escapes (any escape: `None`).
+    fn key(&mut self) -> Option<Vec<u8>> {
+        self.expect(b'"')?;
+        let mut key = Vec::new();
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.bump();
+                    return Some(key);
+                }
+                b'\\' => return None,
+                byte => {
+                    key.push(byte);
+                    self.bump();
+                }
+            }
+        }
+    }
+
+    /// An array of values, each deserialized as soon as it is read.
+    fn array<T: DeserializeOwned>(&mut self) -> Option<Vec<T>> {
+        self.expect(b'[')?;
+        let mut items = Vec::new();
+        if self.peek_token()? == b']' {
+            self.bump();
+            return Some(items);
+        }
+        loop {
+            items.push(self.value()?);
+            match self.next_token()? {
+                b',' => continue,
+                b']' => return Some(items),
+                _ => return None,
+            }
+        }
+    }
+
+    /// One value (an object, an array or a string; anything else is not a publication's
+    /// value), deserialized from its bytes.
+    fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
+        self.value.clear();
+        if !matches!(self.peek_token()?, b'{' | b'[' | b'"') {
+            return None;
+        }
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let chunk = self.input.fill_buf().ok()?;
+            if chunk.is_empty() {
+                return None;
+            }
+            let mut end = None;
+            let mut i = 0;
+            while i < chunk.len() {
+                let byte = chunk[i];
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if byte == b'\\' {
+                        escaped = true;
+                    } else if byte == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    } else {
+                        // Most of a publication is text: jump to its next quote or escape.
+                        i = memchr::memchr2(b'"', b'\\', &chunk[i..])
+                            .map_or(chunk.len(), |n| i + n);
+                        continue;
+                    }
+                    i += 1;
+                    continue;
+                }
+                i += 1;
+                match byte {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return None;
+                        }
+                    }
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let taken = end.unwrap_or(chunk.len());
+            self.value.extend_from_slice(&chunk[..taken]);
+            self.input.consume(taken);
+            if end.is_some() {
+                return serde_json::from_slice(&self.value).ok();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Item {
+        id: String,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    type Read = Framed<serde_json::Value, Item, Item>;
+
+    fn read_str(text: &str) -> Option<Read> {
+        read(text.as_bytes())
+    }
+
+    /// Reads through a reader that hands out one byte at a time, so that every value
+    /// crosses buffer boundaries.
+    fn read_bytewise(text: &str) -> Option<Read> {
+        read(std::io::BufReader::with_capacity(1, text.as_bytes()))
+    }
+
+    #[test]
+    fn frames_each_value_as_serde_json_reads_the_whole() {
+        let text = r#" { "events" : [ {"id": "a \"}]{[\\", "tags": ["x,y", "]"]},
+            {"id":"b"} ], "channel": {"title": "T", "nested": [[{}]]},
+            "articles": [] } "#;
+        for framed in [read_str(text), read_bytewise(text)] {
+            let framed = framed.expect("the ordinary shape");
+            let whole: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(framed.channel.as_ref(), Some(&whole["channel"]));
+            assert_eq!(
+                framed.events,
+                vec![
+                    Item {
+                        id: "a \"}]{[\\".into(),
+                        tags: vec!["x,y".into(), "]".into()],
+                    },
+                    Item {
+                        id: "b".into(),
+                        tags: vec![],
+                    }
+                ]
+            );
+            assert!(framed.articles.is_empty());
+        }
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_the_text_path() {
+        for text in [
+            r#"{"channel": {}, "channel": {}}"#,
+            r#"{"events": [], "events": []}"#,
+            r#"{"other": 1}"#,
+            r#"{"chan\u006eel": {}}"#,
+            r#"{"channel": {}} x"#,
+            r#"{"channel": {}"#,
+            r#"{"channel": {}, }"#,
+            r#"{"events": [{"id": "a"},]}"#,
+            r#"{"events": [{"id": 1}]}"#,
+            r#"{"events": {"id": "a"}}"#,
+            r#"{"channel": 5}"#,
+            r#"[]"#,
+            "",
+        ] {
+            assert!(read_str(text).is_none(), "{text}");
+            assert!(read_bytewise(text).is_none(), "{text}");
+        }
+        let deep = format!(r#"{{"channel": {}1{}}}"#, "[".repeat(200), "]".repeat(200));
+        assert!(read_str(&deep).is_none());
+        assert!(read_str(r#" {} "#).is_some_and(|f| f.channel.is_none()));
+    }
+}
