@@ -293,4 +293,135 @@ mod tests {
         assert!(read_str(&deep).is_none());
         assert!(read_str(r#" {} "#).is_some_and(|f| f.channel.is_none()));
     }
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+    use serde_json::{Map, Value};
+
+    /// Any JSON value, with strings full of what framing must see through.
+    fn value() -> impl Strategy<Value = Value> {
+        let text = proptest::collection::vec(
+            prop_oneof![
+                Just('"'),
+                Just('\\'),
+                Just('{'),
+                Just('}'),
+                Just('['),
+                Just(']'),
+                Just(','),
+                Just(':'),
+                Just('\n'),
+                any::<char>(),
+            ],
+            0..12,
+        )
+        .prop_map(|chars| chars.into_iter().collect::<String>());
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            text.clone().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((text.clone(), inner), 0..4)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Value> {
+        proptest::collection::vec(("[a-z\"\\\\]{0,3}", value()), 0..4)
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>()))
+    }
+
+    /// A publication-shaped document: some of the three keys, in any order.
+    fn document() -> impl Strategy<Value = (Value, bool)> {
+        (
+            proptest::option::of(object()),
+            proptest::option::of(proptest::collection::vec(object(), 0..4)),
+            proptest::option::of(proptest::collection::vec(object(), 0..4)),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(channel, events, articles, reverse, pretty)| {
+                let mut entries = Vec::new();
+                if let Some(channel) = channel {
+                    entries.push(("channel".to_string(), channel));
+                }
+                if let Some(events) = events {
+                    entries.push(("events".to_string(), Value::Array(events)));
+                }
+                if let Some(articles) = articles {
+                    entries.push(("articles".to_string(), Value::Array(articles)));
+                }
+                if reverse {
+                    entries.reverse();
+                }
+                (Value::Object(entries.into_iter().collect()), pretty)
+            })
+    }
+
+    fn config() -> Config {
+        Config {
+            cases: 256,
+            rng_seed: RngSeed::Fixed(0xF4A3_E5),
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    type Values = Framed<Value, Value, Value>;
+
+    fn expected(document: &Value) -> (Option<Value>, Vec<Value>, Vec<Value>) {
+        let list = |key: &str| {
+            document
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        (
+            document.get("channel").cloned(),
+            list("events"),
+            list("articles"),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Whatever serde_json writes in the ordinary shape is framed into exactly the
+        /// values serde_json reads from the whole, through any buffer size.
+        #[test]
+        fn frames_what_serde_json_wrote((document, pretty) in document(), capacity in 1usize..64) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&document).unwrap()
+            } else {
+                serde_json::to_string(&document).unwrap()
+            };
+            let framed: Option<Values> =
+                read(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
+            let framed = framed.expect("the ordinary shape is framed");
+            prop_assert_eq!(
+                (framed.channel, framed.events, framed.articles),
+                expected(&document)
+            );
+        }
+
+        /// Framing never accepts what serde_json refuses: a cut anywhere in a document.
+        #[test]
+        fn never_accepts_what_serde_json_refuses((document, pretty) in document(), cut in any::<prop::sample::Index>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&document).unwrap()
+            } else {
+                serde_json::to_string(&document).unwrap()
+            };
+            let bytes = &text.as_bytes()[..cut.index(text.len() + 1)];
+            if serde_json::from_slice::<Value>(bytes).is_err() {
+                prop_assert!(read::<Value, Value, Value>(bytes).is_none());
+            }
+        }
+    }
 }
