@@ -413,9 +413,9 @@ struct PublishGuard<'a> {
 }
 
 impl PublishGuard<'_> {
-    /// Compares every publication's calendar, as `calendar` gives it, with its published
-    /// one.
-    fn inspect_all(&mut self, calendar: impl Fn(&Publication) -> Option<Box<dyn BufRead>>) {
+    /// Compares every publication's calendar, as `calendar` gives it (it is also given the
+    /// published calendar's path; `None` skips the comparison), with its published one.
+    fn inspect_all(&mut self, calendar: impl Fn(&Publication, &Path) -> Option<Box<dyn BufRead>>) {
         for publication in self.publications {
             self.inspect(publication, &calendar);
         }
@@ -424,7 +424,7 @@ impl PublishGuard<'_> {
     fn inspect(
         &mut self,
         publication: &Publication,
-        calendar: &impl Fn(&Publication) -> Option<Box<dyn BufRead>>,
+        calendar: &impl Fn(&Publication, &Path) -> Option<Box<dyn BufRead>>,
     ) {
         let file_name = format!("{}.ics", publication.slug);
         let old_path = if self.previous.is_dir() {
@@ -443,7 +443,7 @@ impl PublishGuard<'_> {
         let Ok(old) = fs::File::open(&old_path) else {
             return;
         };
-        let Some(new) = calendar(publication) else {
+        let Some(new) = calendar(publication, &old_path) else {
             return;
         };
         let report = guard::guard_from(io::BufReader::new(old), new);
@@ -493,7 +493,7 @@ fn check_outputs(
     // Nothing was kept of the build, which streams every file: the calendars are
     // rendered again (without the articles, a fraction of a build), into a temporary
     // file rather than memory.
-    guard.inspect_all(|publication| {
+    guard.inspect_all(|publication, _| {
         let shared = export::Shared::without_articles(publication);
         let in_file = || -> io::Result<fs::File> {
             let mut file = io::BufWriter::new(tempfile::tempfile()?);
@@ -557,10 +557,18 @@ fn write_outputs(
             return ExitCode::from(4);
         }
     };
-    // The new calendars are on disk already, staged or (unchanged) in place.
-    guard.inspect_all(|publication| {
+    // The new calendars are on disk already, staged or (unchanged) in place; one left in
+    // place is the published one itself, and has nothing to report.
+    guard.inspect_all(|publication, published| {
         let file_name = format!("{}.ics", publication.slug);
-        let file = fs::File::open(staging.staged_file(Path::new(&file_name))?).ok()?;
+        let new = staging.staged_file(Path::new(&file_name))?;
+        let same = |a: &Path, b: &Path| {
+            fs::canonicalize(a).is_ok_and(|a| fs::canonicalize(b).is_ok_and(|b| a == b))
+        };
+        if same(&new, published) {
+            return None;
+        }
+        let file = fs::File::open(new).ok()?;
         Some(Box::new(io::BufReader::new(file)))
     });
     if let Some(code) = guard.verdict() {
