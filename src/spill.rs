@@ -146,7 +146,7 @@ impl PartialEq for Text {
 impl Eq for Text {}
 
 thread_local! {
-    /// Where [`Large`] values deserialized on this thread go.
+    /// Where texts given to [`put`] on this thread go.
     static CURRENT: RefCell<Option<Arc<Store>>> = const { RefCell::new(None) };
 }
 

@@ -1,5 +1,7 @@
 //! One renderer per output format, behind one narrow interface: a validated
-//! [`Publication`] in, the files it publishes out (paths relative to the output directory).
+//! [`Publication`] in, the files it publishes out (paths relative to the output directory),
+//! each written into a [`Sink`] as it is rendered. [`for_each_output`] runs the renderers
+//! on several threads; [`Shared`] holds what several of them need, computed once.
 
 pub mod atom;
 pub mod html;
