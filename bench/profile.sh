@@ -28,12 +28,7 @@ export CARGO_TARGET_DIR="$repo/target/prof"
 export CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_BENCH_DEBUG=true
 log "cargo build --release (with debug symbols) into $CARGO_TARGET_DIR"
 cargo build --release --locked -q
-gen="$(cargo bench --locked -q --bench publication --no-run --message-format=json 2>/dev/null |
-  python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "publication":
-        print(m["executable"])')"
+gen="$(bash "$here/generator.sh" bench)"
 calfeed="$CARGO_TARGET_DIR/release/calfeed"
 in="$work/in-$n"
 # A new output directory each time, and the old ones removed only at the end: creating

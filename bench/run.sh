@@ -53,12 +53,7 @@ eatmydata="$(command -v eatmydata || true)"
 log "cargo build --release"
 cargo build --release --locked -q
 calfeed="$repo/target/release/calfeed"
-gen="$(cargo bench --locked -q --bench publication --no-run --message-format=json 2>/dev/null |
-  python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "publication":
-        print(m["executable"])')"
+gen="$(bash "$here/generator.sh" bench)"
 [[ -x "$gen" ]] || { log "could not build benches/publication.rs"; exit 1; }
 
 work="${BENCH_DIR:-$repo/target/bench}"

@@ -374,6 +374,14 @@ mod tests {
 
     type Values = Framed<Value, Value, Value>;
 
+    fn written(document: &Value, pretty: bool) -> String {
+        if pretty {
+            serde_json::to_string_pretty(document).unwrap()
+        } else {
+            serde_json::to_string(document).unwrap()
+        }
+    }
+
     fn expected(document: &Value) -> (Option<Value>, Vec<Value>, Vec<Value>) {
         let list = |key: &str| {
             document
@@ -396,11 +404,7 @@ mod tests {
         /// values serde_json reads from the whole, through any buffer size.
         #[test]
         fn frames_what_serde_json_wrote((document, pretty) in document(), capacity in 1usize..64) {
-            let text = if pretty {
-                serde_json::to_string_pretty(&document).unwrap()
-            } else {
-                serde_json::to_string(&document).unwrap()
-            };
+            let text = written(&document, pretty);
             let framed: Option<Values> =
                 read(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
             let framed = framed.expect("the ordinary shape is framed");
@@ -413,11 +417,7 @@ mod tests {
         /// Framing never accepts what serde_json refuses: a cut anywhere in a document.
         #[test]
         fn never_accepts_what_serde_json_refuses((document, pretty) in document(), cut in any::<prop::sample::Index>()) {
-            let text = if pretty {
-                serde_json::to_string_pretty(&document).unwrap()
-            } else {
-                serde_json::to_string(&document).unwrap()
-            };
+            let text = written(&document, pretty);
             let bytes = &text.as_bytes()[..cut.index(text.len() + 1)];
             if serde_json::from_slice::<Value>(bytes).is_err() {
                 prop_assert!(read::<Value, Value, Value>(bytes).is_none());

@@ -287,9 +287,8 @@ impl StagedFile {
         // open-file limit must not run out of descriptors. No fsync per file: what must
         // survive is a killed build, which the page cache does; thousands of fsyncs would
         // dominate the build time.
-        let temp = self.diverge()?;
-        let _ = temp;
-        let temp = self.temp.take().expect("diverged");
+        self.diverge()?;
+        let temp = self.temp.take().expect("diverge made it");
         Ok(Some((temp.into_temp_path(), self.target)))
     }
 }

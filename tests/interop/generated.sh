@@ -18,12 +18,7 @@ cd "$repo"
 
 # The generator is the benchmark harness (benches/publication.rs), built with the same
 # (dev) profile as the tests so that nothing is compiled twice.
-gen="$(cargo build --locked -q --bench publication --message-format=json 2>/dev/null |
-  python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "publication":
-        print(m["executable"])')"
+gen="$(bash "$repo/bench/generator.sh" dev)"
 [[ -x "$gen" ]] || { echo "generated: could not build benches/publication.rs" >&2; exit 1; }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/calfeed-generated.XXXXXX")"
