@@ -919,7 +919,7 @@ fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {
             .iter()
             .map(|event| {
                 (
-                    export::single_event_file(&publication, event),
+                    export::files::event_calendar(&publication.slug, &event.id),
                     ics::single_event(&shared, event),
                 )
             })

@@ -128,16 +128,33 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
-            writeln!(f, "error: {}", self.message)?;
+        write!(f, "error: {}", self.without_level())
+    }
+}
+
+/// A [`Diagnostic`]'s text after its `error: `, for a reporter that styles the level.
+pub struct WithoutLevel<'a>(&'a Diagnostic);
+
+impl Diagnostic {
+    /// The rustc-style text without the `error: ` it starts with.
+    pub fn without_level(&self) -> WithoutLevel<'_> {
+        WithoutLevel(self)
+    }
+}
+
+impl fmt::Display for WithoutLevel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let WithoutLevel(this) = self;
+        if this.field.is_empty() {
+            writeln!(f, "{}", this.message)?;
         } else {
-            writeln!(f, "error: {}: {}", self.field, self.message)?;
+            writeln!(f, "{}: {}", this.field, this.message)?;
         }
-        let gutter = " ".repeat(self.line.to_string().len());
-        writeln!(f, "{gutter}--> {}", self.location())?;
-        if let Some((source_line, column, width)) = &self.snippet {
+        let gutter = " ".repeat(this.line.to_string().len());
+        writeln!(f, "{gutter}--> {}", this.location())?;
+        if let Some((source_line, column, width)) = &this.snippet {
             writeln!(f, "{gutter} |")?;
-            writeln!(f, "{} | {source_line}", self.line)?;
+            writeln!(f, "{} | {source_line}", this.line)?;
             let pad: String = source_line
                 .chars()
                 .take(column - 1)
@@ -145,7 +162,7 @@ impl fmt::Display for Diagnostic {
                 .collect();
             writeln!(f, "{gutter} | {pad}{}", "^".repeat(*width))?;
         }
-        if let Some(help) = &self.help {
+        if let Some(help) = &this.help {
             writeln!(f, "{gutter} = help: {help}")?;
         }
         Ok(())

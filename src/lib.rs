@@ -4,10 +4,12 @@
 //!
 //! The pipeline: [`load`] reads `feeds/*.toml` / `*.json` into a validated
 //! [`model::Publication`]; [`export`] renders each output format from it; [`publish`]
-//! writes the files atomically, or checks that the published ones are current; [`guard`]
-//! says what subscribers will see change.
+//! writes the files atomically, or checks that the published ones are current; [`changes`]
+//! says what subscribers will see change, which the publish guard acts on. [`build`] runs
+//! all of it as one call, with the same guarantees as `calfeed build`: that is the way in
+//! for a CMS or a bot (its documentation has a complete example, guard included).
 //!
-//! Embedding it (a CMS, a bot) takes three calls: parse, render, write.
+//! The parts can also be called one by one: parse, render, write.
 //!
 //! ```
 //! use calfeed::load::{LoadOptions, parse_publication};
@@ -59,10 +61,12 @@
 //! assert_eq!((problems[0].line, problems[0].column), (6, 12));
 //! ```
 
+pub mod build;
+pub mod changes;
 pub mod diagnostic;
 pub mod export;
-pub mod guard;
 pub mod json_frames;
+pub mod listing;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -3,6 +3,10 @@
 //! loader before anything is written.
 
 use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -59,6 +63,109 @@ categories = ["Launch"]
 # Related events: their time and calendar links are added to the article.
 events = ["spring-launch"]
 "#;
+
+/// Why `init` wrote nothing.
+#[derive(Debug)]
+pub enum InitError {
+    /// The example is there already: `init` never overwrites.
+    Exists(PathBuf),
+    Write(PathBuf, io::Error),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::Exists(path) => {
+                write!(
+                    f,
+                    "{} already exists; init never overwrites",
+                    path.display()
+                )
+            }
+            InitError::Write(path, e) => write!(f, "cannot write {}: {e}", path.display()),
+        }
+    }
+}
+
+/// Writes [`EXAMPLE_PUBLICATION`] to `<dir>/feeds/my-events.toml`, never over a file that
+/// exists; returns the file written.
+pub fn init(dir: &Path) -> Result<PathBuf, InitError> {
+    let feeds = dir.join("feeds");
+    let target = feeds.join("my-events.toml");
+    if target.exists() {
+        return Err(InitError::Exists(target));
+    }
+    let written = fs::create_dir_all(&feeds).and_then(|()| {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .and_then(|mut file| file.write_all(EXAMPLE_PUBLICATION.as_bytes()))
+    });
+    match written {
+        Ok(()) => Ok(target),
+        Err(e) => Err(InitError::Write(target, e)),
+    }
+}
+
+/// Why `new` added nothing.
+#[derive(Debug)]
+pub enum AddError {
+    /// No `<slug>.toml` or `<slug>.json` in the folder.
+    NoPublication {
+        slug: String,
+        dir: PathBuf,
+    },
+    Read(PathBuf, io::Error),
+    /// The entry would make the publication invalid: the loader's messages.
+    Invalid(PathBuf, String),
+    Write(PathBuf, io::Error),
+}
+
+impl fmt::Display for AddError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddError::NoPublication { slug, dir } => write!(
+                f,
+                "no publication {slug:?} in {} (expected {slug}.toml or {slug}.json)",
+                dir.display()
+            ),
+            AddError::Read(path, e) => write!(f, "cannot read {}: {e}", path.display()),
+            AddError::Invalid(path, message) => write!(
+                f,
+                "the new entry would make {} invalid:\n{message}",
+                path.display()
+            ),
+            AddError::Write(path, e) => write!(f, "cannot write {}: {e}", path.display()),
+        }
+    }
+}
+
+/// Appends `entry` to the publication `slug` in `dir` (see [`append`]), replacing the file
+/// atomically; returns the file and the new entry's id.
+pub fn add(
+    dir: &Path,
+    slug: &str,
+    kind: EntryKind,
+    entry: &NewEntry,
+) -> Result<(PathBuf, String), AddError> {
+    let Some((path, format)) = [("toml", Format::Toml), ("json", Format::Json)]
+        .into_iter()
+        .map(|(ext, format)| (dir.join(format!("{slug}.{ext}")), format))
+        .find(|(path, _)| path.is_file())
+    else {
+        return Err(AddError::NoPublication {
+            slug: slug.to_string(),
+            dir: dir.to_path_buf(),
+        });
+    };
+    let text = fs::read_to_string(&path).map_err(|e| AddError::Read(path.clone(), e))?;
+    let (updated, id) = append(&text, format, kind, entry)
+        .map_err(|message| AddError::Invalid(path.clone(), message))?;
+    crate::publish::replace_file(&path, updated.as_bytes())
+        .map_err(|e| AddError::Write(path.clone(), e))?;
+    Ok((path, id))
+}
 
 /// A new event or article, as `calfeed new` takes it from the command line.
 #[derive(Clone, Debug, Default)]

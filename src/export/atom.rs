@@ -9,7 +9,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::Shared;
+use super::{Shared, files};
 use crate::model::{Article, Publication};
 
 type Xml = Writer<Vec<u8>>;
@@ -44,9 +44,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
         &mut xml,
         "self",
         "application/atom+xml",
-        publication
-            .url_of(&format!("{}.atom", publication.slug))
-            .as_str(),
+        publication.url_of(&files::atom(&publication.slug)).as_str(),
     );
     link(
         &mut xml,

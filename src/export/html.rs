@@ -13,10 +13,9 @@ use url::form_urlencoded::byte_serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::escape_html as esc;
-use super::ics::description_text;
-use super::push_escaped_html as push_esc;
-use super::{Shared, human_time, repeat_summary, single_event_file};
+use super::content::{description_text, human_time, repeat_summary};
+use super::escape::{escape_html as esc, push_escaped_html as push_esc};
+use super::{Shared, files};
 use crate::model::{Event, Publication, Schedule, Status};
 
 /// `public/<slug>/index.html`, as a string (for tests; a build uses
@@ -192,7 +191,7 @@ fn query(value: &str) -> String {
 
 fn subscribe_links(publication: &Publication, prefix: &str) -> String {
     let slug = esc(&publication.slug);
-    let calendar = publication.url_of(&format!("{}.ics", publication.slug));
+    let calendar = publication.url_of(&files::calendar(&publication.slug));
     let google = format!(
         "https://calendar.google.com/calendar/render?cid={}",
         query(&webcal(&calendar))
@@ -294,7 +293,7 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
         let _ = writeln!(html, "\">Event page of {title}</a></p>");
     }
     // The one-event file sits beside this page: public/<slug>/<id>.ics.
-    let file = single_event_file(publication, event);
+    let file = files::event_calendar(&publication.slug, &event.id);
     let file_name = file.rsplit('/').next().unwrap_or(&file);
     // Both links carry the same description; it is encoded once.
     let details = query(&description_text(event));

@@ -13,8 +13,9 @@ use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Prope
 
 use std::io::{self, Write};
 
+use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
-use super::{Shared, Sink, single_event_file};
+use super::{Shared, Sink, files};
 use crate::model::{Event, Publication, Schedule};
 use crate::recurrence::{self, Instance, Override};
 use crate::when::{Zone, iso_duration};
@@ -48,7 +49,7 @@ fn calendar_properties(shared: &Shared) -> Calendar {
     }
     let mut source = Property::new(
         "SOURCE",
-        publication.url_of(&format!("{}.ics", publication.slug)),
+        publication.url_of(&files::calendar(&publication.slug)),
     );
     source.add_parameter("VALUE", "URI");
     calendar.append_property(source);
@@ -74,12 +75,13 @@ pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<(
 pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
-    let path = format!("{}.ics", publication.slug);
+    let path = files::calendar(&publication.slug);
     sink.file(&path, &mut |out| {
         write_calendar(shared, out, |event, vevents| {
-            sink.file(&single_event_file(publication, event), &mut |out| {
-                write_single(shared, out, &single_head, event, vevents)
-            })
+            sink.file(
+                &files::event_calendar(&publication.slug, &event.id),
+                &mut |out| write_single(shared, out, &single_head, event, vevents),
+            )
         })
     })
 }
@@ -257,29 +259,6 @@ fn date_property(name: &str, date: NaiveDate) -> Property {
     let mut property = Property::new(name, date_value(date));
     property.add_parameter("VALUE", "DATE");
     property
-}
-
-/// The event's DESCRIPTION also carries the livestream and the event page: Apple Calendar,
-/// Outlook and Thunderbird show neither CONFERENCE nor URL prominently, or at all.
-pub fn description_text(event: &Event) -> String {
-    description_with(
-        event,
-        event.description.as_ref().map(|d| d.get()).as_deref(),
-    )
-}
-
-fn description_with(event: &Event, description: Option<&str>) -> String {
-    let mut parts = Vec::new();
-    if let Some(description) = description {
-        parts.push(normalize_newlines(description.trim_end()));
-    }
-    let mut links = Vec::new();
-    if let Some(livestream) = &event.livestream {
-        links.push(format!("Livestream: {livestream}"));
-    }
-    links.push(format!("Event page: {}", event.page));
-    parts.push(links.join("\n"));
-    parts.join("\n\n")
 }
 
 /// The VEVENT of an event and, for a repeating event, one more VEVENT per overridden

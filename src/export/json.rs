@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Shared;
+use super::{Shared, files};
 use crate::model::{Article, Publication};
 
 #[derive(Serialize)]
@@ -81,7 +81,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
         title: &channel.title,
         home_page_url: publication.page_url().to_string(),
         feed_url: publication
-            .url_of(&format!("{}.json", publication.slug))
+            .url_of(&files::json_feed(&publication.slug))
             .to_string(),
         description: &channel.description,
         language: &channel.language,

@@ -3,7 +3,7 @@
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use url::Url;
 
-use super::escape_html;
+use super::escape::escape_html;
 
 /// Renders `markdown` to HTML. Raw HTML in the source is shown as text unless
 /// `allow_html` (feed readers render content as HTML, so a stray `<script>` or unclosed tag

@@ -4,25 +4,26 @@
 //! on several threads; [`Shared`] holds what several of them need, computed once.
 
 pub mod atom;
+mod content;
+mod escape;
+pub mod files;
 pub mod html;
 pub mod ical_text;
 pub mod ics;
+mod jobs;
 pub mod json;
 pub mod markdown;
 pub mod rss;
+mod shared;
+mod sink;
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::io::{self, Write};
+pub use shared::Shared;
+pub use sink::{Collect, Render, Sink};
+
+use std::io;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-
-use crate::model::{Event, Publication, Schedule};
-use crate::spill::{Store, Text};
+use crate::model::Publication;
 
 /// One file of the published output, held in memory (for `serve` and for tests; a build
 /// streams its files to disk through a [`Sink`] instead).
@@ -31,43 +32,6 @@ pub struct Output {
     /// Relative to the output directory, e.g. `xiaomi-12s.ics`.
     pub path: PathBuf,
     pub contents: Vec<u8>,
-}
-
-/// Writes the bytes of one file.
-pub type Render<'r> = dyn FnMut(&mut dyn Write) -> io::Result<()> + 'r;
-
-/// Where rendered files go. Renderers write each file through [`Sink::file`] as they
-/// produce it, so no output is ever held whole in memory; a sink is shared by the
-/// threads that render (see [`for_each_output`]).
-pub trait Sink: Sync {
-    /// Creates the file at `path` (relative to the output directory) with the bytes that
-    /// `render` writes. A renderer may produce other files while this one is open.
-    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()>;
-}
-
-/// Collects files in memory, in the order they are finished.
-#[derive(Default)]
-pub struct Collect(Mutex<Vec<Output>>);
-
-impl Collect {
-    pub fn into_outputs(self) -> Vec<Output> {
-        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Sink for Collect {
-    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
-        let mut contents = Vec::new();
-        render(&mut contents)?;
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Output {
-                path: PathBuf::from(path),
-                contents,
-            });
-        Ok(())
-    }
 }
 
 /// Every file of a build, in memory: each publication's files, then the index page.
@@ -99,7 +63,7 @@ pub fn for_each_output(
     for publication in publications {
         render_each(publication, sink, threads)?;
     }
-    sink.file("index.html", &mut |w| {
+    sink.file(files::INDEX, &mut |w| {
         w.write_all(html::index_page(publications).as_bytes())
     })
 }
@@ -118,301 +82,22 @@ fn render_each(publication: &Publication, sink: &dyn Sink, threads: usize) -> io
     type Job<'j> = Box<dyn Fn() -> io::Result<()> + Send + Sync + 'j>;
     let jobs: Vec<Job<'_>> = vec![
         Box::new(move || {
-            sink.file(&format!("{slug}/index.html"), &mut |w| {
+            sink.file(&files::page(slug), &mut |w| {
                 html::write_publication_page(shared, w)
             })
         }),
         // The calendar's job also writes the one-event files: each VEVENT is rendered
         // once, for both.
         Box::new(move || ics::write_calendar_and_events(shared, sink)),
+        Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
-            sink.file(&format!("{slug}.atom"), &mut |w| {
-                atom::write_feed(shared, w)
-            })
-        }),
-        Box::new(move || {
-            sink.file(&format!("{slug}.json"), &mut |w| {
+            sink.file(&files::json_feed(slug), &mut |w| {
                 json::write_feed(shared, w)
             })
         }),
-        Box::new(move || sink.file(&format!("{slug}.xml"), &mut |w| rss::write_feed(shared, w))),
+        Box::new(move || sink.file(&files::rss(slug), &mut |w| rss::write_feed(shared, w))),
     ];
-    run_jobs(&jobs, threads)
-}
-
-/// Runs `jobs` on up to `threads` scoped threads, each taking the next job in order;
-/// returns the first error (the other threads stop taking jobs).
-fn run_jobs<J: Fn() -> io::Result<()> + Sync>(jobs: &[J], threads: usize) -> io::Result<()> {
-    let next = AtomicUsize::new(0);
-    let failed: Mutex<Option<io::Error>> = Mutex::new(None);
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { return };
-            if let Err(e) = job() {
-                failed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
-                next.store(jobs.len(), Ordering::Relaxed);
-                return;
-            }
-        }
-    };
-    let threads = threads.clamp(1, jobs.len().max(1));
-    if threads == 1 {
-        work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(work);
-            }
-            work();
-        });
-    }
-    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
-/// What several outputs of one publication need, computed once: each article's HTML body
-/// (shared by RSS, Atom, JSON Feed and the page) and each VTIMEZONE (shared by the
-/// calendar and the one-event files).
-pub struct Shared<'a> {
-    pub publication: &'a Publication,
-    articles: Vec<ArticleHtml>,
-    timezones: Mutex<ZoneCache>,
-}
-
-/// An article's feed HTML (kept out of memory when large: see `spill`), and the level of
-/// the highest heading its Markdown has.
-struct ArticleHtml {
-    html: Text,
-    highest_heading: Option<usize>,
-}
-
-/// VTIMEZONE lines by zone name and year range.
-type ZoneCache = HashMap<(&'static str, i32, i32), Arc<[String]>>;
-
-impl<'a> Shared<'a> {
-    /// Renders every article's HTML.
-    pub fn new(publication: &'a Publication) -> Self {
-        Self::with_threads(publication, 1)
-    }
-
-    /// Renders every article's HTML, on up to `threads` threads.
-    pub fn with_threads(publication: &'a Publication, threads: usize) -> Self {
-        let store = Store::new();
-        let render = |article| {
-            let (html, highest_heading) = rss::content_html_with_headings(publication, article);
-            ArticleHtml {
-                html: match &store {
-                    Some(store) => store.put(html),
-                    None => Text::from(html),
-                },
-                highest_heading,
-            }
-        };
-        let all = &publication.articles;
-        let threads = threads.clamp(1, all.len().max(1));
-        let articles = if threads == 1 {
-            all.iter().map(render).collect()
-        } else {
-            let chunk = all.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let parts: Vec<_> = all
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || part.iter().map(render).collect::<Vec<_>>()))
-                    .collect();
-                parts
-                    .into_iter()
-                    .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            })
-        };
-        Shared {
-            publication,
-            articles,
-            timezones: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// What the calendar alone needs: no article is rendered.
-    pub fn without_articles(publication: &'a Publication) -> Self {
-        Shared {
-            publication,
-            articles: Vec::new(),
-            timezones: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The feed HTML of the `index`th article (in the publication's order).
-    pub fn article_html(&self, index: usize) -> Cow<'_, str> {
-        self.articles[index].html.get()
-    }
-
-    /// The `index`th article's HTML for a page that shows it under a heading of level
-    /// `top - 1`: its highest heading becomes `top`, the others follow (at most `h6`).
-    pub fn article_html_below(&self, index: usize, top: usize) -> Cow<'_, str> {
-        let article = &self.articles[index];
-        if self.publication.channel.allow_html {
-            // Raw HTML from the source may hold heading tags of its own, which a page
-            // rendered from the Markdown leaves as they are.
-            let source = &self.publication.articles[index];
-            return rss::content_html(self.publication, source, Some(top)).into();
-        }
-        match article.highest_heading {
-            Some(highest) if highest < top => {
-                markdown::shift_headings(&article.html.get(), top - highest).into()
-            }
-            _ => article.html.get(),
-        }
-    }
-
-    /// The VTIMEZONE lines of `tz` for `from..=to`, generated once.
-    pub fn vtimezone(&self, tz: Tz, from: i32, to: i32) -> Arc<[String]> {
-        // A poisoned lock only means another renderer panicked; the map is still valid.
-        let mut cache = self.timezones.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry((tz.name(), from, to))
-            .or_insert_with(|| crate::vtimezone::vtimezone_lines(tz, from, to).into())
-            .clone()
-    }
-}
-
-/// Where an event's own .ics is published, relative to the output directory.
-pub fn single_event_file(publication: &Publication, event: &Event) -> String {
-    format!("{}/{}.ics", publication.slug, event.id)
-}
-
-/// A repeating event's rule in words and its next occurrences (after the publication's
-/// `updated`, with moved and cancelled ones as they now are), for pages and feeds.
-pub fn repeat_summary(publication: &Publication, event: &Event) -> Option<(String, Vec<String>)> {
-    let recurrence = event.recurrence.as_ref()?;
-    let rule = match &recurrence.rule {
-        Some(rule) => crate::recurrence::describe(rule),
-        None => "on several dates".to_string(),
-    };
-    let next = event
-        .upcoming(publication.channel.updated, publication.channel.upcoming)
-        .into_iter()
-        .map(|o| {
-            let mut text = human_schedule(&o.schedule);
-            if o.status == crate::model::Status::Cancelled {
-                text.push_str(" (cancelled)");
-            } else if o.title != event.title {
-                text.push_str(&format!(": {}", o.title));
-            }
-            text
-        })
-        .collect();
-    Some((format!("Repeats {rule}"), next))
-}
-
-/// Escapes text for HTML element content (`&`, `<`, `>`): plain text that readers will
-/// take as HTML, such as an RSS description.
-pub fn escape_html_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    push_escaped_html(&mut out, text);
-    out
-}
-
-/// [`escape_html`] appended to `out`: the runs between special characters are copied
-/// whole (the page escapes every text it shows, so this is a hot loop).
-pub fn push_escaped_html(out: &mut String, text: &str) {
-    let mut run = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // Each special character is ASCII, so `run..i` and `i + 1..` are on char boundaries.
-        out.push_str(&text[run..i]);
-        out.push_str(entity);
-        run = i + 1;
-    }
-    out.push_str(&text[run..]);
-}
-
-/// An event's time as a person reads it, in the event's own zone, with UTC beside it:
-/// `Monday 4 July 2022, 19:00–21:00 CST (UTC+08:00) = 11:00–13:00 UTC`.
-pub fn human_time(event: &Event) -> String {
-    human_schedule(&event.schedule)
-}
-
-/// A schedule as a person reads it; see [`human_time`].
-pub fn human_schedule(schedule: &Schedule) -> String {
-    match *schedule {
-        Schedule::AllDay { start, end } => {
-            let last = end.pred_opt().unwrap_or(start);
-            if last == start {
-                format!("{} (all day)", start.format("%A %-d %B %Y"))
-            } else {
-                format!(
-                    "{} to {} (all day)",
-                    start.format("%A %-d %B %Y"),
-                    last.format("%A %-d %B %Y")
-                )
-            }
-        }
-        Schedule::Timed { start, end, zone } => {
-            let local = zone.localize(start);
-            let mut text = format!(
-                "{}, {}",
-                local.format("%A %-d %B %Y"),
-                local.format("%H:%M")
-            );
-            if let Some(end) = end {
-                text.push_str(&format!("–{}", zone.localize(end).format("%H:%M")));
-            }
-            let abbreviation = match zone {
-                crate::when::Zone::Iana(tz) => start.with_timezone(&tz).format("%Z").to_string(),
-                crate::when::Zone::Fixed(_) => String::new(),
-            };
-            let offset = local.format("UTC%:z").to_string();
-            let utc_itself = local.offset().local_minus_utc() == 0
-                && (abbreviation.is_empty() || abbreviation == "UTC" || abbreviation == "+00");
-            if utc_itself {
-                text.push_str(" UTC");
-            } else {
-                if abbreviation.is_empty() || abbreviation.starts_with(['+', '-']) {
-                    text.push_str(&format!(" {offset}"));
-                } else {
-                    text.push_str(&format!(" {abbreviation} ({offset})"));
-                }
-                if local.offset().local_minus_utc() != 0 {
-                    text.push_str(&format!(" = {}", utc_range(start, end)));
-                }
-            }
-            text
-        }
-    }
-}
-
-fn utc_range(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
-    match end {
-        Some(end) if end.date_naive() == start.date_naive() => {
-            format!("{}–{} UTC", start.format("%H:%M"), end.format("%H:%M"))
-        }
-        Some(end) => format!(
-            "{} – {} UTC",
-            start.format("%Y-%m-%d %H:%M"),
-            end.format("%Y-%m-%d %H:%M")
-        ),
-        None => format!("{} UTC", start.format("%H:%M")),
-    }
+    jobs::run_jobs(&jobs, threads)
 }
 
 #[cfg(test)]
@@ -540,10 +225,10 @@ end = "2024-03-12"
         for (i, article) in publication.articles.iter().enumerate() {
             assert_eq!(
                 shared.article_html(i),
-                rss::content_html(&publication, article, None)
+                content::content_html(&publication, article, None)
             );
             let below = shared.article_html_below(i, 4);
-            assert_eq!(below, rss::content_html(&publication, article, Some(4)));
+            assert_eq!(below, content::content_html(&publication, article, Some(4)));
             assert!(
                 below.contains("<h4>Top") && below.contains("<h5>Sub</h5>"),
                 "{below}"
@@ -558,7 +243,7 @@ end = "2024-03-12"
         let shared = Shared::new(&publication);
         for (i, article) in publication.articles.iter().enumerate() {
             let below = shared.article_html_below(i, 4);
-            assert_eq!(below, rss::content_html(&publication, article, Some(4)));
+            assert_eq!(below, content::content_html(&publication, article, Some(4)));
             // The source's own <h1> is not one of the Markdown's headings.
             assert!(below.contains("<h1>raw</h1>"), "{below}");
             assert!(

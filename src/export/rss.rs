@@ -11,8 +11,8 @@ use rss::extension::dublincore::{self, DublinCoreExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
-use super::markdown::{text_to_html, to_html_with_headings};
-use super::{Shared, escape_html, escape_html_text, human_time, repeat_summary, single_event_file};
+use super::escape::escape_html_text;
+use super::{Shared, files};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -72,7 +72,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
 /// declared (see [`write_feed`]).
 fn channel_without_items(publication: &Publication) -> Channel {
     let channel = &publication.channel;
-    let feed_url = publication.url_of(&format!("{}.xml", publication.slug));
+    let feed_url = publication.url_of(&files::rss(&publication.slug));
     let updated = channel.zone.localize(channel.updated).to_rfc2822();
 
     let mut self_link = Extension {
@@ -160,71 +160,6 @@ fn item(publication: &Publication, article: &Article, content: &str) -> Item {
         }),
         ..Default::default()
     }
-}
-
-/// The article's body as HTML, followed by when its related events happen and how to add
-/// them to a calendar. Shared by every feed format so that all of them say the same;
-/// `top_heading` is the level the body's highest heading takes (`None` in feeds).
-pub fn content_html(
-    publication: &Publication,
-    article: &Article,
-    top_heading: Option<usize>,
-) -> String {
-    content_html_and_headings(publication, article, top_heading).0
-}
-
-/// The feed HTML of [`content_html`] and the level of the highest heading of the
-/// article's Markdown, so that a page can lower its headings without rendering it again.
-pub fn content_html_with_headings(
-    publication: &Publication,
-    article: &Article,
-) -> (String, Option<usize>) {
-    content_html_and_headings(publication, article, None)
-}
-
-fn content_html_and_headings(
-    publication: &Publication,
-    article: &Article,
-    top_heading: Option<usize>,
-) -> (String, Option<usize>) {
-    let (mut html, highest) = match (&article.content, &article.summary) {
-        (Some(markdown), _) => to_html_with_headings(
-            &markdown.get(),
-            &article.link,
-            publication.channel.allow_html,
-            top_heading,
-        ),
-        (None, Some(summary)) => (format!("<p>{}</p>\n", text_to_html(summary)), None),
-        (None, None) => (String::new(), None),
-    };
-    let calendar = publication.url_of(&format!("{}.ics", publication.slug));
-    for event in article.events.iter().filter_map(|id| publication.event(id)) {
-        let single = publication.url_of(&single_event_file(publication, event));
-        html.push_str(&format!(
-            "<p><strong>{}</strong>: {}.",
-            escape_html(&event.title),
-            escape_html(&human_time(event)),
-        ));
-        if let Some((rule, next)) = repeat_summary(publication, event) {
-            html.push_str(&format!(" {}.", escape_html(&rule)));
-            if !next.is_empty() {
-                html.push_str(&format!(" Next: {}.", escape_html(&next.join("; "))));
-            }
-        }
-        if let Some(livestream) = &event.livestream {
-            html.push_str(&format!(
-                " <a href=\"{}\">Watch the livestream</a>.",
-                escape_html(livestream.as_str())
-            ));
-        }
-        html.push_str(&format!(
-            " <a href=\"{}\">Add this event to your calendar</a> or \
-             <a href=\"{}\">subscribe to the whole calendar</a>.</p>\n",
-            escape_html(single.as_str()),
-            escape_html(calendar.as_str()),
-        ));
-    }
-    (html, highest)
 }
 
 #[cfg(test)]
