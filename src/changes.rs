@@ -13,6 +13,8 @@ use std::io::BufRead;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
+use crate::export::ical_text::{Unfolded, unescape_text};
+
 /// One VEVENT, reduced to what subscribers see change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
@@ -80,7 +82,7 @@ pub fn entries_from(ics: impl BufRead) -> BTreeMap<Key, Entry> {
                 match name.as_str() {
                     "UID" => entry.uid = value,
                     "RECURRENCE-ID" => entry.recurrence_id = Some(timed()),
-                    "SUMMARY" => entry.summary = unescape(&value),
+                    "SUMMARY" => entry.summary = unescape_text(&value),
                     "DTSTART" => entry.start = timed(),
                     "DTEND" => entry.end = timed(),
                     "STATUS" => entry.status = value,
@@ -95,67 +97,6 @@ pub fn entries_from(ics: impl BufRead) -> BTreeMap<Key, Entry> {
         }
     }
     found
-}
-
-/// The logical content lines of an iCalendar text, continuations joined: the lines of
-/// [`crate::export::ical_text::unfold`], one at a time.
-struct Unfolded<R: BufRead> {
-    physical: R,
-    /// The next physical line, read ahead to see whether it continues the current one.
-    next: Option<String>,
-}
-
-impl<R: BufRead> Unfolded<R> {
-    fn new(physical: R) -> Self {
-        let mut lines = Unfolded {
-            physical,
-            next: None,
-        };
-        lines.next = lines.read_physical();
-        lines
-    }
-
-    /// The next physical line without its line end (LF or CRLF); `None` at the end.
-    fn read_physical(&mut self) -> Option<String> {
-        let mut bytes = Vec::new();
-        match self.physical.read_until(b'\n', &mut bytes) {
-            Ok(0) | Err(_) => return None,
-            Ok(_) => {}
-        }
-        if bytes.last() == Some(&b'\n') {
-            bytes.pop();
-            if bytes.last() == Some(&b'\r') {
-                bytes.pop();
-            }
-        }
-        Some(
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
-    }
-}
-
-impl<R: BufRead> Iterator for Unfolded<R> {
-    type Item = String;
-
-    fn next(&mut self) -> Option<String> {
-        // Empty lines are skipped, also between a line and its continuations.
-        let mut line = loop {
-            let physical = self.next.take()?;
-            self.next = self.read_physical();
-            if !physical.is_empty() {
-                break physical;
-            }
-        };
-        loop {
-            match self.next.as_deref() {
-                Some("") => {}
-                Some(next) if next.starts_with([' ', '\t']) => line.push_str(&next[1..]),
-                _ => return Some(line),
-            }
-            self.next = self.read_physical();
-        }
-    }
 }
 
 /// `TZID=Europe/London:20241010T190000`-style text: the value with the parameters that
@@ -192,23 +133,6 @@ fn split_line(line: &str) -> (String, Vec<(String, String)>, String) {
         .map(|(k, v)| (k.to_ascii_uppercase(), v.trim_matches('"').to_string()))
         .collect();
     (name, params, value)
-}
-
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n' | 'N') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 /// A DTSTART-style value (`TZID=Europe/London:20241010T190000`, `20241010T180000Z`,

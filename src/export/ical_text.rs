@@ -10,6 +10,8 @@
 //! * its `fold_line` emits a 76-octet line when a content line is exactly 150, 224, ...
 //!   octets long: [`refold`] unfolds the crate's output and folds it again at 75 octets.
 
+use std::io::BufRead;
+
 /// CR and CRLF become LF: RFC 5545 TEXT has only one newline, escaped as `\n`.
 pub fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
@@ -64,17 +66,90 @@ pub fn refold(ics: &str) -> String {
     out
 }
 
-/// The logical content lines of an iCalendar text, continuations joined.
+/// The logical content lines of an iCalendar text, continuations joined (see [`Unfolded`]).
 pub fn unfold(ics: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for physical in ics.split("\r\n").flat_map(|l| l.split('\n')) {
-        match (physical.strip_prefix([' ', '\t']), lines.last_mut()) {
-            (Some(rest), Some(last)) => last.push_str(rest),
-            _ if physical.is_empty() => {}
-            _ => lines.push(physical.to_string()),
+    Unfolded::new(ics.as_bytes()).collect()
+}
+
+/// The logical content lines of an iCalendar text, continuations joined, read one at a
+/// time (a large calendar is never held whole). Empty lines are skipped; line ends may be
+/// CRLF or LF.
+pub struct Unfolded<R: BufRead> {
+    physical: R,
+    /// The next physical line, read ahead to see whether it continues the current one.
+    next: Option<String>,
+}
+
+impl<R: BufRead> Unfolded<R> {
+    pub fn new(physical: R) -> Self {
+        let mut lines = Unfolded {
+            physical,
+            next: None,
+        };
+        lines.next = lines.read_physical();
+        lines
+    }
+
+    /// The next physical line without its line end (LF or CRLF); `None` at the end.
+    fn read_physical(&mut self) -> Option<String> {
+        let mut bytes = Vec::new();
+        match self.physical.read_until(b'\n', &mut bytes) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+}
+
+impl<R: BufRead> Iterator for Unfolded<R> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        // Empty lines are skipped, also between a line and its continuations.
+        let mut line = loop {
+            let physical = self.next.take()?;
+            self.next = self.read_physical();
+            if !physical.is_empty() {
+                break physical;
+            }
+        };
+        loop {
+            match self.next.as_deref() {
+                Some("") => {}
+                Some(next) if next.starts_with([' ', '\t']) => line.push_str(&next[1..]),
+                _ => return Some(line),
+            }
+            self.next = self.read_physical();
         }
     }
-    lines
+}
+
+/// Undoes RFC 5545 §3.3.11 TEXT escaping ([`escape_text`]): `\n` and `\N` are newlines, any
+/// other escaped character is itself.
+pub fn unescape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Appends `line` to `out`, folded at 75 octets, with CRLF line ends.
@@ -151,5 +226,12 @@ mod tests {
     fn unfolding_joins_continuations_only() {
         let text = "A:1\r\n 2\r\n\t3\r\nB:4\r\n";
         assert_eq!(unfold(text), vec!["A:123", "B:4"]);
+    }
+
+    #[test]
+    fn unescaping_undoes_escaping() {
+        let text = "a\\b;c,d\r\ne\rf: g";
+        assert_eq!(unescape_text(&escape_text(text)), normalize_newlines(text));
+        assert_eq!(unescape_text("x\\Ny\\"), "x\ny\\");
     }
 }
