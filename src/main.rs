@@ -356,10 +356,19 @@ fn main() -> ExitCode {
             new_entry(&reporter, &input, &feed, kind, &entry)
         }
         Command::Serve { input, addr } => {
+            // Problems go to stderr even with --quiet; progress to stdout unless --quiet.
+            let quiet = reporter.quiet;
             let options = serve::Options {
                 input: input.input.clone(),
                 addr,
                 load: input.options(),
+                report: serve::Report::new(move |event| {
+                    if event.is_problem() {
+                        eprintln!("{event}");
+                    } else if !quiet {
+                        println!("{event}");
+                    }
+                }),
             };
             match serve::run(&options) {
                 Ok(()) => ExitCode::SUCCESS,

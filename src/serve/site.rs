@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -59,6 +59,9 @@ pub struct Changes {
     pub added: usize,
     pub changed: usize,
     pub removed: usize,
+    /// Outputs left out because their path is not a plain relative one: the caller
+    /// reports them (this module does not print).
+    pub not_served: Vec<PathBuf>,
 }
 
 /// Every file of one build, by URL path without the leading slash (`xiaomi-12s.ics`,
@@ -93,10 +96,7 @@ impl Site {
             let Some(key) = url_key(&output.path) else {
                 // render_all only produces relative paths of plain names; if that ever
                 // changes, such a file is not served rather than served somewhere odd.
-                eprintln!(
-                    "warning: not serving {}: not a plain relative path",
-                    output.path.display()
-                );
+                changes.not_served.push(output.path);
                 continue;
             };
             let old = previous.and_then(|site| site.files.get(&key));
@@ -324,7 +324,8 @@ mod tests {
             Changes {
                 added: 1,
                 changed: 1,
-                removed: 1
+                removed: 1,
+                not_served: Vec::new(),
             }
         );
         let (a1, a2) = (file(&first, "/a.ics"), file(&second, "/a.ics"));
