@@ -7,7 +7,7 @@
 //!   once per build. Nothing is written to disk (`public/` stays as `calfeed build` left
 //!   it; run that to publish). Serving only what the build rendered makes "no `..`, no
 //!   symlinks out, no dotfiles, no listings" true by construction, and the request path
-//!   is checked on top of that (`decode_path` in `serve/http.rs`).
+//!   is checked on top of that (`decode_path` in `serve/http/request.rs`).
 //! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
 //!   reports the same diagnostics as `build` and the last good build stays up, so a
 //!   subscriber never gets a broken or half-written file.

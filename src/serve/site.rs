@@ -132,8 +132,8 @@ impl Site {
     }
 
     /// The file a decoded request path names (it starts with `/` and has no `.`, `..`
-    /// or dot-file segments: [`super::http::decode_path`] made sure). A path ending in
-    /// `/` names that directory's `index.html`.
+    /// or dot-file segments: `decode_path` in `serve/http/request.rs` made sure). A path
+    /// ending in `/` names that directory's `index.html`.
     pub fn resolve(&self, path: &str) -> Resolved {
         let relative = path.strip_prefix('/').unwrap_or(path);
         let key = if relative.is_empty() || relative.ends_with('/') {
