@@ -143,6 +143,24 @@ pub struct Link {
 /// Where [`run`](super::run) sends its [`Event`]s: a callback, called from the thread
 /// that starts and stops the server and from the watcher thread that rebuilds (hence
 /// `Send + Sync`), one event at a time per thread.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use calfeed::serve::{Event, Report};
+///
+/// // Keep the problems, for a program that shows them its own way.
+/// let problems = Arc::new(Mutex::new(Vec::new()));
+/// let report = {
+///     let problems = Arc::clone(&problems);
+///     Report::new(move |event: &Event| {
+///         if event.is_problem() {
+///             problems.lock().unwrap().push(event.to_string());
+///         }
+///     })
+/// };
+/// # let _ = report;
+/// ```
 #[derive(Clone)]
 pub struct Report(Arc<dyn Fn(&Event) + Send + Sync>);
 
