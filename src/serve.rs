@@ -7,18 +7,22 @@
 //!   once per build. Nothing is written to disk (`public/` stays as `calfeed build` left
 //!   it; run that to publish). Serving only what the build rendered makes "no `..`, no
 //!   symlinks out, no dotfiles, no listings" true by construction, and the request path
-//!   is checked on top of that (`decode_path` in `serve/http.rs`).
+//!   is checked on top of that (`decode_path` in `serve/http/request.rs`).
 //! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
-//!   prints the same diagnostics as `build` and the last good build stays up, so a
+//!   reports the same diagnostics as `build` and the last good build stays up, so a
 //!   subscriber never gets a broken or half-written file.
 //! - The input directory is polled for changes (`serve/watch.rs` says why), debounced.
 //! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
 //!   If-Modified-Since, gzip, fixed worker threads and bounded requests.
+//! - Nothing here prints: what happens is reported as [`Event`]s to the [`Report`] the
+//!   caller puts in [`Options`] (`serve/report.rs`), so the caller decides what is shown
+//!   (the CLI's `--quiet`) and where.
 //!
 //! This is for previewing and small self-hosting; for real traffic, any static host or
 //! CDN serving the `public/` that `calfeed build` writes does better.
 
 mod http;
+mod report;
 mod site;
 mod watch;
 
@@ -34,21 +38,26 @@ use std::thread;
 use std::time::SystemTime;
 
 use crate::diagnostic::Diagnostic;
-use crate::export;
+use crate::export::{self, files};
 use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 
 use self::http::{Limits, Server};
 use self::site::{Current, Site};
 
+pub use self::report::{Event, Link, Report, Subscription};
+
 /// What `calfeed serve` was asked to do.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The directory of publications (`feeds/`).
     pub input: PathBuf,
-    /// Where to listen. Port 0 picks a free port; the address chosen is printed.
+    /// Where to listen. Port 0 picks a free port; the address chosen is reported
+    /// ([`Event::Serving`]).
     pub addr: SocketAddr,
     pub load: LoadOptions,
+    /// Where what happens while serving goes.
+    pub report: Report,
 }
 
 /// Why `calfeed serve` could not start. Once it serves, it runs until Ctrl-C.
@@ -77,9 +86,9 @@ impl std::error::Error for Error {}
 /// Builds, serves, rebuilds on change; returns when Ctrl-C (or SIGTERM) arrives, after the
 /// responses being written are finished.
 ///
-/// Prints to stdout, first, `serving http://HOST:PORT/` (the line to parse for the
-/// address when port 0 was asked for), then the URLs to subscribe to, and one line per
-/// rebuild; diagnostics of failed rebuilds go to stderr.
+/// Reports, first, [`Event::Serving`] (`serving http://HOST:PORT/`, the line to parse
+/// for the address when port 0 was asked for), then the URLs to subscribe to, and one
+/// event per rebuild, with the diagnostics of failed ones.
 pub fn run(options: &Options) -> Result<(), Error> {
     // First, so that a Ctrl-C at any point from here on stops the server cleanly.
     let (interrupted, interrupt) = mpsc::channel();
@@ -90,7 +99,11 @@ pub fn run(options: &Options) -> Result<(), Error> {
 
     let watched = watch::snapshot(&options.input);
     let publications = load::load_dir(&options.input, &options.load).map_err(Error::Input)?;
-    let (site, _) = Site::build(export::render_all(&publications), None, SystemTime::now());
+    let report = &options.report;
+    let (site, changes) = Site::build(export::render_all(&publications), None, SystemTime::now());
+    for path in changes.not_served {
+        report.send(Event::NotServed { path });
+    }
 
     let listener = TcpListener::bind(options.addr).map_err(|source| Error::Bind {
         addr: options.addr,
@@ -102,17 +115,18 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let addr = server.addr();
     let base = base_url(addr);
     let mut shown = Vec::new();
-    let urls = subscribe_urls(&base, &publications, &current.load(), &mut shown);
+    let subscriptions = subscriptions(&base, &publications, &current.load(), &mut shown);
 
-    println!("serving {base}");
+    report.send(Event::Serving { base: base.clone() });
     if let Some(warning) = exposure_warning(addr) {
-        eprintln!("{warning}");
+        report.send(warning);
     }
-    print!("{urls}");
-    println!(
-        "watching {} for changes; press Ctrl-C to stop",
-        options.input.display()
-    );
+    if !subscriptions.is_empty() {
+        report.send(Event::Subscribe(subscriptions));
+    }
+    report.send(Event::Watching {
+        input: options.input.clone(),
+    });
 
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -129,11 +143,11 @@ pub fn run(options: &Options) -> Result<(), Error> {
     };
 
     let _ = interrupt.recv();
-    println!("stopping");
+    report.send(Event::Stopping);
     stop.store(true, Ordering::SeqCst);
     server.stop();
     let _ = watcher.join();
-    println!("stopped");
+    report.send(Event::Stopped);
     Ok(())
 }
 
@@ -146,34 +160,30 @@ fn rebuild(options: &Options, current: &Current, base: &str, shown: &mut Vec<Str
         load::load_dir(&options.input, &options.load)
             .map(|publications| (export::render_all(&publications), publications))
     }));
+    let report = &options.report;
     match built {
         Ok(Ok((outputs, publications))) => {
             let previous = current.load();
             let (site, changes) = Site::build(outputs, Some(&previous), SystemTime::now());
-            let new_urls = subscribe_urls(base, &publications, &site, shown);
+            for path in changes.not_served {
+                report.send(Event::NotServed { path });
+            }
+            let new = subscriptions(base, &publications, &site, shown);
             let files = site.len();
             current.store(site);
-            println!(
-                "rebuilt: {} publication(s), {files} file(s): {} changed, {} added, {} removed",
-                publications.len(),
-                changes.changed,
-                changes.added,
-                changes.removed
-            );
-            print!("{new_urls}");
-        }
-        Ok(Err(problems)) => {
-            for problem in &problems {
-                eprintln!("{problem}");
+            report.send(Event::Rebuilt {
+                publications: publications.len(),
+                files,
+                changed: changes.changed,
+                added: changes.added,
+                removed: changes.removed,
+            });
+            if !new.is_empty() {
+                report.send(Event::Subscribe(new));
             }
-            eprintln!(
-                "error: {} problem(s) in the input; still serving the last good build",
-                problems.len()
-            );
         }
-        Err(_) => {
-            eprintln!("error: the build failed unexpectedly; still serving the last good build");
-        }
+        Ok(Err(problems)) => report.send(Event::RebuildFailed(problems)),
+        Err(_) => report.send(Event::RebuildPanicked),
     }
 }
 
@@ -183,55 +193,57 @@ fn base_url(addr: SocketAddr) -> String {
     format!("http://{}/", http::reachable(addr))
 }
 
-/// The lines naming what to subscribe to, for each publication not yet in `shown`.
-fn subscribe_urls(
+/// What to subscribe to, for each publication not yet in `shown`.
+fn subscriptions(
     base: &str,
     publications: &[Publication],
     site: &Site,
     shown: &mut Vec<String>,
-) -> String {
+) -> Vec<Subscription> {
     let webcal = format!("webcal://{}", base.trim_start_matches("http://"));
-    let mut text = String::new();
+    let mut list = Vec::new();
     for publication in publications {
         let slug = &publication.slug;
         if shown.contains(slug) {
             continue;
         }
         shown.push(slug.clone());
-        text.push_str(&format!("  {slug}: {}\n", publication.channel.title));
+        let mut links = Vec::new();
         let rows = [
-            ("calendar", format!("{slug}.ics"), base),
-            ("webcal", format!("{slug}.ics"), webcal.as_str()),
-            ("RSS", format!("{slug}.xml"), base),
-            ("Atom", format!("{slug}.atom"), base),
-            ("JSON Feed", format!("{slug}.json"), base),
-            ("page", format!("{slug}/index.html"), base),
+            ("calendar", files::calendar(slug), base),
+            ("webcal", files::calendar(slug), webcal.as_str()),
+            ("RSS", files::rss(slug), base),
+            ("Atom", files::atom(slug), base),
+            ("JSON Feed", files::json_feed(slug), base),
+            ("page", files::page(slug), base),
         ];
         for (label, file, prefix) in rows {
             if site.contains(&file) {
-                let shown_path = file.strip_suffix("index.html").unwrap_or(&file);
-                text.push_str(&format!("    {label:<10} {prefix}{shown_path}\n"));
+                let shown_path = file.strip_suffix(files::INDEX).unwrap_or(&file);
+                links.push(Link {
+                    label,
+                    url: format!("{prefix}{shown_path}"),
+                });
             }
         }
+        list.push(Subscription {
+            slug: slug.clone(),
+            title: publication.channel.title.clone(),
+            links,
+        });
     }
-    text
+    list
 }
 
-/// The line said when listening on an address other machines may reach.
-fn exposure_warning(addr: SocketAddr) -> Option<String> {
+/// The warning due when listening on an address other machines may reach.
+fn exposure_warning(addr: SocketAddr) -> Option<Event> {
     let loopback = match addr.ip() {
         IpAddr::V4(ip) => ip.is_loopback(),
         IpAddr::V6(ip) => {
             ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     };
-    (!loopback).then(|| {
-        format!(
-            "warning: listening on {addr}, which is not a loopback address: other machines \
-             that can reach it can read everything served (for previews and small \
-             self-hosting; serve public/ from a static host for real traffic)"
-        )
-    })
+    (!loopback).then_some(Event::NotLoopback { addr })
 }
 
 #[cfg(test)]
@@ -249,7 +261,9 @@ mod tests {
             assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
         }
         for loud in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:80"] {
-            let warning = exposure_warning(loud.parse().unwrap()).expect(loud);
+            let warning = exposure_warning(loud.parse().unwrap())
+                .expect(loud)
+                .to_string();
             assert!(warning.contains(loud), "{warning}");
             assert!(warning.contains("not a loopback address"), "{warning}");
         }

@@ -32,6 +32,7 @@ pub enum Level {
 }
 
 /// Where messages go, and how loud.
+#[derive(Clone, Copy)]
 pub struct Reporter {
     quiet: bool,
     verbose: bool,

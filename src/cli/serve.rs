@@ -18,10 +18,19 @@ pub struct Args {
 }
 
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
+    let reporter = *reporter;
     let options = serve::Options {
         input: args.input.input.clone(),
         addr: args.addr,
         load: args.input.options(),
+        report: serve::Report::new(move |event| {
+            // Problems reach the user even with --quiet; progress goes to stdout.
+            if event.is_problem() {
+                reporter.note(event);
+            } else {
+                reporter.info(event);
+            }
+        }),
     };
     match serve::run(&options) {
         Ok(()) => Exit::Success,

@@ -8,14 +8,14 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::export::Output;
+use crate::export::{Output, files};
 
 /// Files smaller than this are not worth compressing (gzip's header and trailer alone
 /// are 18 bytes).
@@ -59,6 +59,9 @@ pub struct Changes {
     pub added: usize,
     pub changed: usize,
     pub removed: usize,
+    /// Outputs left out because their path is not a plain relative one: the caller
+    /// reports them (this module does not print).
+    pub not_served: Vec<PathBuf>,
 }
 
 /// Every file of one build, by URL path without the leading slash (`xiaomi-12s.ics`,
@@ -93,10 +96,7 @@ impl Site {
             let Some(key) = url_key(&output.path) else {
                 // render_all only produces relative paths of plain names; if that ever
                 // changes, such a file is not served rather than served somewhere odd.
-                eprintln!(
-                    "warning: not serving {}: not a plain relative path",
-                    output.path.display()
-                );
+                changes.not_served.push(output.path);
                 continue;
             };
             let old = previous.and_then(|site| site.files.get(&key));
@@ -108,7 +108,7 @@ impl Site {
                     } else {
                         changes.added += 1;
                     }
-                    Arc::new(Entry::new(output.contents, content_type(&key), built))
+                    Arc::new(Entry::new(output.contents, files::media_type(&key), built))
                 }
             };
             files.insert(key, entry);
@@ -132,8 +132,8 @@ impl Site {
     }
 
     /// The file a decoded request path names (it starts with `/` and has no `.`, `..`
-    /// or dot-file segments: [`super::http::decode_path`] made sure). A path ending in
-    /// `/` names that directory's `index.html`.
+    /// or dot-file segments: `decode_path` in `serve/http/request.rs` made sure). A path
+    /// ending in `/` names that directory's `index.html`.
     pub fn resolve(&self, path: &str) -> Resolved {
         let relative = path.strip_prefix('/').unwrap_or(path);
         let key = if relative.is_empty() || relative.ends_with('/') {
@@ -186,21 +186,6 @@ fn url_key(path: &Path) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-/// The Content-Type of a file, by extension: what calendar apps and feed readers expect.
-pub fn content_type(key: &str) -> &'static str {
-    let extension = key.rsplit_once('.').map_or("", |(_, ext)| ext);
-    match extension {
-        "ics" => "text/calendar; charset=utf-8",
-        "xml" => "application/rss+xml",
-        "atom" => "application/atom+xml",
-        "json" => "application/feed+json",
-        "html" => "text/html; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 /// gzip at the best level: it runs once per changed file per build, not per request.
@@ -287,17 +272,6 @@ mod tests {
     }
 
     #[test]
-    fn content_types_by_extension() {
-        assert_eq!(content_type("a.ics"), "text/calendar; charset=utf-8");
-        assert_eq!(content_type("a/b.ics"), "text/calendar; charset=utf-8");
-        assert_eq!(content_type("a.xml"), "application/rss+xml");
-        assert_eq!(content_type("a.atom"), "application/atom+xml");
-        assert_eq!(content_type("a.json"), "application/feed+json");
-        assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
-        assert_eq!(content_type("noextension"), "application/octet-stream");
-    }
-
-    #[test]
     fn unchanged_bytes_keep_their_last_modified_and_etag() {
         let big = "BEGIN:VEVENT\r\n".repeat(100);
         let (first, changes) = Site::build(
@@ -324,7 +298,8 @@ mod tests {
             Changes {
                 added: 1,
                 changed: 1,
-                removed: 1
+                removed: 1,
+                not_served: Vec::new(),
             }
         );
         let (a1, a2) = (file(&first, "/a.ics"), file(&second, "/a.ics"));

@@ -1,0 +1,172 @@
+//! The server as a whole, in this process: real connections to a [`Server`] with small
+//! limits; and the helpers the other modules' tests share.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::request::{Head, parse_head};
+use super::{Limits, Server, reachable};
+use crate::export::Output;
+use crate::serve::site::{Current, Site};
+
+pub(super) fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+pub(super) fn head(text: &str) -> Head {
+    let text = text.replace('\n', "\r\n");
+    parse_head(text.as_bytes(), 32)
+        .expect("valid")
+        .expect("complete")
+        .0
+}
+
+pub(super) fn site() -> Site {
+    let outputs = vec![
+        Output {
+            path: PathBuf::from("a.ics"),
+            contents: "BEGIN:VCALENDAR\r\n".repeat(50).into_bytes(),
+        },
+        Output {
+            path: PathBuf::from("a/index.html"),
+            contents: b"<p>page</p>".to_vec(),
+        },
+    ];
+    Site::build(outputs, None, at(1_000)).0
+}
+
+#[test]
+fn unspecified_addresses_are_reached_through_loopback() {
+    let any: SocketAddr = "0.0.0.0:80".parse().unwrap();
+    assert_eq!(reachable(any), "127.0.0.1:80".parse().unwrap());
+    let any6: SocketAddr = "[::]:80".parse().unwrap();
+    assert_eq!(reachable(any6), "[::1]:80".parse().unwrap());
+    let own: SocketAddr = "127.0.0.2:80".parse().unwrap();
+    assert_eq!(reachable(own), own);
+}
+
+// ---- A real server with small limits, in this process ------------------------------
+
+fn start(limits: Limits) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    Server::start(listener, Arc::new(Current::new(site())), limits).unwrap()
+}
+
+fn read_all(stream: &mut TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn a_slow_request_times_out_with_408() {
+    let server = start(Limits {
+        request_time: Duration::from_millis(300),
+        ..Limits::default()
+    });
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_all(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.stop();
+}
+
+#[test]
+fn an_idle_connection_is_closed() {
+    let server = start(Limits {
+        idle_time: Duration::from_millis(200),
+        ..Limits::default()
+    });
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let started = Instant::now();
+    assert_eq!(read_all(&mut stream), "");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.stop();
+}
+
+#[test]
+fn an_oversized_head_gets_431_or_414() {
+    let server = start(Limits::default());
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let long = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
+    let _ = stream.write_all(long.as_bytes());
+    assert!(read_all(&mut stream).starts_with("HTTP/1.1 414 "));
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n",
+        "a".repeat(9000)
+    );
+    let _ = stream.write_all(big.as_bytes());
+    assert!(read_all(&mut stream).starts_with("HTTP/1.1 431 "));
+    server.stop();
+}
+
+#[test]
+fn one_worker_serves_connections_in_turn_and_yields_when_idle() {
+    let server = start(Limits {
+        workers: 1,
+        ..Limits::default()
+    });
+    // The first connection is kept alive and idle; the second one waits for the
+    // only worker, which gives up the idle connection for it.
+    let mut first = TcpStream::connect(server.addr()).unwrap();
+    first
+        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reply = [0u8; 12];
+    first.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"HTTP/1.1 200");
+    let mut second = TcpStream::connect(server.addr()).unwrap();
+    second
+        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    assert!(read_all(&mut second).starts_with("HTTP/1.1 200 "));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    server.stop();
+}
+
+#[test]
+fn a_full_queue_gets_503() {
+    let server = start(Limits {
+        workers: 1,
+        queue: 1,
+        ..Limits::default()
+    });
+    // Fresh connections that send nothing hold the worker and the queue slot.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(TcpStream::connect(server.addr()).unwrap());
+        thread::sleep(Duration::from_millis(100));
+    }
+    let mut third = TcpStream::connect(server.addr()).unwrap();
+    assert!(read_all(&mut third).starts_with("HTTP/1.1 503 "));
+    server.stop();
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let server = start(Limits::default());
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(
+            b"HEAD /a.ics HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let answer = read_all(&mut stream);
+    let first = answer.find("HTTP/1.1 200 ").unwrap();
+    let second = answer.find("HTTP/1.1 404 ").unwrap();
+    assert!(first < second, "{answer}");
+    server.stop();
+}
