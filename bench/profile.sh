@@ -8,7 +8,8 @@
 #              needed (this VM has none).
 #   callgrind  valgrind --tool=callgrind: exact instruction counts, user space only,
 #              about 50x slower (10 to 20 minutes at N=10000).
-#   phases     benches/publication.rs phases: wall time and peak RSS of each phase, in-process.
+#   phases     calfeed-bench phases (tools/bench): wall time and peak RSS of each phase,
+#              in-process.
 # Outputs go to target/bench/profile/; the top of the report is printed.
 set -euo pipefail
 
@@ -25,10 +26,11 @@ log() { echo "profile: $*" >&2; }
 # A separate target directory, so that the debug-symbol build does not replace the
 # ordinary release binary.
 export CARGO_TARGET_DIR="$repo/target/prof"
-export CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_BENCH_DEBUG=true
-log "cargo build --release (with debug symbols) into $CARGO_TARGET_DIR"
+export CARGO_PROFILE_RELEASE_DEBUG=true
+log "cargo build --release (with debug symbols) of calfeed and calfeed-bench into $CARGO_TARGET_DIR"
 cargo build --release --locked -q
-gen="$(bash "$here/generator.sh" bench)"
+cargo build --release --locked -q -p calfeed-bench
+gen="$CARGO_TARGET_DIR/release/calfeed-bench"
 calfeed="$CARGO_TARGET_DIR/release/calfeed"
 in="$work/in-$n"
 # A new output directory each time, and the old ones removed only at the end: creating

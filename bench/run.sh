@@ -50,11 +50,12 @@ if ! command -v eatmydata >/dev/null; then
 fi
 eatmydata="$(command -v eatmydata || true)"
 
-log "cargo build --release"
+# calfeed, and the benchmark tool (tools/bench: the generator and the floor), both release.
+log "cargo build --release (calfeed, then calfeed-bench)"
 cargo build --release --locked -q
-calfeed="$repo/target/release/calfeed"
-gen="$(bash "$here/generator.sh" bench)"
-[[ -x "$gen" ]] || { log "could not build benches/publication.rs"; exit 1; }
+cargo build --release --locked -q -p calfeed-bench
+calfeed="${CARGO_TARGET_DIR:-$repo/target}/release/calfeed"
+gen="${CARGO_TARGET_DIR:-$repo/target}/release/calfeed-bench"
 
 work="${BENCH_DIR:-$repo/target/bench}"
 mkdir -p "$work"
@@ -171,7 +172,7 @@ python3 "$here/table.py" "$runs" || status=1
 echo
 echo "Medians of wall time. items/s counts events + articles; out MB/s is output bytes per wall"
 echo "second; peak RSS is the largest of the runs (GNU time). The floor parses the same JSON"
-echo "with serde_json and writes the same bytes in as many files (benches/publication.rs floor);"
+echo "with serde_json and writes the same bytes in as many files (calfeed-bench floor);"
 echo "'fsync no-op' is calfeed run under eatmydata."
 
 if [[ $check -eq 1 ]]; then

@@ -16,10 +16,10 @@ bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 n="${2:-1000}"
 cd "$repo"
 
-# The generator is the benchmark harness (benches/publication.rs), built with the same
-# (dev) profile as the tests so that nothing is compiled twice.
-gen="$(bash "$repo/bench/generator.sh" dev)"
-[[ -x "$gen" ]] || { echo "generated: could not build benches/publication.rs" >&2; exit 1; }
+# The generator is the benchmark tool (tools/bench, package calfeed-bench), built with the
+# dev profile: it reuses the library `cargo build` compiled, so only the tool is compiled.
+cargo build --locked -q -p calfeed-bench
+gen="${CARGO_TARGET_DIR:-$repo/target}/debug/calfeed-bench"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/calfeed-generated.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
