@@ -138,7 +138,6 @@ fn cases() -> Vec<Case> {
             "error: events[0].timezone: unknown time zone \"Mars/Olympus_Mons\"; expected an IANA zone such as Asia/Shanghai or Europe/London, UTC, or a fixed offset such as GMT+8 or UTC-05:30",
             "--> feeds/a.toml:12:12",
         ),
-        // Also what tests/cli.rs misspelt_key_is_rejected asserted.
         case(
             "misspelt key",
             "a.toml",
@@ -174,7 +173,6 @@ fn cases() -> Vec<Case> {
             "error: channel: missing field `channel`",
             "--> feeds/a.toml:1:1",
         ),
-        // Also what tests/cli.rs blank_required_field_is_rejected asserted.
         case(
             "blank title",
             "a.toml",
@@ -424,6 +422,23 @@ fn cases() -> Vec<Case> {
             event("\"2022-07-04T19:00\"", ""),
             "error: file name \"big launch\" cannot be a slug: ' ' is not allowed",
             "--> feeds/big launch.toml",
+        ),
+        // What tests/cli.rs misspelt_key_is_rejected asserted.
+        case(
+            "misspelt key in an event",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "tittle = \"Launch day\"\n"),
+            "error: events[0].tittle: unknown field `tittle`, expected one of `id`, `title`, `start`, `end`, `duration`, `timezone`, `description`, `location`, `url`, `livestream`, `categories`, `status`, `reminders`, `image`, `sequence`, `updated`, `repeat`, `rrule`, `except`, `extra`, `overrides`",
+            "--> feeds/a.toml:12:1",
+        ),
+        // What tests/cli.rs blank_required_field_is_rejected asserted.
+        case(
+            "blank event title",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "")
+                .replace("title = \"Launch\"\n", "title = \"   \"\n"),
+            "error: events[0].title: must not be empty",
+            "--> feeds/a.toml:10:9",
         ),
         // What tests/cli.rs duplicate_event_ids_are_rejected asserted.
         case(

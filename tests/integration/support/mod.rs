@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod fuzz;
 pub mod ics;
 pub mod json;
+pub mod running;
 pub mod serve;
 pub mod test;
 pub mod text;

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::test::{Running, Test};
+use super::running::Running;
+use super::test::Test;
 use super::tree::tree;
 
 /// `test`'s command line replaced by `calfeed serve --in feeds ARGS`, started.
