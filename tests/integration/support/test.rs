@@ -254,7 +254,10 @@ impl Test {
         command
             .args(args)
             .current_dir(self.dir.path())
+            // Nothing from the caller's environment dates the output or forces colour.
             .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR")
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
