@@ -1,186 +1,28 @@
-//! End-to-end tests of `calfeed serve`: the real binary runs on an ephemeral loopback port
-//! (`--addr 127.0.0.1:0`, the chosen address read from its `serving http://...` line) in a
-//! temporary directory, and a tiny HTTP client over std's `TcpStream` talks to it, so that
-//! raw requests such as `GET /../Cargo.toml` go out byte for byte as written.
-//!
-//! Every wait is a poll with a bounded deadline; the server is killed at the end of each
-//! test, panicking or not ([`Served`]'s `Drop`).
+//! `calfeed serve`: the real binary on an ephemeral loopback port, talked to by the tiny
+//! HTTP client of `support::serve` (see there), byte for byte.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::{BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use tempfile::TempDir;
-
-// ---- The server under test ------------------------------------------------------------
-
-/// A running `calfeed serve`, killed when dropped.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    dir: TempDir,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Served {
-    /// Starts `calfeed serve --in feeds --addr 127.0.0.1:0` in `dir` and waits for its
-    /// `serving` line.
-    fn start(dir: TempDir) -> Served {
-        let (child, stdout, stderr) = spawn(dir.path(), &["--addr", "127.0.0.1:0"]);
-        let mut served = Served {
-            child,
-            addr: "127.0.0.1:1".parse().unwrap(),
-            dir,
-            stdout,
-            stderr,
-        };
-        let line = served.wait_for_stdout("serving http://");
-        let line = line
-            .lines()
-            .find_map(|l| l.strip_prefix("serving http://"))
-            .expect("a serving line");
-        served.addr = line
-            .trim_end_matches('/')
-            .parse()
-            .unwrap_or_else(|e| panic!("address in {line:?}: {e}"));
-        served
-    }
-
-    fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Waits (bounded) until stdout contains `fragment`; returns all of stdout.
-    fn wait_for_stdout(&mut self, fragment: &str) -> String {
-        let stdout = Arc::clone(&self.stdout);
-        self.wait_for("stdout", fragment, &stdout)
-    }
-
-    fn wait_for_stderr(&mut self, fragment: &str) -> String {
-        let stderr = Arc::clone(&self.stderr);
-        self.wait_for("stderr", fragment, &stderr)
-    }
-
-    fn wait_for(&mut self, stream: &str, fragment: &str, text: &Mutex<String>) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let now = text.lock().unwrap().clone();
-            if now.contains(fragment) {
-                return now;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                thread::sleep(Duration::from_millis(100)); // let the readers finish
-                panic!(
-                    "calfeed serve exited ({status}) before {stream} said {fragment:?}\n\
-                     --- stdout\n{}--- stderr\n{}",
-                    self.stdout(),
-                    self.stderr()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{stream} never said {fragment:?}\n--- stdout\n{}--- stderr\n{}",
-                self.stdout(),
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[])
-    }
-
-    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n");
-        for (name, value) in headers {
-            raw.push_str(&format!("{name}: {value}\r\n"));
-        }
-        raw.push_str("Connection: close\r\n\r\n");
-        exchange(self.addr, &raw)
-    }
-
-    /// Polls `path` (bounded) until `accept` holds for the reply.
-    fn poll(&self, path: &str, what: &str, accept: impl Fn(&Reply) -> bool) -> Reply {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let reply = self.get(path);
-            if accept(&reply) {
-                return reply;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{path} never {what}; last reply: {}\n--- stdout\n{}--- stderr\n{}",
-                reply.text(),
-                self.stdout(),
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-type Output = Arc<Mutex<String>>;
-
-/// Spawns `calfeed serve --in feeds ARGS` in `dir`, collecting stdout and stderr.
-fn spawn(dir: &Path, args: &[&str]) -> (Child, Output, Output) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("calfeed"))
-        .args(["serve", "--in", "feeds"])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start calfeed serve");
-    let collect = |stream: Box<dyn Read + Send>| {
-        let text = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&text);
-        thread::spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        text
-    };
-    let stdout = collect(Box::new(child.stdout.take().unwrap()));
-    let stderr = collect(Box::new(child.stderr.take().unwrap()));
-    (child, stdout, stderr)
-}
+use crate::support::Test;
+use crate::support::serve::{
+    Served, connect, exchange, gunzip, published_urls, read_reply, spawn_serve,
+};
 
 /// A temporary directory with `feeds/` holding `files` (name, contents).
-fn site(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    fs::create_dir_all(dir.path().join("feeds")).unwrap();
-    for (name, contents) in files {
-        fs::write(dir.path().join("feeds").join(name), contents).unwrap();
-    }
-    dir
+fn site(files: &[(&str, &str)]) -> Test {
+    files.iter().fold(Test::new(), |test, (name, contents)| {
+        test.feed(name, contents)
+    })
 }
 
 /// The repository's seed publication: events, articles, every output format.
-fn seed() -> TempDir {
+fn seed() -> Test {
     let text =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds/xiaomi-12s.toml"))
             .expect("the seed publication");
@@ -205,149 +47,14 @@ duration = "2h"
     )
 }
 
-// ---- A tiny HTTP client ------------------------------------------------------------------
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        let head: String = self
-            .headers
-            .iter()
-            .map(|(n, v)| format!("{n}: {v}\n"))
-            .collect();
-        format!(
-            "{}\n{head}\n{}",
-            self.status,
-            String::from_utf8_lossy(&self.body)
-        )
-    }
-
-    fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).expect("connect to calfeed serve");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    stream
-}
-
-/// Sends `raw` verbatim and reads one response (a HEAD's without a body).
-fn exchange(addr: SocketAddr, raw: &str) -> Reply {
-    let mut stream = connect(addr);
-    stream.write_all(raw.as_bytes()).expect("send the request");
-    let mut reader = BufReader::new(stream);
-    read_reply(&mut reader, raw.starts_with("HEAD "))
-}
-
-fn read_reply(reader: &mut BufReader<TcpStream>, head_only: bool) -> Reply {
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("a status line");
-    let status = line
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).expect("a header line");
-        let trimmed = line.trim_end_matches(['\r', '\n']);
-        if trimmed.is_empty() {
-            break;
-        }
-        let (name, value) = trimmed.split_once(':').expect("name: value");
-        headers.push((name.to_string(), value.trim().to_string()));
-    }
-    let mut reply = Reply {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    if head_only || status == 304 {
-        return reply;
-    }
-    match reply
-        .header("Content-Length")
-        .map(|n| n.parse::<usize>().unwrap())
-    {
-        Some(length) => {
-            reply.body = vec![0; length];
-            reader.read_exact(&mut reply.body).expect("the body");
-        }
-        None => {
-            reader.read_to_end(&mut reply.body).expect("the body");
-        }
-    }
-    reply
-}
-
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .expect("valid gzip");
-    out
-}
-
-/// Every file under `dir`, as (URL path, bytes); dotfiles (a build's own bookkeeping)
-/// are not published files and are left out.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![PathBuf::from(dir)];
-    while let Some(next) = stack.pop() {
-        for entry in fs::read_dir(&next).unwrap() {
-            let path = entry.unwrap().path();
-            if path.file_name().unwrap().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap();
-                let url: Vec<_> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                found.push((format!("/{}", url.join("/")), fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 // ---- What is served ------------------------------------------------------------------------
 
 #[test]
 fn serves_exactly_what_build_writes_with_the_right_types() {
-    let dir = seed();
-    let built = Command::new(assert_cmd::cargo::cargo_bin("calfeed"))
-        .args(["build", "--in", "feeds", "--out", "public"])
-        .current_dir(dir.path())
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .unwrap();
-    assert!(built.status.success());
-    let expected = files(&dir.path().join("public"));
+    let built = seed().args(["build"]).run();
+    let expected = published_urls(&built.path("public"));
     assert!(expected.len() >= 6, "{expected:?}");
-    let served = Served::start(dir);
+    let served = Served::start(built.then());
 
     for (path, bytes) in &expected {
         let reply = served.get(path);
@@ -575,13 +282,12 @@ fn missing_files_get_404_and_other_methods_405() {
 
 #[test]
 fn nothing_outside_the_build_is_reachable() {
-    let dir = seed();
     // Things a traversal would be after: beside feeds/, in it, and dotfiles.
-    fs::write(dir.path().join("Cargo.toml"), "SECRET-CARGO").unwrap();
-    fs::write(dir.path().join("feeds/.env"), "SECRET-ENV").unwrap();
-    fs::create_dir_all(dir.path().join("public")).unwrap();
-    fs::write(dir.path().join("public/.htpasswd"), "SECRET-HT").unwrap();
-    fs::write(dir.path().join("public/stray.ics"), "SECRET-STRAY").unwrap();
+    let dir = seed()
+        .file("Cargo.toml", "SECRET-CARGO")
+        .file("feeds/.env", "SECRET-ENV")
+        .file("public/.htpasswd", "SECRET-HT")
+        .file("public/stray.ics", "SECRET-STRAY");
     let served = Served::start(dir);
     for target in [
         "/../Cargo.toml",
@@ -676,9 +382,8 @@ fn keep_alive_and_pipelined_requests() {
 
 #[test]
 fn edits_show_up_and_a_broken_edit_keeps_the_last_good_build() {
-    let dir = site(&[("show.toml", &publication("First title"))]);
-    let feed = dir.path().join("feeds/show.toml");
-    let mut served = Served::start(dir);
+    let mut served = Served::start(site(&[("show.toml", &publication("First title"))]));
+    let feed = served.path("feeds/show.toml");
     let first = served.get("/show.ics");
     assert!(first.body_text().contains("SUMMARY:First title"));
 
@@ -715,19 +420,16 @@ fn edits_show_up_and_a_broken_edit_keeps_the_last_good_build() {
 
     // Fixed again, and a new publication appears with its URLs printed.
     fs::write(&feed, publication("Fourth")).unwrap();
-    fs::write(
-        served.dir.path().join("feeds/other.toml"),
-        publication("Other"),
-    )
-    .unwrap();
+    fs::write(served.path("feeds/other.toml"), publication("Other")).unwrap();
     served.poll("/show.ics", "showed the fix", |r| {
         r.body_text().contains("SUMMARY:Fourth")
     });
     served.poll("/other.ics", "appeared", |r| r.status == 200);
-    served.wait_for_stdout(&format!("http://{}/other.ics", served.addr));
+    let addr = served.addr;
+    served.wait_for_stdout(&format!("http://{addr}/other.ics"));
 
     // A removed publication is no longer served.
-    fs::remove_file(served.dir.path().join("feeds/other.toml")).unwrap();
+    fs::remove_file(served.path("feeds/other.toml")).unwrap();
     served.poll("/other.ics", "went away", |r| r.status == 404);
 }
 
@@ -739,13 +441,13 @@ fn ctrl_c_stops_cleanly_with_exit_0() {
     let mut served = Served::start(seed());
     assert_eq!(served.get("/xiaomi-12s.ics").status, 200);
     let interrupted = Command::new("kill")
-        .args(["-INT", &served.child.id().to_string()])
+        .args(["-INT", &served.id().to_string()])
         .status()
         .expect("run kill");
     assert!(interrupted.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
+        if let Some(status) = served.try_wait() {
             break status;
         }
         assert!(Instant::now() < deadline, "still running after SIGINT");
@@ -756,20 +458,8 @@ fn ctrl_c_stops_cleanly_with_exit_0() {
     assert!(TcpStream::connect(served.addr).is_err(), "still listening");
 }
 
-/// Waits (bounded) for a child started with [`spawn`] to exit.
-fn exit_code(mut child: Child) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().expect("an exit code");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("calfeed serve did not exit");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-}
+/// How long a server that must exit by itself may take.
+const EXIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn an_invalid_first_build_exits_1_with_the_diagnostics() {
@@ -777,23 +467,20 @@ fn an_invalid_first_build_exits_1_with_the_diagnostics() {
         "show.toml",
         &publication("x").replace("2022-07-04T19:00", "soon"),
     )]);
-    let (child, stdout, stderr) = spawn(dir.path(), &["--addr", "127.0.0.1:0"]);
-    assert_eq!(exit_code(child), 1);
-    thread::sleep(Duration::from_millis(100));
-    let stderr = stderr.lock().unwrap().clone();
+    let ran = spawn_serve(dir, &["--addr", "127.0.0.1:0"]).finish(EXIT);
+    assert_eq!(ran.code, Some(1));
+    let stderr = &ran.stderr;
     assert!(stderr.contains("events[0].start"), "{stderr}");
-    assert!(!stdout.lock().unwrap().contains("serving"));
+    assert!(!ran.stdout.contains("serving"));
 }
 
 #[test]
 fn an_address_in_use_exits_5() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let dir = seed();
-    let (child, _, stderr) = spawn(dir.path(), &["--addr", &addr]);
-    assert_eq!(exit_code(child), 5);
-    thread::sleep(Duration::from_millis(100));
-    let stderr = stderr.lock().unwrap().clone();
+    let ran = spawn_serve(seed(), &["--addr", &addr]).finish(EXIT);
+    assert_eq!(ran.code, Some(5));
+    let stderr = &ran.stderr;
     assert!(
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
@@ -802,7 +489,6 @@ fn an_address_in_use_exits_5() {
 
 #[test]
 fn a_bad_address_is_a_command_line_error() {
-    let dir = seed();
-    let (child, _, _) = spawn(dir.path(), &["--addr", "localhost-ish"]);
-    assert_eq!(exit_code(child), 2);
+    let ran = spawn_serve(seed(), &["--addr", "localhost-ish"]).finish(EXIT);
+    assert_eq!(ran.code, Some(2));
 }

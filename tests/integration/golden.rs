@@ -1,16 +1,25 @@
 //! Golden files: the seed publication's every output, and a recurring fixture's, byte for byte. A change here is a
 //! change every subscriber sees; review it with `cargo insta review` before accepting.
+//!
+//! The snapshots are the files `tests/snapshots/golden__<test>.snap`, named explicitly (the
+//! names insta gave them when this was its own test binary, `tests/golden.rs`).
 
 use std::path::Path;
 
-use calfeed::export::{Output, render_all};
-use calfeed::load::{LoadOptions, load_dir};
+use crate::support::api::{Output, load_dir, options, render_all};
+
+/// Asserts `text` against `tests/snapshots/golden__<name>.snap`.
+fn snapshot(name: &str, text: String) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(format!("golden__{name}"), text));
+}
 
 /// Every output of the publications in `dir` (relative to the repository).
 fn outputs_of(dir: &str) -> Vec<Output> {
-    let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
     let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let publications = load_dir(&feeds, &options).unwrap_or_else(|problems| {
+    let publications = load_dir(&feeds, &options()).unwrap_or_else(|problems| {
         panic!(
             "{}",
             problems.iter().map(ToString::to_string).collect::<String>()
@@ -55,39 +64,49 @@ fn seed_writes_exactly_these_files() {
 #[test]
 fn seed_calendar() {
     // CRLF is part of the format; show it in the snapshot so a change to it shows too.
-    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.ics").replace("\r\n", "␍\n"));
+    snapshot(
+        "seed_calendar",
+        text_of(&seed_outputs(), "xiaomi-12s.ics").replace("\r\n", "␍\n"),
+    );
 }
 
 #[test]
 fn seed_single_event_calendar() {
-    insta::assert_snapshot!(
-        text_of(&seed_outputs(), "xiaomi-12s/xiaomi-12s-launch.ics").replace("\r\n", "␍\n")
+    snapshot(
+        "seed_single_event_calendar",
+        text_of(&seed_outputs(), "xiaomi-12s/xiaomi-12s-launch.ics").replace("\r\n", "␍\n"),
     );
 }
 
 #[test]
 fn seed_rss() {
-    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.xml"));
+    snapshot("seed_rss", text_of(&seed_outputs(), "xiaomi-12s.xml"));
 }
 
 #[test]
 fn seed_atom() {
-    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.atom"));
+    snapshot("seed_atom", text_of(&seed_outputs(), "xiaomi-12s.atom"));
 }
 
 #[test]
 fn seed_json_feed() {
-    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s.json"));
+    snapshot(
+        "seed_json_feed",
+        text_of(&seed_outputs(), "xiaomi-12s.json"),
+    );
 }
 
 #[test]
 fn seed_page() {
-    insta::assert_snapshot!(text_of(&seed_outputs(), "xiaomi-12s/index.html"));
+    snapshot(
+        "seed_page",
+        text_of(&seed_outputs(), "xiaomi-12s/index.html"),
+    );
 }
 
 #[test]
 fn seed_index_page() {
-    insta::assert_snapshot!(text_of(&seed_outputs(), "index.html"));
+    snapshot("seed_index_page", text_of(&seed_outputs(), "index.html"));
 }
 
 #[test]
@@ -100,11 +119,17 @@ fn rendering_twice_gives_the_same_bytes() {
 #[test]
 fn recurring_and_cancelled_calendar() {
     let outputs = outputs_of("tests/fixtures/recurring");
-    insta::assert_snapshot!(text_of(&outputs, "shows.ics").replace("\r\n", "␍\n"));
+    snapshot(
+        "recurring_and_cancelled_calendar",
+        text_of(&outputs, "shows.ics").replace("\r\n", "␍\n"),
+    );
 }
 
 #[test]
 fn recurring_and_cancelled_page() {
     let outputs = outputs_of("tests/fixtures/recurring");
-    insta::assert_snapshot!(text_of(&outputs, "shows/index.html"));
+    snapshot(
+        "recurring_and_cancelled_page",
+        text_of(&outputs, "shows/index.html"),
+    );
 }

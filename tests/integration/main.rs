@@ -1,0 +1,24 @@
+//! The integration tests: one test binary, one module per behaviour, all of them driving
+//! the real `calfeed` binary through [`support::Test`] or the library through
+//! [`support::api`].
+
+mod support;
+
+mod atomic;
+mod build;
+mod characters;
+mod check;
+mod commands;
+mod diagnostics;
+mod fuzz_replays;
+mod golden;
+mod guard;
+mod injection;
+mod limits;
+mod links;
+mod paths;
+mod properties;
+mod readers;
+mod rejections;
+mod serve;
+mod times;
