@@ -5,7 +5,7 @@
 #   SECONDS  how long each target runs (default 60)
 #   TARGET   load_toml, load_json, ical_text (default: all three)
 #
-# Targets (fuzz/fuzz_targets/, checks in fuzz/src/lib.rs):
+# Targets (fuzz/fuzz_targets/, checks in tests/integration/support/fuzz.rs):
 #   load_toml, load_json  arbitrary bytes through calfeed::load::parse_publication: never a
 #                         panic; whatever is accepted renders to calendars that parse (lines
 #                         of at most 75 octets), well-formed XML and valid JSON
@@ -21,7 +21,7 @@
 # fuzz/seeds/); crashes land in fuzz/artifacts/<target>/. Keep a crash as a regression:
 #   cargo fuzz tmin <target> fuzz/artifacts/<target>/crash-...    (from fuzz/)
 #   cp the minimised input to tests/fuzz-regressions/<target>/<name>
-# tests/hostile.rs replays every file there.
+# tests/integration/fuzz_replays.rs replays every file there.
 #
 # CALFEED_FUZZ_VALID_JSON_ONLY=1 makes load_json skip inputs serde_json refuses (the
 # JSON locator's runaway on `[}`, which it found, is fixed and kept as a regression).
