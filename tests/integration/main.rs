@@ -22,3 +22,4 @@ mod readers;
 mod rejections;
 mod serve;
 mod times;
+mod vtimezone;

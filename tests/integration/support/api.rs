@@ -8,6 +8,7 @@ pub use calfeed::load::{
 };
 pub use calfeed::locate::Format;
 pub use calfeed::spill::SPILL_AT;
+pub use calfeed::vtimezone::vtimezone_lines;
 
 /// The options every in-process load uses: the clock stopped at the Unix epoch.
 pub fn options() -> LoadOptions {
