@@ -15,8 +15,10 @@ use url::Url;
 
 use crate::diagnostic::Diagnostic;
 use crate::locate::{Format, Locator, Step, path_string};
-use crate::model::{Article, Channel, Event, Publication, Schedule, Status};
-use crate::recurrence::{self, Instance, Override, Recurrence, Repeat};
+use crate::model::{
+    Article, Channel, Event, Instance, Override, Publication, Recurrence, Schedule, Status,
+};
+use crate::recurrence::{self, Repeat};
 use crate::spill::Text;
 use crate::when::{self, Moment, Zone};
 
