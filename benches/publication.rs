@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, Days, NaiveDate};
 
 use calfeed::export::{self, atom, html, ics, json, markdown, rss};
+use calfeed::load::Format;
 use calfeed::load::{self, LoadOptions};
-use calfeed::locate::Format;
 use calfeed::model::Schedule;
 use calfeed::publish;
 use calfeed::vtimezone::vtimezone_lines;

@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use calfeed::load::{LoadOptions, parse_publication};
-//! use calfeed::locate::Format;
+//! use calfeed::load::Format;
 //!
 //! let data = r#"
 //! [channel]
@@ -49,7 +49,7 @@
 //!
 //! ```
 //! use calfeed::load::{LoadOptions, parse_publication};
-//! use calfeed::locate::Format;
+//! use calfeed::load::Format;
 //!
 //! let data = "[channel]\ntitle = \"T\"\ndescription = \"D\"\nlink = \"https://e.org/\"\n\
 //!             language = \"en\"\ntimezone = \"Mars/Olympus\"\n";
@@ -62,9 +62,7 @@
 pub mod diagnostic;
 pub mod export;
 pub mod guard;
-pub mod json_frames;
 pub mod load;
-pub mod locate;
 pub mod model;
 pub mod publish;
 pub mod recurrence;

@@ -31,8 +31,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use calfeed::export::ical_text::{param_value, refold};
+use calfeed::load::Format;
 use calfeed::load::{self, LoadOptions};
-use calfeed::locate::Format;
 use chrono::DateTime;
 use icalendar::parser::{Component, read_components, unfold};
 use quick_xml::Reader;

@@ -17,8 +17,8 @@
 use std::str::FromStr;
 
 use calfeed::export::{self, Output};
+use calfeed::load::Format;
 use calfeed::load::{self, LoadOptions};
-use calfeed::locate::Format;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use icalendar::parser::{read_components, unfold};

@@ -2,7 +2,7 @@
 //! renders to well-formed outputs. See `calfeed_fuzz::load`.
 #![no_main]
 
-use calfeed::locate::Format;
+use calfeed::load::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| calfeed_fuzz::load(data, Format::Json));

@@ -4,7 +4,7 @@
 use calfeed::export;
 use calfeed::export::ical_text::{escape_text, param_value, refold, unfold as calfeed_unfold};
 use calfeed::load::{LoadOptions, parse_publication};
-use calfeed::locate::Format;
+use calfeed::load::Format;
 use chrono::DateTime;
 use icalendar::parser::{Component, read_components, unfold};
 
