@@ -7,7 +7,7 @@ use url::Url;
 
 use super::locate::Locator;
 use super::path::FieldPath;
-use super::raw::{Large, TimeText};
+use super::raw::{Large, TimeText, forbidden_char};
 use crate::diagnostic::Diagnostic;
 use crate::spill::Text;
 use crate::when::{self, Moment, Zone};
@@ -46,25 +46,6 @@ pub fn check_id(id: &str) -> Result<(), String> {
         return Err(format!("{stem:?} is a reserved file name on Windows"));
     }
     Ok(())
-}
-
-/// XML 1.0 allows tab, LF and CR and nothing else below U+0020, and never U+FFFE/U+FFFF;
-/// the same text goes into XML feeds, so it is checked once, here.
-/// RFC 5545 TEXT also forbids DEL (U+007F), which XML allows: it is refused as well.
-pub(super) fn forbidden_char(text: &str) -> Option<char> {
-    // By bytes, not chars (every text of the input goes through here): the forbidden
-    // characters are ASCII, or U+FFFE and U+FFFF, whose UTF-8 is EF BF BE and EF BF BF.
-    let bytes = text.as_bytes();
-    bytes.iter().enumerate().find_map(|(i, &byte)| match byte {
-        b'\t' | b'\n' | b'\r' => None,
-        0..0x20 | 0x7F => Some(char::from(byte)),
-        0xEF if bytes.get(i + 1) == Some(&0xBF) => match bytes.get(i + 2) {
-            Some(0xBE) => Some('\u{FFFE}'),
-            Some(0xBF) => Some('\u{FFFF}'),
-            _ => None,
-        },
-        _ => None,
-    })
 }
 
 /// Checks one publication's raw input and builds its model, collecting every problem
@@ -317,52 +298,6 @@ mod tests {
         }
         for bad in ["", "e", "en_GB", "english language", "en-"] {
             assert!(!is_language_tag(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn forbidden_characters() {
-        assert_eq!(forbidden_char("a\u{0}b"), Some('\u{0}'));
-        assert_eq!(forbidden_char("bell\u{7}"), Some('\u{7}'));
-        assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
-        assert_eq!(forbidden_char("del\u{7F}"), Some('\u{7F}'));
-        assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
-    }
-
-    #[test]
-    fn forbidden_characters_by_bytes_are_those_by_chars() {
-        let by_chars = |text: &str| {
-            text.chars().find(|&c| {
-                (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'))
-                    || matches!(c, '\u{7F}' | '\u{FFFE}' | '\u{FFFF}')
-            })
-        };
-        let pieces = [
-            "a",
-            "\t",
-            "\n",
-            "\r",
-            "\u{0}",
-            "\u{1F}",
-            "\u{7F}",
-            "\u{80}",
-            "é",
-            "漢",
-            "🎉",
-            "\u{FFFD}",
-            "\u{FFFE}",
-            "\u{FFFF}",
-            "\u{FEFF}",
-            "\u{EFFF}",
-            "\u{10FFFF}",
-        ];
-        for a in pieces {
-            for b in pieces {
-                for c in pieces {
-                    let text = format!("{a}{b}{c}");
-                    assert_eq!(forbidden_char(&text), by_chars(&text), "{text:?}");
-                }
-            }
         }
     }
 }

@@ -32,13 +32,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeSeed;
 
 use self::check::Checker;
 pub use self::check::{ID_HELP, check_id};
 pub use self::locate::Format;
 use self::locate::Locator;
+pub use self::publication::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING};
 use self::raw::{FileSeed, RawArticle, RawChannel, RawEvent, RawFile, Spilling};
 use crate::diagnostic::Diagnostic;
 use crate::model::Publication;
@@ -54,9 +55,6 @@ pub struct LoadOptions {
     /// Longer text fields are refused (a runaway export, a pasted binary).
     pub max_field_bytes: usize,
 }
-
-/// How many coming occurrences of a repeating event pages and feeds list.
-pub const DEFAULT_UPCOMING: u16 = 5;
 
 /// 256 MiB: a publication of 100 000 events with descriptions fits many times over.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 256 << 20;
@@ -98,13 +96,6 @@ pub(crate) fn test_publication(slug: &str, text: &str) -> Publication {
     )
     .unwrap_or_else(|problems| panic!("{}", problems[0]))
 }
-
-/// A bare article date (`published = "2022-06-28"`) means noon in the channel's zone:
-/// the same calendar day for readers from UTC-12 to UTC+12.
-pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
-    Some(t) => t,
-    None => unreachable!(),
-};
 
 /// The publication files of `dir`, sorted by name: `*.toml` and `*.json`.
 pub fn publication_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
@@ -302,7 +293,7 @@ fn load_json_streaming(
         max_field_bytes: options.max_field_bytes,
         problems: Vec::new(),
     };
-    let publication = checker.publication(slug, raw, options);
+    let publication = checker.publication(slug, raw, options.fallback_time);
     checker.problems.is_empty().then_some(publication)
 }
 
@@ -369,7 +360,7 @@ fn parse_text(
         max_field_bytes: options.max_field_bytes,
         problems: Vec::new(),
     };
-    let publication = checker.publication(slug, raw, options);
+    let publication = checker.publication(slug, raw, options.fallback_time);
     if checker.problems.is_empty() {
         Ok(publication)
     } else {

@@ -4,22 +4,31 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
 use url::Url;
 
 use super::check::{Checker, is_language_tag};
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
-use super::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING, LoadOptions};
 use crate::model::{Article, Channel, Publication};
 use crate::when::Zone;
+
+/// How many coming occurrences of a repeating event pages and feeds list.
+pub const DEFAULT_UPCOMING: u16 = 5;
+
+/// A bare article date (`published = "2022-06-28"`) means noon in the channel's zone:
+/// the same calendar day for readers from UTC-12 to UTC+12.
+pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
+    Some(t) => t,
+    None => unreachable!(),
+};
 
 impl Checker<'_> {
     pub(super) fn publication(
         &mut self,
         slug: &str,
         raw: RawFile,
-        options: &LoadOptions,
+        fallback_time: DateTime<Utc>,
     ) -> Publication {
         let c = raw.channel;
         let field = FieldPath::root().key("channel");
@@ -60,7 +69,7 @@ impl Checker<'_> {
                 zone,
                 author: self.optional_text(&field.key("author"), c.author),
                 refresh,
-                updated: options.fallback_time,
+                updated: fallback_time,
                 allow_html: c.allow_html,
                 upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
             },
@@ -110,7 +119,7 @@ impl Checker<'_> {
                     .flat_map(|a| std::iter::once(a.published).chain(a.updated)),
             )
             .max();
-        let updated = channel_updated.or(newest).unwrap_or(options.fallback_time);
+        let updated = channel_updated.or(newest).unwrap_or(fallback_time);
         publication.channel.updated = updated;
         for (event, own) in publication.events.iter_mut().zip(event_updates) {
             event.updated = own.unwrap_or(updated);

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::check::forbidden_char;
 use crate::model::Status;
 use crate::spill::{Store, Text};
 use crate::when;
@@ -174,6 +173,25 @@ impl<'de> Deserialize<'de> for TimeText {
 
         deserializer.deserialize_any(TimeVisitor)
     }
+}
+
+/// XML 1.0 allows tab, LF and CR and nothing else below U+0020, and never U+FFFE/U+FFFF;
+/// the same text goes into XML feeds, so it is checked once, as the input is read.
+/// RFC 5545 TEXT also forbids DEL (U+007F), which XML allows: it is refused as well.
+pub(super) fn forbidden_char(text: &str) -> Option<char> {
+    // By bytes, not chars (every text of the input goes through here): the forbidden
+    // characters are ASCII, or U+FFFE and U+FFFF, whose UTF-8 is EF BF BE and EF BF BF.
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' => None,
+        0..0x20 | 0x7F => Some(char::from(byte)),
+        0xEF if bytes.get(i + 1) == Some(&0xBF) => match bytes.get(i + 2) {
+            Some(0xBE) => Some('\u{FFFE}'),
+            Some(0xBF) => Some('\u{FFFF}'),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// A text field that may be large (a description, an article's Markdown): what the
@@ -385,5 +403,56 @@ impl<'de> Visitor<'de> for FileSeed<'_> {
             events: events.unwrap_or_default(),
             articles: articles.unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters() {
+        assert_eq!(forbidden_char("a\u{0}b"), Some('\u{0}'));
+        assert_eq!(forbidden_char("bell\u{7}"), Some('\u{7}'));
+        assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(forbidden_char("del\u{7F}"), Some('\u{7F}'));
+        assert_eq!(forbidden_char("tab\tnew\nline\r"), None);
+    }
+
+    #[test]
+    fn forbidden_characters_by_bytes_are_those_by_chars() {
+        let by_chars = |text: &str| {
+            text.chars().find(|&c| {
+                (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{7F}' | '\u{FFFE}' | '\u{FFFF}')
+            })
+        };
+        let pieces = [
+            "a",
+            "\t",
+            "\n",
+            "\r",
+            "\u{0}",
+            "\u{1F}",
+            "\u{7F}",
+            "\u{80}",
+            "é",
+            "漢",
+            "🎉",
+            "\u{FFFD}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{FEFF}",
+            "\u{EFFF}",
+            "\u{10FFFF}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(forbidden_char(&text), by_chars(&text), "{text:?}");
+                }
+            }
+        }
     }
 }

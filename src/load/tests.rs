@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
+use chrono::DateTime;
 use serde::de::DeserializeSeed;
 
-use chrono::DateTime;
-
 use super::*;
-use crate::load::raw;
 use crate::spill::SPILL_AT;
 
 // ---- JSON loaded straight from the file (`load_json_streaming`) -------------------
