@@ -31,25 +31,25 @@ impl Checker<'_> {
         fallback_time: DateTime<Utc>,
     ) -> Publication {
         let c = raw.channel;
-        let field = FieldPath::root().key("channel");
+        let at = FieldPath::root().key("channel");
         let zone = self
-            .zone(&field.key("timezone"), &c.timezone)
+            .zone(&at.key("timezone"), &c.timezone)
             .unwrap_or(Zone::Iana(chrono_tz::Tz::UTC));
         let channel_updated = c
             .updated
             .as_ref()
-            .and_then(|t| self.instant(&field.key("updated"), t, &zone, NaiveTime::MIN));
+            .and_then(|t| self.instant(&at.key("updated"), t, &zone, NaiveTime::MIN));
         let mut link = self
-            .url(&field.key("link"), Some(c.link))
+            .url(&at.key("link"), Some(c.link))
             .unwrap_or_else(|| Url::parse("https://invalid.example/").expect("static URL"));
         if !link.path().ends_with('/') {
             let path = format!("{}/", link.path());
             link.set_path(&path);
         }
-        let language = self.text(&field.key("language"), &c.language, true);
+        let language = self.text(&at.key("language"), &c.language, true);
         if !is_language_tag(&language) {
             self.report(
-                &field.key("language"),
+                &at.key("language"),
                 format!("{language:?} is not a language tag"),
                 Some("use a BCP 47 tag such as en, en-GB or zh-Hans-CN"),
             );
@@ -57,17 +57,17 @@ impl Checker<'_> {
         let refresh = c
             .refresh
             .as_ref()
-            .and_then(|r| self.duration(&field.key("refresh"), r));
+            .and_then(|r| self.duration(&at.key("refresh"), r));
         let mut publication = Publication {
             slug: slug.to_string(),
             source: self.file.to_string(),
             channel: Channel {
-                title: self.text(&field.key("title"), &c.title, true),
-                description: self.text(&field.key("description"), &c.description, true),
+                title: self.text(&at.key("title"), &c.title, true),
+                description: self.text(&at.key("description"), &c.description, true),
                 link,
                 language,
                 zone,
-                author: self.optional_text(&field.key("author"), c.author),
+                author: self.optional_text(&at.key("author"), c.author),
                 refresh,
                 updated: fallback_time,
                 allow_html: c.allow_html,
