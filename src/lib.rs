@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use calfeed::load::{LoadOptions, parse_publication};
-//! use calfeed::locate::Format;
+//! use calfeed::load::Format;
 //!
 //! let data = r#"
 //! [channel]
@@ -51,7 +51,7 @@
 //!
 //! ```
 //! use calfeed::load::{LoadOptions, parse_publication};
-//! use calfeed::locate::Format;
+//! use calfeed::load::Format;
 //!
 //! let data = "[channel]\ntitle = \"T\"\ndescription = \"D\"\nlink = \"https://e.org/\"\n\
 //!             language = \"en\"\ntimezone = \"Mars/Olympus\"\n";
@@ -65,10 +65,8 @@ pub mod build;
 pub mod changes;
 pub mod diagnostic;
 pub mod export;
-pub mod json_frames;
 pub mod listing;
 pub mod load;
-pub mod locate;
 pub mod model;
 pub mod publish;
 pub mod recurrence;

@@ -1,13 +1,14 @@
 //! What a publication *is* once it has been validated: a channel, its events and its
-//! articles, with every time resolved to an instant and every link checked. Renderers
-//! read only this; they never see the input files or their spellings.
+//! articles, with every time resolved to an instant and every link checked, down to a
+//! repeating event's rule, exceptions and overrides. Renderers read only this; they never
+//! see the input files or their spellings. Expanding a rule into occurrences is
+//! [`crate::recurrence`]'s job, which reads this module (and not the other way round).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use url::Url;
 
-use crate::recurrence::{Override, Recurrence};
 use crate::spill::Text;
 use crate::when::Zone;
 
@@ -118,61 +119,52 @@ pub struct Article {
     pub events: Vec<String>,
 }
 
+/// The start of one occurrence: an instant for timed events, a day for all-day ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Instance {
+    Timed(DateTime<Utc>),
+    Day(NaiveDate),
+}
+
+impl Instance {
+    /// The instant this occurrence starts, all-day ones at midnight UTC (for ordering).
+    pub fn instant(self) -> DateTime<Utc> {
+        match self {
+            Instance::Timed(t) => t,
+            Instance::Day(d) => d.and_time(NaiveTime::MIN).and_utc(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recurrence {
+    /// The RRULE value (`FREQ=WEEKLY;BYDAY=TH;COUNT=8`), validated; `None` when the event
+    /// only has extra dates.
+    pub rule: Option<String>,
+    /// Occurrences the rule would produce that do not happen (EXDATE).
+    pub except: Vec<Instance>,
+    /// Occurrences outside the rule (RDATE).
+    pub extra: Vec<Instance>,
+}
+
+/// One occurrence that differs from the rule: moved, renamed or cancelled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    /// The start the rule gives this occurrence (its RECURRENCE-ID).
+    pub occurrence: Instance,
+    pub schedule: Schedule,
+    pub title: Option<String>,
+    pub description: Option<Text>,
+    pub location: Option<String>,
+    pub status: Option<Status>,
+}
+
 /// One occurrence of an event as it now stands (an override applied).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence<'a> {
     pub schedule: Schedule,
     pub title: &'a str,
     pub status: Status,
-}
-
-impl Event {
-    /// The occurrences whose start (as it now stands) is in `from..until`; at most 10 000.
-    pub fn occurrences_between(
-        &self,
-        from: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Vec<Occurrence<'_>> {
-        // An override may move an occurrence into the window from a day or so outside it.
-        let slack = Duration::days(7);
-        self.upcoming(from - slack, 10_000)
-            .into_iter()
-            .filter(|o| {
-                let start = crate::recurrence::first_instance(&o.schedule).instant();
-                start >= from && start < until
-            })
-            .collect()
-    }
-
-    /// The occurrences starting at or after `from` (by their rule, before any override
-    /// moved them), at most `limit`; a one-off event has just itself.
-    pub fn upcoming(&self, from: DateTime<Utc>, limit: u16) -> Vec<Occurrence<'_>> {
-        let Some(recurrence) = &self.recurrence else {
-            return vec![Occurrence {
-                schedule: self.schedule,
-                title: &self.title,
-                status: self.status,
-            }];
-        };
-        crate::recurrence::expand(&self.schedule, recurrence, from, limit)
-            .unwrap_or_default()
-            .into_iter()
-            .map(
-                |instance| match self.overrides.iter().find(|o| o.occurrence == instance) {
-                    Some(o) => Occurrence {
-                        schedule: o.schedule,
-                        title: o.title.as_deref().unwrap_or(&self.title),
-                        status: o.status.unwrap_or(self.status),
-                    },
-                    None => Occurrence {
-                        schedule: crate::recurrence::shifted(&self.schedule, instance),
-                        title: &self.title,
-                        status: self.status,
-                    },
-                },
-            )
-            .collect()
-    }
 }
 
 impl Publication {

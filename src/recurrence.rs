@@ -1,55 +1,16 @@
-//! Repeating events: the rule (an RFC 5545 RRULE, written in a friendly form or raw), the
-//! dates it skips (EXDATE) or adds (RDATE), single occurrences that moved (overrides), and
-//! the expansion into occurrences, done by the `rrule` crate rather than by hand.
+//! Repeating events: the rule's friendly spelling and its RRULE text, checking a rule
+//! against its event, and the expansion into occurrences (with overrides applied), done by
+//! the `rrule` crate rather than by hand. What a rule, an exception or an override *is*
+//! belongs to [`crate::model`]; this module reads the model and never the other way round.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rrule::{RRule, RRuleSet, Unvalidated};
 
-use crate::model::{Schedule, Status};
+use crate::model::{Event, Instance, Occurrence, Override, Recurrence, Schedule};
 use crate::when::Zone;
-
-/// The start of one occurrence: an instant for timed events, a day for all-day ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Instance {
-    Timed(DateTime<Utc>),
-    Day(NaiveDate),
-}
-
-impl Instance {
-    /// The instant this occurrence starts, all-day ones at midnight UTC (for ordering).
-    pub fn instant(self) -> DateTime<Utc> {
-        match self {
-            Instance::Timed(t) => t,
-            Instance::Day(d) => d.and_time(NaiveTime::MIN).and_utc(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Recurrence {
-    /// The RRULE value (`FREQ=WEEKLY;BYDAY=TH;COUNT=8`), validated; `None` when the event
-    /// only has extra dates.
-    pub rule: Option<String>,
-    /// Occurrences the rule would produce that do not happen (EXDATE).
-    pub except: Vec<Instance>,
-    /// Occurrences outside the rule (RDATE).
-    pub extra: Vec<Instance>,
-}
-
-/// One occurrence that differs from the rule: moved, renamed or cancelled.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Override {
-    /// The start the rule gives this occurrence (its RECURRENCE-ID).
-    pub occurrence: Instance,
-    pub schedule: Schedule,
-    pub title: Option<String>,
-    pub description: Option<crate::spill::Text>,
-    pub location: Option<String>,
-    pub status: Option<Status>,
-}
 
 /// The friendly spelling of a rule: `repeat = { every = "week", on = ["mo", "we"], count = 10 }`.
 #[derive(Clone, Debug, Default)]
@@ -166,6 +127,57 @@ fn from_rrule_time(time: DateTime<rrule::Tz>, schedule: &Schedule) -> Instance {
     match schedule {
         Schedule::Timed { .. } => Instance::Timed(time.with_timezone(&Utc)),
         Schedule::AllDay { .. } => Instance::Day(time.with_timezone(&Utc).date_naive()),
+    }
+}
+
+// The occurrences of an event are its expansion, so they are computed here, beside
+// `expand`, rather than in the model (which would then import this module back).
+impl Event {
+    /// The occurrences whose start (as it now stands) is in `from..until`; at most 10 000.
+    pub fn occurrences_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<Occurrence<'_>> {
+        // An override may move an occurrence into the window from a day or so outside it.
+        let slack = Duration::days(7);
+        self.upcoming(from - slack, 10_000)
+            .into_iter()
+            .filter(|o| {
+                let start = first_instance(&o.schedule).instant();
+                start >= from && start < until
+            })
+            .collect()
+    }
+
+    /// The occurrences starting at or after `from` (by their rule, before any override
+    /// moved them), at most `limit`; a one-off event has just itself.
+    pub fn upcoming(&self, from: DateTime<Utc>, limit: u16) -> Vec<Occurrence<'_>> {
+        let Some(recurrence) = &self.recurrence else {
+            return vec![Occurrence {
+                schedule: self.schedule,
+                title: &self.title,
+                status: self.status,
+            }];
+        };
+        expand(&self.schedule, recurrence, from, limit)
+            .unwrap_or_default()
+            .into_iter()
+            .map(
+                |instance| match self.overrides.iter().find(|o| o.occurrence == instance) {
+                    Some(o) => Occurrence {
+                        schedule: o.schedule,
+                        title: o.title.as_deref().unwrap_or(&self.title),
+                        status: o.status.unwrap_or(self.status),
+                    },
+                    None => Occurrence {
+                        schedule: shifted(&self.schedule, instance),
+                        title: &self.title,
+                        status: self.status,
+                    },
+                },
+            )
+            .collect()
     }
 }
 

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::load::Format;
 use crate::load::{LoadOptions, check_id, parse_publication};
-use crate::locate::Format;
 
 /// A complete, valid publication with every field explained.
 pub const EXAMPLE_PUBLICATION: &str = r#"# A calfeed publication: one file, one calendar and feed. The file name (without .toml)

@@ -3,11 +3,13 @@
 //! at once, more than the size of its input; in the file they cost page cache, which the
 //! kernel can drop, and each is read back only while an output uses it.
 //!
-//! Texts below [`SPILL_AT`] bytes, texts loaded without a [`Store`] (tests, and systems
-//! without positioned reads), and texts a full disk would not take stay in memory.
+//! A store is owned by whoever reads the texts (the loader makes one per publication file
+//! and hands it to the deserialization; the exporter makes one for article HTML): nothing
+//! here is global or per thread. Texts below [`SPILL_AT`] bytes, texts read without a
+//! [`Store`] (tests, and systems without positioned reads), and texts a full disk would
+//! not take stay in memory.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
 use std::fs::File;
 use std::sync::{Arc, Mutex};
@@ -119,6 +121,13 @@ impl Text {
         self.len() == 0
     }
 
+    /// Moves the text into `store` if it is in memory and large (as [`Store::put`]).
+    pub fn spill_to(&mut self, store: &Arc<Store>) {
+        if let Repr::Inline(text) = &mut self.0 {
+            *self = store.put(std::mem::take(text));
+        }
+    }
+
     /// Whether the text is in a store rather than in memory.
     pub fn is_spilled(&self) -> bool {
         matches!(self.0, Repr::Spilled { .. })
@@ -145,32 +154,6 @@ impl PartialEq for Text {
 
 impl Eq for Text {}
 
-thread_local! {
-    /// Where texts given to [`put`] on this thread go.
-    static CURRENT: RefCell<Option<Arc<Store>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with large texts that it deserializes going to `store`.
-pub fn with_store<R>(store: Option<Arc<Store>>, f: impl FnOnce() -> R) -> R {
-    let before = CURRENT.with(|current| current.replace(store));
-    let result = f();
-    CURRENT.with(|current| current.replace(before));
-    result
-}
-
-/// The store that texts deserialized on this thread go to, inside [`with_store`].
-pub fn current_store() -> Option<Arc<Store>> {
-    CURRENT.with(|current| current.borrow().clone())
-}
-
-/// Keeps `text` in the current store when it is large (see [`with_store`]).
-pub fn put(text: String) -> Text {
-    match current_store() {
-        Some(store) => store.put(text),
-        None => Text::from(text),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,12 +177,21 @@ mod tests {
     }
 
     #[test]
-    fn texts_are_spilled_only_inside_with_store() {
-        let large = || "x".repeat(SPILL_AT);
-        assert!(!put(large()).is_spilled());
-        let inside = with_store(Store::new(), || put(large()));
-        assert!(inside.is_spilled());
-        assert_eq!(inside.get(), large());
-        assert!(!put(large()).is_spilled());
+    fn texts_in_memory_move_to_a_store_only_when_large() {
+        let store = Store::new().expect("a temporary file");
+        let large = "x".repeat(SPILL_AT);
+        let mut text = Text::from(large.clone());
+        assert!(!text.is_spilled());
+        text.spill_to(&store);
+        assert!(text.is_spilled());
+        assert_eq!(text.get(), large);
+        // Already in a store: left where it is.
+        let before = text.clone();
+        text.spill_to(&store);
+        assert!(text.is_spilled() && text == before);
+        let mut small = Text::from("x".repeat(SPILL_AT - 1));
+        small.spill_to(&store);
+        assert!(!small.is_spilled());
+        assert_eq!(small.len(), SPILL_AT - 1);
     }
 }

@@ -16,8 +16,8 @@ use std::io::{self, Write};
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
 use super::{Shared, Sink, files};
-use crate::model::{Event, Publication, Schedule};
-use crate::recurrence::{self, Instance, Override};
+use crate::model::{Event, Instance, Override, Publication, Schedule};
+use crate::recurrence;
 use crate::when::{Zone, iso_duration};
 
 /// `public/<slug>.ics`: every event, with the calendar's name, description and refresh

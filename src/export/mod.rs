@@ -237,6 +237,16 @@ end = "2024-03-12"
         }
     }
 
+    /// A publication whose long texts the loader moved to its temporary file renders
+    /// byte for byte as the same publication held in memory.
+    #[test]
+    fn texts_kept_out_of_memory_render_as_those_in_memory() {
+        for bom in [false, true] {
+            let (loaded, expected) = crate::load::tests::loaded_with_spilled_texts(bom);
+            assert_eq!(render(&loaded), render(&expected), "bom: {bom}");
+        }
+    }
+
     #[test]
     fn with_raw_html_allowed_the_article_is_rendered_again_below_the_heading() {
         let publication = publication("one", true);

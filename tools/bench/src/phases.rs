@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike};
 
 use calfeed::export::{self, atom, html, ics, json, markdown, rss};
+use calfeed::load::Format;
 use calfeed::load::{self, LoadOptions};
-use calfeed::locate::Format;
 use calfeed::model::Schedule;
 use calfeed::publish;
 use calfeed::vtimezone::vtimezone_lines;

@@ -10,10 +10,15 @@
 //! `channel`, `events` and `articles`, each at most once. Anything else (another key, a
 //! duplicate, a syntax error, trailing data) is `None`, and the caller reads the file as text
 //! instead, where serde_json and the loader report it exactly.
+//!
+//! Events and articles are read through seeds, so that the loader can act on each one as
+//! soon as it is read (it moves their large texts out of memory: see `raw::Spilling`).
 
 use std::io::BufRead;
 
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
 /// The top-level values of a publication.
 pub struct Framed<C, E, A> {
@@ -25,12 +30,16 @@ pub struct Framed<C, E, A> {
 /// Deeper than this, serde_json refuses the value anyway (its recursion limit is 128).
 const MAX_DEPTH: usize = 128;
 
-/// Reads `input` (after any byte-order mark) as described in the module's documentation.
-pub fn read<C, E, A>(input: impl BufRead) -> Option<Framed<C, E, A>>
+/// Reads `input` (after any byte-order mark) as described in the module's documentation:
+/// the channel as a `C`, each event through the seed `event` and each article through
+/// `article`.
+pub fn read<C, E, A>(
+    input: impl BufRead,
+    event: impl for<'de> DeserializeSeed<'de, Value = E> + Copy,
+    article: impl for<'de> DeserializeSeed<'de, Value = A> + Copy,
+) -> Option<Framed<C, E, A>>
 where
     C: DeserializeOwned,
-    E: DeserializeOwned,
-    A: DeserializeOwned,
 {
     let mut frames = Frames {
         input,
@@ -51,15 +60,15 @@ where
             frames.expect(b':')?;
             match key.as_slice() {
                 b"channel" if framed.channel.is_none() => {
-                    framed.channel = Some(frames.value()?);
+                    framed.channel = Some(frames.value(PhantomData::<C>)?);
                 }
                 b"events" if !events_seen => {
                     events_seen = true;
-                    framed.events = frames.array()?;
+                    framed.events = frames.array(event)?;
                 }
                 b"articles" if !articles_seen => {
                     articles_seen = true;
-                    framed.articles = frames.array()?;
+                    framed.articles = frames.array(article)?;
                 }
                 _ => return None,
             }
@@ -134,7 +143,10 @@ impl<R: BufRead> Frames<R> {
     }
 
     /// An array of values, each deserialized as soon as it is read.
-    fn array<T: DeserializeOwned>(&mut self) -> Option<Vec<T>> {
+    fn array<T>(
+        &mut self,
+        seed: impl for<'de> DeserializeSeed<'de, Value = T> + Copy,
+    ) -> Option<Vec<T>> {
         self.expect(b'[')?;
         let mut items = Vec::new();
         if self.peek_token()? == b']' {
@@ -142,7 +154,7 @@ impl<R: BufRead> Frames<R> {
             return Some(items);
         }
         loop {
-            items.push(self.value()?);
+            items.push(self.value(seed)?);
             match self.next_token()? {
                 b',' => continue,
                 b']' => return Some(items),
@@ -152,8 +164,8 @@ impl<R: BufRead> Frames<R> {
     }
 
     /// One value (an object, an array or a string; anything else is not a publication's
-    /// value), deserialized from its bytes.
-    fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
+    /// value), deserialized from its bytes through `seed`.
+    fn value<T>(&mut self, seed: impl for<'de> DeserializeSeed<'de, Value = T>) -> Option<T> {
         self.value.clear();
         if !matches!(self.peek_token()?, b'{' | b'[' | b'"') {
             return None;
@@ -213,7 +225,11 @@ impl<R: BufRead> Frames<R> {
             self.value.extend_from_slice(&chunk[..taken]);
             self.input.consume(taken);
             if end.is_some() {
-                return serde_json::from_slice(&self.value).ok();
+                // What `serde_json::from_slice` does, through the seed.
+                let mut deserializer = serde_json::Deserializer::from_slice(&self.value);
+                let value = seed.deserialize(&mut deserializer).ok()?;
+                deserializer.end().ok()?;
+                return Some(value);
             }
         }
     }
@@ -233,14 +249,24 @@ mod tests {
 
     type Read = Framed<serde_json::Value, Item, Item>;
 
+    /// [`read`] with plain types for events and articles.
+    fn read_plain<C, E, A>(input: impl BufRead) -> Option<Framed<C, E, A>>
+    where
+        C: DeserializeOwned,
+        E: DeserializeOwned,
+        A: DeserializeOwned,
+    {
+        read(input, PhantomData, PhantomData)
+    }
+
     fn read_str(text: &str) -> Option<Read> {
-        read(text.as_bytes())
+        read_plain(text.as_bytes())
     }
 
     /// Reads through a reader that hands out one byte at a time, so that every value
     /// crosses buffer boundaries.
     fn read_bytewise(text: &str) -> Option<Read> {
-        read(std::io::BufReader::with_capacity(1, text.as_bytes()))
+        read_plain(std::io::BufReader::with_capacity(1, text.as_bytes()))
     }
 
     #[test]
@@ -406,7 +432,7 @@ mod tests {
         fn frames_what_serde_json_wrote((document, pretty) in document(), capacity in 1usize..64) {
             let text = written(&document, pretty);
             let framed: Option<Values> =
-                read(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
+                read_plain(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
             let framed = framed.expect("the ordinary shape is framed");
             prop_assert_eq!(
                 (framed.channel, framed.events, framed.articles),
@@ -420,7 +446,7 @@ mod tests {
             let text = written(&document, pretty);
             let bytes = &text.as_bytes()[..cut.index(text.len() + 1)];
             if serde_json::from_slice::<Value>(bytes).is_err() {
-                prop_assert!(read::<Value, Value, Value>(bytes).is_none());
+                prop_assert!(read_plain::<Value, Value, Value>(bytes).is_none());
             }
         }
     }

@@ -1,35 +1,15 @@
 //! Maps field paths (`events[0].start`) to byte spans of the source text and back, for
 //! TOML and JSON, so that errors found after deserialization still point at the file.
+//! It owns the two input formats' own knowledge of where a value is written.
 
 use std::cell::OnceCell;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
-/// One step of a field path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    Key(String),
-    Index(usize),
-}
+use super::path::{FieldPath, Step};
 
-/// Renders a path the way the README and the errors spell it: `events[0].start`.
-pub fn path_string(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(key) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
+/// The syntax a publication is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Toml,
@@ -82,9 +62,9 @@ impl<'a> Locator<'a> {
     }
 
     /// The span of the value at `path`, or of its deepest existing ancestor.
-    pub fn span_of(&self, path: &[Step]) -> Option<Range<usize>> {
+    pub fn span_of(&self, path: &FieldPath) -> Option<Range<usize>> {
         let mut node = self.root()?;
-        for step in path {
+        for step in path.steps() {
             match node.children.iter().find(|(s, _)| s == step) {
                 Some((_, child)) => node = child,
                 None => break,
@@ -95,8 +75,8 @@ impl<'a> Locator<'a> {
 
     /// The path of the innermost value (or key) containing byte `offset`. The whole tree is
     /// searched, since a TOML table's span is only its `[header]`, not its body.
-    pub fn path_at(&self, offset: usize) -> Vec<Step> {
-        fn search(node: &Node, offset: usize, path: &mut Vec<Step>) -> bool {
+    pub fn path_at(&self, offset: usize) -> FieldPath {
+        fn search(node: &Node, offset: usize, path: &mut FieldPath) -> bool {
             for (step, child) in &node.children {
                 path.push(step.clone());
                 let here = child.span.contains(&offset)
@@ -108,7 +88,7 @@ impl<'a> Locator<'a> {
             }
             false
         }
-        let mut path = Vec::new();
+        let mut path = FieldPath::root();
         match self.root() {
             Some(root) => {
                 search(root, offset, &mut path);
@@ -122,12 +102,12 @@ impl<'a> Locator<'a> {
 
 /// For TOML that does not parse, the `key = ` on the line of `offset` under the nearest
 /// `[table]` or `[[array]]` header above it: enough to name the field of a syntax error.
-fn toml_key_on_line(text: &str, offset: usize) -> Vec<Step> {
+fn toml_key_on_line(text: &str, offset: usize) -> FieldPath {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
     let Some((key, _)) = line.split_once('=') else {
-        return Vec::new();
+        return FieldPath::root();
     };
     let key = key.trim().trim_matches('"');
     if key.is_empty()
@@ -135,9 +115,9 @@ fn toml_key_on_line(text: &str, offset: usize) -> Vec<Step> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
     {
-        return Vec::new();
+        return FieldPath::root();
     }
-    let mut path: Vec<Step> = Vec::new();
+    let mut path = FieldPath::root();
     let above = &text[..line_start];
     if let Some(header) = above
         .lines()
@@ -146,20 +126,18 @@ fn toml_key_on_line(text: &str, offset: usize) -> Vec<Step> {
         .find(|l| l.starts_with('['))
     {
         let name = header.trim_matches(['[', ']']).trim();
-        path.extend(
-            name.split('.')
-                .map(|part| Step::Key(part.trim().to_string())),
-        );
+        for part in name.split('.') {
+            path.push(Step::Key(part.trim().to_string()));
+        }
         if header.starts_with("[[") {
             // The how-many-th table of that array this is.
             let count = above.lines().filter(|l| l.trim() == header).count();
             path.push(Step::Index(count.saturating_sub(1)));
         }
     }
-    path.extend(
-        key.split('.')
-            .map(|part| Step::Key(part.trim().to_string())),
-    );
+    for part in key.split('.') {
+        path.push(Step::Key(part.trim().to_string()));
+    }
     path
 }
 
@@ -330,17 +308,16 @@ impl JsonScanner<'_> {
 mod tests {
     use super::*;
 
-    fn path(text: &str) -> Vec<Step> {
-        text.split('.')
-            .flat_map(|part| {
-                let (key, index) = part.split_once('[').unwrap_or((part, ""));
-                let mut steps = vec![Step::Key(key.to_string())];
-                if let Some(i) = index.strip_suffix(']') {
-                    steps.push(Step::Index(i.parse().unwrap()));
-                }
-                steps
-            })
-            .collect()
+    fn path(text: &str) -> FieldPath {
+        let mut path = FieldPath::root();
+        for part in text.split('.') {
+            let (key, index) = part.split_once('[').unwrap_or((part, ""));
+            path = path.key(key);
+            if let Some(i) = index.strip_suffix(']') {
+                path = path.index(i.parse().unwrap());
+            }
+        }
+        path
     }
 
     #[test]
@@ -353,7 +330,7 @@ mod tests {
         assert_eq!(&text[span], "\"y\"");
         let offset = text.find("\"y\"").unwrap();
         assert_eq!(
-            path_string(&locator.path_at(offset)),
+            locator.path_at(offset).to_string(),
             "events[1].categories[1]"
         );
     }
@@ -373,7 +350,7 @@ mod tests {
             r#""T\"q""#
         );
         let offset = text.find("\"b\"").unwrap();
-        assert_eq!(path_string(&locator.path_at(offset)), "events[1].id");
+        assert_eq!(locator.path_at(offset).to_string(), "events[1].id");
     }
 
     #[test]
@@ -392,7 +369,7 @@ mod tests {
             "[1,",
         ] {
             let locator = Locator::new(text, Format::Json);
-            assert_eq!(locator.path_at(1), Vec::new(), "{text}");
+            assert_eq!(locator.path_at(1), FieldPath::root(), "{text}");
         }
     }
 

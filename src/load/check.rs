@@ -1,0 +1,303 @@
+//! The checks of single fields, each reporting at a [`FieldPath`]: texts (characters,
+//! length, blank), lists, categories, links, ids, zones, times and durations. The
+//! [`Checker`] that carries what every check reports into is defined here.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use url::Url;
+
+use super::locate::Locator;
+use super::path::FieldPath;
+use super::raw::{Large, TimeText, forbidden_char};
+use crate::diagnostic::Diagnostic;
+use crate::spill::Text;
+use crate::when::{self, Moment, Zone};
+
+/// What an id may be, the help given with every problem of one.
+pub const ID_HELP: &str = "ids are 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', \
+                           starting with a letter or digit (they become UIDs, guids and file names)";
+
+/// Ids become file names, UIDs and URL fragments: keep them to a set that is safe in all
+/// three, on every file system.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("it is empty".into());
+    }
+    if id.len() > 64 {
+        return Err(format!("it is {} characters long (64 at most)", id.len()));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!("{bad:?} is not allowed"));
+    }
+    if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err("it must start with a letter or digit".into());
+    }
+    if id.ends_with('.') {
+        return Err("it must not end with '.'".into());
+    }
+    let stem = id.split('.').next().unwrap_or(id).to_ascii_lowercase();
+    let reserved = matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Err(format!("{stem:?} is a reserved file name on Windows"));
+    }
+    Ok(())
+}
+
+/// Checks one publication's raw input and builds its model, collecting every problem
+/// found. The checks of single fields are here; those of events, schedules and
+/// recurrence are in `events`, and those of the channel, the articles and the
+/// references between items in `publication`.
+pub(super) struct Checker<'a> {
+    /// The file, as messages name it.
+    pub(super) file: &'a str,
+    /// Its text, for line and column (empty when the file was streamed: it is then valid
+    /// JSON and nothing is reported).
+    pub(super) text: &'a str,
+    pub(super) locator: Locator<'a>,
+    pub(super) max_field_bytes: usize,
+    pub(super) problems: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    pub(super) fn report(
+        &mut self,
+        path: &FieldPath,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
+        let span = self.locator.span_of(path).unwrap_or(0..0);
+        let mut diagnostic = Diagnostic::at(self.file, self.text, span, path.to_string(), message);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        self.problems.push(diagnostic);
+    }
+
+    /// Checks characters, and that a required field is not blank.
+    pub(super) fn text(&mut self, path: &FieldPath, value: &str, required: bool) -> String {
+        self.check_text(path, value, required);
+        value.to_string()
+    }
+
+    /// What [`Checker::text`] checks.
+    pub(super) fn check_text(&mut self, path: &FieldPath, value: &str, required: bool) {
+        let blank = value.trim().is_empty();
+        self.report_text(path, value.len(), forbidden_char(value), blank, required);
+    }
+
+    /// Reports what is wrong with a text of `len` bytes whose first forbidden character
+    /// is `forbidden`.
+    pub(super) fn report_text(
+        &mut self,
+        path: &FieldPath,
+        len: usize,
+        forbidden: Option<char>,
+        blank: bool,
+        required: bool,
+    ) {
+        if required && blank {
+            self.report(path, "must not be empty", None);
+        }
+        if len > self.max_field_bytes {
+            self.report(
+                path,
+                format!(
+                    "is {} bytes long, more than the limit of {} bytes",
+                    len, self.max_field_bytes
+                ),
+                Some("shorten it, or raise the limit with --max-field-length"),
+            );
+        }
+        if let Some(c) = forbidden {
+            let (what, help) = if c < '\u{80}' {
+                (
+                    "the control character",
+                    "feeds and calendars allow no control characters but tab, line feed and carriage return",
+                )
+            } else {
+                (
+                    "the noncharacter",
+                    "XML 1.0 does not allow U+FFFE and U+FFFF; remove it",
+                )
+            };
+            let note = if c < '\u{80}' {
+                ""
+            } else {
+                ", which is not a character"
+            };
+            self.report(
+                path,
+                format!("contains {what} U+{:04X}{note}", c as u32),
+                Some(help),
+            );
+        }
+    }
+
+    pub(super) fn optional_text(
+        &mut self,
+        path: &FieldPath,
+        value: Option<String>,
+    ) -> Option<String> {
+        let value = value?;
+        self.check_text(path, &value, false);
+        (!value.trim().is_empty()).then_some(value)
+    }
+
+    /// [`Checker::optional_text`] for a text that may be kept out of memory: it was
+    /// inspected as it was read, so it is not read back.
+    pub(super) fn optional_large(
+        &mut self,
+        path: &FieldPath,
+        value: Option<Large>,
+    ) -> Option<Text> {
+        let value = value?;
+        self.report_text(path, value.len, value.forbidden, value.blank, false);
+        (!value.blank).then_some(value.text)
+    }
+
+    pub(super) fn list(&mut self, path: &FieldPath, values: Vec<String>) -> Vec<String> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| self.text(&path.index(i), &value, true))
+            .collect()
+    }
+
+    /// Categories are one-line labels (in Atom they are attribute values, where a line
+    /// break would silently become a space).
+    pub(super) fn categories(&mut self, path: &FieldPath, values: Vec<String>) -> Vec<String> {
+        let checked = self.list(path, values);
+        for (i, category) in checked.iter().enumerate() {
+            if category.contains(['\n', '\r', '\t']) {
+                self.report(
+                    &path.index(i),
+                    "a category is one line of text",
+                    Some("remove the line breaks and tabs, or split it into several categories"),
+                );
+            }
+        }
+        checked
+    }
+
+    pub(super) fn url(&mut self, path: &FieldPath, value: Option<String>) -> Option<Url> {
+        let value = value?;
+        match Url::parse(value.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Some(url)
+            }
+            Ok(url) => {
+                self.report(
+                    path,
+                    format!("{value:?} is a {}: link, not a web address", url.scheme()),
+                    Some("links must be absolute http:// or https:// URLs"),
+                );
+                None
+            }
+            Err(e) => {
+                self.report(
+                    path,
+                    format!("{value:?} is not a valid URL ({e})"),
+                    Some("links must be absolute http:// or https:// URLs, e.g. https://example.org/live"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn id(&mut self, path: &FieldPath, value: &str) -> String {
+        if let Err(why) = check_id(value) {
+            self.report(path, format!("invalid id {value:?}: {why}"), Some(ID_HELP));
+        }
+        value.to_string()
+    }
+
+    pub(super) fn zone(&mut self, path: &FieldPath, value: &str) -> Option<Zone> {
+        match when::parse_zone(value) {
+            Ok(zone) => Some(zone),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    pub(super) fn moment(&mut self, path: &FieldPath, value: &TimeText) -> Option<Moment> {
+        match when::parse_moment(&value.0) {
+            Ok(moment) => Some(moment),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    /// A moment that must name an instant; a bare date means `default_time` in `zone`.
+    pub(super) fn instant(
+        &mut self,
+        path: &FieldPath,
+        value: &TimeText,
+        zone: &Zone,
+        default_time: NaiveTime,
+    ) -> Option<DateTime<Utc>> {
+        let moment = self.moment(path, value)?;
+        match moment.to_instant(zone, default_time) {
+            Ok(instant) => Some(instant),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+
+    pub(super) fn duration(&mut self, path: &FieldPath, value: &str) -> Option<chrono::Duration> {
+        match when::parse_duration(value) {
+            Ok(duration) => Some(duration),
+            Err(message) => {
+                self.report(path, message, None);
+                None
+            }
+        }
+    }
+}
+
+/// A loose BCP 47 check: letters, then subtags of letters and digits.
+pub(super) fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=8).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_restricted_to_a_safe_set() {
+        for good in ["launch", "a", "x-1.2_b", "2022-07-04"] {
+            assert!(check_id(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "../x", "a/b", "a b", "-x", ".x", "x.", "CON", "nul.ics", "com1", "é",
+        ] {
+            assert!(check_id(bad).is_err(), "{bad}");
+        }
+        assert!(check_id(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn language_tags() {
+        for good in ["en", "en-GB", "zh-Hans-CN"] {
+            assert!(is_language_tag(good), "{good}");
+        }
+        for bad in ["", "e", "en_GB", "english language", "en-"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The checks of a publication as a whole: its channel, its articles, ids unique across
+//! events and articles, and the references from articles to events. The result is the
+//! [`Publication`] renderers read.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveTime, Utc};
+use url::Url;
+
+use super::check::{Checker, is_language_tag};
+use super::path::FieldPath;
+use super::raw::{RawArticle, RawFile};
+use crate::model::{Article, Channel, Publication};
+use crate::when::Zone;
+
+/// How many coming occurrences of a repeating event pages and feeds list.
+pub const DEFAULT_UPCOMING: u16 = 5;
+
+/// A bare article date (`published = "2022-06-28"`) means noon in the channel's zone:
+/// the same calendar day for readers from UTC-12 to UTC+12.
+pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
+    Some(t) => t,
+    None => unreachable!(),
+};
+
+impl Checker<'_> {
+    pub(super) fn publication(
+        &mut self,
+        slug: &str,
+        raw: RawFile,
+        fallback_time: DateTime<Utc>,
+    ) -> Publication {
+        let c = raw.channel;
+        let at = FieldPath::root().key("channel");
+        let zone = self
+            .zone(&at.key("timezone"), &c.timezone)
+            .unwrap_or(Zone::Iana(chrono_tz::Tz::UTC));
+        let channel_updated = c
+            .updated
+            .as_ref()
+            .and_then(|t| self.instant(&at.key("updated"), t, &zone, NaiveTime::MIN));
+        let mut link = self
+            .url(&at.key("link"), Some(c.link))
+            .unwrap_or_else(|| Url::parse("https://invalid.example/").expect("static URL"));
+        if !link.path().ends_with('/') {
+            let path = format!("{}/", link.path());
+            link.set_path(&path);
+        }
+        let language = self.text(&at.key("language"), &c.language, true);
+        if !is_language_tag(&language) {
+            self.report(
+                &at.key("language"),
+                format!("{language:?} is not a language tag"),
+                Some("use a BCP 47 tag such as en, en-GB or zh-Hans-CN"),
+            );
+        }
+        let refresh = c
+            .refresh
+            .as_ref()
+            .and_then(|r| self.duration(&at.key("refresh"), r));
+        let mut publication = Publication {
+            slug: slug.to_string(),
+            source: self.file.to_string(),
+            channel: Channel {
+                title: self.text(&at.key("title"), &c.title, true),
+                description: self.text(&at.key("description"), &c.description, true),
+                link,
+                language,
+                zone,
+                author: self.optional_text(&at.key("author"), c.author),
+                refresh,
+                updated: fallback_time,
+                allow_html: c.allow_html,
+                upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
+            },
+            // Sized up front: a large publication's lists would otherwise be copied as
+            // they double, with both copies alive at once.
+            events: Vec::with_capacity(raw.events.len()),
+            articles: Vec::with_capacity(raw.articles.len()),
+            event_index: HashMap::new(),
+        };
+
+        let mut seen_ids: HashMap<String, FieldPath> =
+            HashMap::with_capacity(raw.events.len() + raw.articles.len());
+        let mut event_updates = Vec::with_capacity(raw.events.len());
+        for (i, raw_event) in raw.events.into_iter().enumerate() {
+            let base = FieldPath::root().key("events").index(i);
+            self.unique_id(&mut seen_ids, &base, &raw_event.id);
+            if let Some((event, updated)) = self.event(&base, raw_event, &publication) {
+                publication.events.push(event);
+                event_updates.push(updated);
+            }
+        }
+        publication.event_index = publication
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| (event.id.clone(), i))
+            .collect();
+        for (i, raw_article) in raw.articles.into_iter().enumerate() {
+            let base = FieldPath::root().key("articles").index(i);
+            self.unique_id(&mut seen_ids, &base, &raw_article.id);
+            if let Some(article) = self.article(&base, raw_article, &publication) {
+                publication.articles.push(article);
+            }
+        }
+        publication
+            .articles
+            .sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+
+        let newest = event_updates
+            .iter()
+            .flatten()
+            .copied()
+            .chain(
+                publication
+                    .articles
+                    .iter()
+                    .flat_map(|a| std::iter::once(a.published).chain(a.updated)),
+            )
+            .max();
+        let updated = channel_updated.or(newest).unwrap_or(fallback_time);
+        publication.channel.updated = updated;
+        for (event, own) in publication.events.iter_mut().zip(event_updates) {
+            event.updated = own.unwrap_or(updated);
+        }
+        publication
+    }
+
+    fn unique_id(&mut self, seen: &mut HashMap<String, FieldPath>, base: &FieldPath, id: &str) {
+        let path = base.key("id");
+        // Case-insensitively: the ids become file names, and two files differing only in
+        // case overwrite each other on macOS and Windows.
+        if let Some(first) = seen.get(&id.to_ascii_lowercase()) {
+            self.report(
+                &path,
+                format!("duplicate id {id:?}: {first} already uses it"),
+                Some("ids must be unique within a publication (ignoring case)"),
+            );
+        } else {
+            // The item, not its `id`: the message names the event or article that has it.
+            seen.insert(id.to_ascii_lowercase(), base.clone());
+        }
+    }
+
+    fn article(
+        &mut self,
+        base: &FieldPath,
+        raw: RawArticle,
+        publication: &Publication,
+    ) -> Option<Article> {
+        let zone = &publication.channel.zone;
+        let events = &publication.events;
+        let id = self.id(&base.key("id"), &raw.id);
+        let title = self.text(&base.key("title"), &raw.title, true);
+        let updated = raw
+            .updated
+            .as_ref()
+            .and_then(|t| self.instant(&base.key("updated"), t, zone, NaiveTime::MIN));
+        let link = self.url(&base.key("link"), raw.link);
+        let author = self.optional_text(&base.key("author"), raw.author);
+        let summary = self.optional_text(&base.key("summary"), raw.summary);
+        let content = self.optional_large(&base.key("content"), raw.content);
+        let categories = self.categories(&base.key("categories"), raw.categories);
+        let image = self.url(&base.key("image"), raw.image);
+        let related = self.list(&base.key("events"), raw.events);
+        for (i, event_id) in related.iter().enumerate() {
+            if publication.event(event_id).is_none() {
+                let path = base.key("events").index(i);
+                let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+                let help = if known.is_empty() {
+                    "this publication has no events".to_string()
+                } else {
+                    format!("known event ids: {}", known.join(", "))
+                };
+                self.report(
+                    &path,
+                    format!("no event has the id {event_id:?}"),
+                    Some(&help),
+                );
+            }
+        }
+        let published = self.instant(
+            &base.key("published"),
+            &raw.published,
+            zone,
+            ARTICLE_DEFAULT_TIME,
+        )?;
+        let link = link.unwrap_or_else(|| publication.anchor_url(&id));
+        Some(Article {
+            id,
+            title,
+            published,
+            updated,
+            link,
+            author,
+            summary,
+            content,
+            categories,
+            image,
+            events: related,
+        })
+    }
+}
