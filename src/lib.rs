@@ -72,6 +72,6 @@ pub mod publish;
 pub mod recurrence;
 pub mod scaffold;
 pub mod serve;
-pub mod spill;
+mod spill;
 pub mod vtimezone;
 pub mod when;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use url::Url;
 
-use crate::spill::Text;
+pub use crate::spill::Text;
 use crate::when::Zone;
 
 #[derive(Clone, Debug)]

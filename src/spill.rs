@@ -77,7 +77,7 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
-/// A text of the model: in memory, or in a [`Store`].
+/// A text of the model: in memory, or in a spill store (an unlinked temporary file).
 #[derive(Clone)]
 pub struct Text(Repr);
 
@@ -121,8 +121,8 @@ impl Text {
         self.len() == 0
     }
 
-    /// Moves the text into `store` if it is in memory and large (as [`Store::put`]).
-    pub fn spill_to(&mut self, store: &Arc<Store>) {
+    /// Moves the text into `store` if it is in memory and large (as `Store::put` does).
+    pub(crate) fn spill_to(&mut self, store: &Arc<Store>) {
         if let Repr::Inline(text) = &mut self.0 {
             *self = store.put(std::mem::take(text));
         }

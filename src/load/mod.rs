@@ -43,6 +43,7 @@ pub use self::publication::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING};
 use self::raw::{FileSeed, RawArticle, RawChannel, RawEvent, RawFile, Spilling};
 use crate::diagnostic::Diagnostic;
 use crate::model::Publication;
+pub use crate::spill::SPILL_AT;
 use crate::spill::Store;
 
 /// How publications are read.
