@@ -22,7 +22,7 @@ pub struct Listed<'a> {
 }
 
 /// The occurrences starting in `from..until` (whole UTC days), publication by publication,
-/// event by event. `from` defaults to each publication's `updated`, `until` to a year after
+/// event by event. `from` defaults to each publication's reference date, `until` to a year after
 /// `from`.
 pub fn occurrences(
     publications: &[Publication],
@@ -32,7 +32,7 @@ pub fn occurrences(
     let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
     let mut listed = Vec::new();
     for publication in publications {
-        let start = from.map(midnight).unwrap_or(publication.channel.updated);
+        let start = from.map(midnight).unwrap_or(publication.reference);
         let end = until.map(midnight).unwrap_or(start + Duration::days(365));
         for event in &publication.events {
             for occurrence in event.occurrences_between(start, end) {

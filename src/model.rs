@@ -26,6 +26,9 @@ pub struct Publication {
     /// Event positions by id: articles name their related events, and a publication of
     /// many thousands of them must not search the list for each.
     pub event_index: HashMap<String, usize>,
+    /// The moment "upcoming" is judged from: the build's reference date (`--as-of`,
+    /// `SOURCE_DATE_EPOCH`), else the channel's `updated`.
+    pub reference: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug)]

@@ -150,6 +150,29 @@ impl Event {
             .collect()
     }
 
+    /// Whether an occurrence of the event has not ended by `at` (one in progress counts,
+    /// and so does a cancelled one: subscribers must hear of it). What a calendar trimmed to
+    /// a budget must keep.
+    pub fn is_upcoming(&self, at: DateTime<Utc>) -> bool {
+        let ends_by = |schedule: &Schedule| match *schedule {
+            Schedule::Timed { start, end, .. } => end.unwrap_or(start),
+            Schedule::AllDay { end, .. } => end.and_time(NaiveTime::MIN).and_utc(),
+        };
+        if ends_by(&self.schedule) >= at
+            || self.overrides.iter().any(|o| ends_by(&o.schedule) >= at)
+        {
+            return true;
+        }
+        if self.recurrence.is_none() {
+            return false;
+        }
+        // An occurrence that started up to one event's length before `at` is still on.
+        let length = ends_by(&self.schedule) - first_instance(&self.schedule).instant();
+        self.upcoming(at - length, 2)
+            .iter()
+            .any(|o| ends_by(&o.schedule) >= at)
+    }
+
     /// The occurrences starting at or after `from` (by their rule, before any override
     /// moved them), at most `limit`; a one-off event has just itself.
     pub fn upcoming(&self, from: DateTime<Utc>, limit: u16) -> Vec<Occurrence<'_>> {
@@ -456,6 +479,75 @@ pub fn year_span(
 mod tests {
     use super::*;
     use chrono_tz::Tz;
+
+    #[test]
+    fn upcoming_means_not_over_by_the_reference_date() {
+        let publication = crate::load::test_publication(
+            "p",
+            r#"
+[channel]
+title = "T"
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "UTC"
+
+[[events]]
+id = "once"
+title = "Once"
+start = "2024-05-01T10:00"
+duration = "2h"
+
+[[events]]
+id = "fair"
+title = "Fair"
+start = "2024-05-01"
+end = "2024-05-03"
+
+[[events]]
+id = "weekly"
+title = "Weekly"
+start = "2024-05-01T10:00"
+duration = "1h"
+repeat = { every = "week", count = 3 }
+
+[[events]]
+id = "forever"
+title = "Forever"
+start = "2020-01-01T10:00"
+duration = "1h"
+repeat = { every = "month" }
+
+[[events]]
+id = "moved"
+title = "Moved"
+start = "2024-05-01T10:00"
+duration = "1h"
+repeat = { every = "week", count = 2 }
+overrides = [{ occurrence = "2024-05-08T10:00", start = "2024-06-20T10:00" }]
+"#,
+        );
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let upcoming = |id: &str, when: &str| publication.event(id).unwrap().is_upcoming(at(when));
+        assert!(upcoming("once", "2024-05-01T11:00:00Z"), "in progress");
+        assert!(!upcoming("once", "2024-05-01T12:00:01Z"));
+        assert!(
+            upcoming("fair", "2024-05-03T23:00:00Z"),
+            "its last day is on"
+        );
+        assert!(!upcoming("fair", "2024-05-04T00:00:01Z"));
+        assert!(
+            upcoming("weekly", "2024-05-15T10:30:00Z"),
+            "the third occurrence is on"
+        );
+        assert!(!upcoming("weekly", "2024-05-15T11:00:01Z"));
+        assert!(upcoming("forever", "2099-01-01T00:00:00Z"));
+        assert!(
+            upcoming("moved", "2024-06-01T00:00:00Z"),
+            "moved past its rule's end"
+        );
+        assert!(!upcoming("moved", "2024-06-21T00:00:00Z"));
+    }
 
     fn timed(local: &str, tz: Tz) -> Schedule {
         let zone = Zone::Iana(tz);

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use calfeed::load::LoadOptions;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{CommandFactory, Parser, Subcommand};
 
 use exit::Exit;
@@ -53,6 +54,10 @@ struct InputArgs {
     /// Refuse text fields longer than this (bytes; K, M and G suffixes allowed).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1M")]
     max_field_length: u64,
+    /// Judge what is upcoming as of this date (YYYY-MM-DD, UTC midnight) or instant
+    /// (RFC 3339). Wins over SOURCE_DATE_EPOCH; with neither, each publication's `updated`.
+    #[arg(long, value_name = "DATE", value_parser = parse_reference)]
+    as_of: Option<DateTime<Utc>>,
 }
 
 impl InputArgs {
@@ -60,6 +65,9 @@ impl InputArgs {
         let mut options = LoadOptions::from_env();
         options.max_input_bytes = self.max_input_size;
         options.max_field_bytes = usize::try_from(self.max_field_length).unwrap_or(usize::MAX);
+        if let Some(as_of) = self.as_of {
+            options.reference = Some(as_of);
+        }
         options
     }
 }
@@ -111,6 +119,16 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?} is not a size; expected e.g. 500000, 64K, 256M or 1G"))
 }
 
+fn parse_reference(text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|day| day.and_time(NaiveTime::MIN).and_utc())
+        .or_else(|_| DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()))
+        .map_err(|_| {
+            format!("{text:?} is not a date; expected e.g. 2026-12-03 or 2026-12-03T06:00:00Z")
+        })
+}
+
 /// Parses the command line, runs the command, and gives its exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -155,6 +173,15 @@ mod tests {
         assert_eq!(parse_size("1G"), Ok(1 << 30));
         assert!(parse_size("1T").is_err());
         assert!(parse_size("99999999999G").is_err());
+    }
+
+    #[test]
+    fn reference_dates_are_days_or_instants() {
+        let day = parse_reference("2026-12-03").unwrap();
+        assert_eq!(day.to_rfc3339(), "2026-12-03T00:00:00+00:00");
+        let instant = parse_reference("2026-12-03T08:00:00+08:00").unwrap();
+        assert_eq!(instant, day);
+        assert!(parse_reference("yesterday").is_err());
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub fn repeat_summary(publication: &Publication, event: &Event) -> Option<(Strin
         None => "on several dates".to_string(),
     };
     let next = event
-        .upcoming(publication.channel.updated, publication.channel.upcoming)
+        .upcoming(publication.reference, publication.channel.upcoming)
         .into_iter()
         .map(|o| {
             let mut text = human_schedule(&o.schedule);

@@ -51,6 +51,10 @@ use crate::spill::Store;
 pub struct LoadOptions {
     /// The date used where the data holds none at all.
     pub fallback_time: DateTime<Utc>,
+    /// The moment "upcoming" is judged from (which events the calendar must keep, which
+    /// occurrences pages list): `--as-of`, else `SOURCE_DATE_EPOCH`; `None` takes each
+    /// publication's `updated`. Never the wall clock, so a build is reproducible.
+    pub reference: Option<DateTime<Utc>>,
     /// Larger files are refused before they are read.
     pub max_input_bytes: u64,
     /// Longer text fields are refused (a runaway export, a pasted binary).
@@ -67,6 +71,7 @@ impl LoadOptions {
     pub fn at(fallback_time: DateTime<Utc>) -> Self {
         LoadOptions {
             fallback_time,
+            reference: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         }
@@ -75,13 +80,16 @@ impl LoadOptions {
     /// Default limits, and as fallback date `SOURCE_DATE_EPOCH` when set (the
     /// reproducible-builds.org convention), else the Unix epoch: never the wall clock,
     /// which would make every build differ.
+    /// It is also the reference date for "upcoming", when set.
     pub fn from_env() -> Self {
-        let fallback_time = std::env::var("SOURCE_DATE_EPOCH")
+        let source_date = std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
-            .and_then(|secs| DateTime::from_timestamp(secs, 0))
-            .unwrap_or(DateTime::UNIX_EPOCH);
-        LoadOptions::at(fallback_time)
+            .and_then(|secs| DateTime::from_timestamp(secs, 0));
+        LoadOptions {
+            reference: source_date,
+            ..LoadOptions::at(source_date.unwrap_or(DateTime::UNIX_EPOCH))
+        }
     }
 }
 
@@ -294,7 +302,7 @@ fn load_json_streaming(
         max_field_bytes: options.max_field_bytes,
         problems: Vec::new(),
     };
-    let publication = checker.publication(slug, raw, options.fallback_time);
+    let publication = checker.publication(slug, raw, options);
     checker.problems.is_empty().then_some(publication)
 }
 
@@ -361,7 +369,7 @@ fn parse_text(
         max_field_bytes: options.max_field_bytes,
         problems: Vec::new(),
     };
-    let publication = checker.publication(slug, raw, options.fallback_time);
+    let publication = checker.publication(slug, raw, options);
     if checker.problems.is_empty() {
         Ok(publication)
     } else {

@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::NaiveTime;
 use url::Url;
 
+use super::LoadOptions;
 use super::check::{Checker, is_language_tag};
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
@@ -28,8 +29,9 @@ impl Checker<'_> {
         &mut self,
         slug: &str,
         raw: RawFile,
-        fallback_time: DateTime<Utc>,
+        options: &LoadOptions,
     ) -> Publication {
+        let fallback_time = options.fallback_time;
         let c = raw.channel;
         let at = FieldPath::root().key("channel");
         let zone = self
@@ -78,6 +80,7 @@ impl Checker<'_> {
             events: Vec::with_capacity(raw.events.len()),
             articles: Vec::with_capacity(raw.articles.len()),
             event_index: HashMap::new(),
+            reference: fallback_time,
         };
 
         let mut seen_ids: HashMap<String, FieldPath> =
@@ -121,6 +124,7 @@ impl Checker<'_> {
             .max();
         let updated = channel_updated.or(newest).unwrap_or(fallback_time);
         publication.channel.updated = updated;
+        publication.reference = options.reference.unwrap_or(updated);
         for (event, own) in publication.events.iter_mut().zip(event_updates) {
             event.updated = own.unwrap_or(updated);
         }
