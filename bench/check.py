@@ -111,13 +111,35 @@ def main() -> int:
     channel_zone = data["channel"]["timezone"]
     host = "bench.calfeed.example.org"
 
-    # The calendar.
-    with open(os.path.join(out, f"{slug}.ics"), "rb") as f:
+    # The calendar: within the default budget (1 000 VEVENTs, 1 000 000 bytes), with every
+    # upcoming event (judged from the channel's `updated`, the build's reference date) and
+    # the newest past ones; the others are in their one-event files (checked below).
+    calendar_path = os.path.join(out, f"{slug}.ics")
+    size = os.path.getsize(calendar_path)
+    with open(calendar_path, "rb") as f:
         cal = Calendar.from_ical(f.read())
     vevents = [c for c in cal.walk("VEVENT")]
-    check(len(vevents) == n, "calendar has N VEVENTs", f"{len(vevents)} != {n}")
+    kept = len(vevents)
+    check(kept == n if n <= 500 else 0 < kept <= 1000,
+          "calendar carries every event while it fits, at most 1 000 VEVENTs", f"{kept} of {n}")
+    check(size <= 1_000_000, "calendar is at most 1 000 000 bytes", f"{size}")
     uids = {str(v["UID"]) for v in vevents}
-    check(len(uids) == n, "calendar UIDs are distinct", f"{len(uids)} distinct")
+    check(len(uids) == kept, "calendar UIDs are distinct", f"{len(uids)} distinct")
+    reference = datetime.fromisoformat(data["channel"]["updated"].replace("Z", "+00:00"))
+    kept_ids = {uid.rsplit("@", 1)[0] for uid in uids}
+
+    def start_key(event_id):
+        start = expected_start(events[event_id], channel_zone)
+        return start if isinstance(start, datetime) else datetime.combine(
+            start, datetime.min.time(), timezone.utc)
+
+    upcoming = {i for i in events if start_key(i) >= reference}
+    lost = sorted(upcoming - kept_ids)
+    check(not lost, f"every upcoming event is in the calendar ({len(upcoming)})", ", ".join(lost[:5]))
+    kept_past = [start_key(i) for i in kept_ids - upcoming]
+    dropped = [start_key(i) for i in set(events) - kept_ids]
+    check(not dropped or not kept_past or max(dropped) <= min(kept_past),
+          "the events left out are the oldest", f"{len(dropped)} left out")
     wrong_start, wrong_title, wrong_alarms = [], [], []
     for v in vevents:
         event_id = str(v["UID"]).rsplit("@", 1)[0]
@@ -152,7 +174,7 @@ def main() -> int:
             ["node", "--max-old-space-size=16384", script, os.path.join(out, f"{slug}.ics")],
             capture_output=True, text=True, env=dict(os.environ, TZ="UTC"))
         rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-        check(proc.returncode == 0 and len(rows) == n, "ical.js reads N VEVENTs",
+        check(proc.returncode == 0 and len(rows) == kept, "ical.js reads every VEVENT",
               f"exit {proc.returncode}, {len(rows)} events: {proc.stderr.strip()[:300]}")
         wrong = []
         for row in rows:
@@ -163,17 +185,32 @@ def main() -> int:
                 wrong.append(f"{event_id}: {row['start']} != {want}")
         check(not wrong, "ical.js: every start is the input's instant", "; ".join(wrong[:5]))
 
-    # The feeds.
-    titles = {a["title"] for a in articles}
+    # The feeds: the newest 50 articles (the default budget), newest first.
+    items_n = min(n, 50)
+    def published(article):
+        text = article["published"]
+        if "T" in text:
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        # A bare date is noon in the channel's zone.
+        noon = datetime.fromisoformat(text + "T12:00:00")
+        return noon.replace(tzinfo=zone_of(channel_zone)).astimezone(timezone.utc)
+
+    newest = sorted(articles, key=lambda a: a["id"])
+    newest.sort(key=published, reverse=True)
+    titles = [a["title"] for a in newest[:items_n]]
     for ext in ("xml", "atom"):
         feed = feedparser.parse(os.path.join(out, f"{slug}.{ext}"))
         check(feed.bozo == 0, f"{ext} feed parses (bozo == 0)", str(feed.get("bozo_exception")))
-        check(len(feed.entries) == n, f"{ext} feed has N entries", f"{len(feed.entries)}")
-        missing = [e.title for e in feed.entries if e.title not in titles]
-        check(not missing, f"{ext} entry titles are the input's", "; ".join(missing[:3]))
+        check(len(feed.entries) == items_n, f"{ext} feed has the newest {items_n} entries",
+              f"{len(feed.entries)}")
+        got = [e.title for e in feed.entries]
+        first = next((i for i, (x, y) in enumerate(zip(got, titles)) if x != y), None)
+        check(got == titles, f"{ext} entries are the newest articles, in order",
+              f"first difference at {first}: {got[first:first + 1]} != {titles[first:first + 1]}"
+              if first is not None else f"{len(got)} != {len(titles)}")
     with open(os.path.join(out, f"{slug}.json"), encoding="utf-8") as f:
         items = json.load(f)["items"]
-    check(len(items) == n, "JSON Feed has N items", f"{len(items)}")
+    check(len(items) == items_n, f"JSON Feed has the newest {items_n} items", f"{len(items)}")
     json_html = [item["content_html"] for item in items]
     del items
     rss_html = element_texts(os.path.join(out, f"{slug}.xml"),
@@ -182,16 +219,20 @@ def main() -> int:
                               "{http://www.w3.org/2005/Atom}content")
     differ = [i for i, (a, b, c) in enumerate(zip(rss_html, atom_html, json_html))
               if not (a == b == c)]
-    check(len(rss_html) == len(atom_html) == len(json_html) == n and not differ,
+    check(len(rss_html) == len(atom_html) == len(json_html) == items_n and not differ,
           "RSS, Atom and JSON Feed carry the same HTML for every item, in order",
           f"{len(rss_html)}/{len(atom_html)}/{len(json_html)} items; first differing: {differ[:3]}")
     empty = sum(1 for html in json_html if not html.strip())
     check(empty == 0, "every item has its HTML", f"{empty} empty")
     del rss_html, atom_html, json_html
 
-    # The one-event files.
+    # The one-event files: every event has one, those the calendar left out included.
     ids = sorted(events)
     step = max(1, len(ids) // 2000)
+    missing_files = [i for i in set(events) - kept_ids
+                     if not os.path.isfile(os.path.join(out, slug, f"{i}.ics"))]
+    check(not missing_files, "every event left out of the calendar has its own file",
+          ", ".join(sorted(missing_files)[:5]))
     bad = []
     for event_id in ids[::step]:
         path = os.path.join(out, slug, f"{event_id}.ics")

@@ -48,6 +48,36 @@ pub struct Channel {
     /// How many coming occurrences of a repeating event pages and feeds list (counted from
     /// `updated`: never from the wall clock, so that builds stay reproducible).
     pub upcoming: u16,
+    /// How much the subscribable outputs may carry.
+    pub budget: Budget,
+}
+
+/// What the subscribable outputs may carry, so that they stay inside what the clients
+/// they are for accept (see `docs/data-format.md` for the evidence behind the defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// RSS, Atom and JSON Feed carry the newest this many articles.
+    pub feed_items: usize,
+    /// The subscribable calendar carries at most this many VEVENTs...
+    pub calendar_events: usize,
+    /// ...in at most this many bytes. Upcoming events are never left out; the oldest past
+    /// events are, first.
+    pub calendar_bytes: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            // FeedBurner takes 512 KB, CommaFeed 5 MiB, Inoreader 3 000 items: 50 items of
+            // the benchmark's size (about 5 KB each) are 250 KB. jekyll-feed keeps 10,
+            // Pelican 100.
+            feed_items: 50,
+            // Google Calendar drops events from a subscription above about 1 MB (around
+            // 1 100 events) without a word.
+            calendar_events: 1_000,
+            calendar_bytes: 1_000_000,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

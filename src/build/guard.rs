@@ -132,7 +132,14 @@ impl<'a, R: FnMut(&Finding)> Guard<'a, R> {
                     FindingKind::Unbumped(unbumped),
                 );
             }
-            for removed in found.removed {
+            // An event the calendar's budget left out is still in the data, on the pages
+            // and in its own file: subscribers lose a past event, which is what the budget
+            // is for, and no one is to be told it was removed.
+            let still_published = |change: &Change| match change {
+                Change::Removed(entry) => publication.event(entry.id()).is_some(),
+                _ => false,
+            };
+            for removed in found.removed.into_iter().filter(|c| !still_published(c)) {
                 self.found(
                     publication,
                     self.build.strict,

@@ -58,7 +58,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::export;
+use crate::export::{self, Trimmed};
 use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 use crate::publish::{self, Stale};
@@ -96,6 +96,8 @@ pub struct Summary {
 #[derive(Debug)]
 pub struct Written {
     pub summary: Summary,
+    /// What the budgets left out of the subscribable outputs.
+    pub trimmed: Vec<Trimmed>,
     pub written: Vec<PathBuf>,
     pub unchanged: Vec<PathBuf>,
     /// Files an earlier build wrote that this one no longer produces.
@@ -105,6 +107,8 @@ pub struct Written {
 /// What [`Build::check`] found.
 #[derive(Debug)]
 pub struct Checked {
+    /// What the budgets leave out of the subscribable outputs.
+    pub trimmed: Vec<Trimmed>,
     /// Outputs that are missing, differ from what a build writes, or are obsolete.
     pub stale: Vec<Stale>,
     /// How many files a build writes.
@@ -209,7 +213,8 @@ impl Build {
             source,
         };
         let staging = publish::Staging::new(&self.output).map_err(output_error)?;
-        export::for_each_output(&publications, &staging, self.threads).map_err(output_error)?;
+        let trimmed =
+            export::for_each_output(&publications, &staging, self.threads).map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
         if blocked {
             // Dropping the staging removes its temporary files.
@@ -220,6 +225,7 @@ impl Build {
         let done = staging.commit().map_err(output_error)?;
         Ok(Written {
             summary: Summary::of(&publications),
+            trimmed,
             written: done.written,
             unchanged: done.unchanged,
             removed: done.removed,
@@ -231,13 +237,14 @@ impl Build {
     pub fn check(&self, mut report: impl FnMut(&Finding)) -> Result<Checked, Error> {
         let publications = self.load()?;
         let checking = publish::Checking::new(&self.output);
-        export::for_each_output(&publications, &checking, self.threads).map_err(|source| {
-            Error::Output {
-                folder: self.output.clone(),
-                writing: false,
-                source,
-            }
-        })?;
+        let trimmed =
+            export::for_each_output(&publications, &checking, self.threads).map_err(|source| {
+                Error::Output {
+                    folder: self.output.clone(),
+                    writing: false,
+                    source,
+                }
+            })?;
         if guard::Guard::new(self, &publications, &mut report).inspect_rendered() {
             return Err(Error::Guard {
                 previous: self.previous().to_path_buf(),
@@ -245,6 +252,7 @@ impl Build {
         }
         let (stale, produced) = checking.finish();
         Ok(Checked {
+            trimmed,
             stale,
             produced: produced.len(),
         })

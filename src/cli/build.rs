@@ -59,6 +59,9 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
     } else {
         build.write(finding).map(|written| {
             let output = &build.output;
+            for note in &written.trimmed {
+                reporter.info(format!("budget: {note}"));
+            }
             for path in &written.written {
                 reporter.info(format!("wrote {}", output.join(path).display()));
             }
@@ -93,6 +96,9 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
 }
 
 fn report_check(reporter: &Reporter, build: &Build, checked: calfeed::build::Checked) -> Exit {
+    for note in &checked.trimmed {
+        reporter.info(format!("budget: {note}"));
+    }
     for problem in &checked.stale {
         let what = match problem {
             Stale::Missing(_) => "missing",

@@ -1,6 +1,7 @@
 //! `calfeed check`: validates the input, writes nothing.
 
 use calfeed::build::Summary;
+use calfeed::export;
 use calfeed::load;
 
 use super::InputArgs;
@@ -18,6 +19,11 @@ pub struct Args {
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
     match load::load_dir(&args.input.input, &args.input.options()) {
         Ok(publications) => {
+            for publication in &publications {
+                for note in export::trimmed(publication) {
+                    reporter.info(format!("budget: {note}"));
+                }
+            }
             reporter.info(format!("ok: {}", Summary::of(&publications)));
             Exit::Success
         }

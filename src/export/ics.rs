@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
-use super::{Shared, Sink, files};
+use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
 use crate::recurrence;
 use crate::when::{Zone, iso_duration};
@@ -67,39 +67,95 @@ pub fn calendar(shared: &Shared) -> String {
 
 /// Writes `public/<slug>.ics` alone, without the one-event files.
 pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
-    write_calendar(shared, out, |_, _| Ok(()))
+    let measured = measure(shared, |_, _| Ok(()))?;
+    write_calendar(shared, out, &measured)
 }
 
-/// Writes `public/<slug>.ics` and, beside it, every event's own file: each event's VEVENTs
-/// are rendered once for both, and written out before the next event's.
+/// Writes every event's own file, then `public/<slug>.ics` with the events its budget
+/// lets in (see [`budget`]): each event's VEVENTs are rendered once for both while the
+/// calendar is small, and again only for the events it carries when it is not.
 pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
-    let path = files::calendar(&publication.slug);
-    sink.file(&path, &mut |out| {
-        write_calendar(shared, out, |event, vevents| {
-            sink.file(
-                &files::event_calendar(&publication.slug, &event.id),
-                &mut |out| write_single(shared, out, &single_head, event, vevents),
-            )
-        })
+    let measured = measure(shared, |event, vevents| {
+        sink.file(
+            &files::event_calendar(&publication.slug, &event.id),
+            &mut |out| write_single(shared, out, &single_head, event, vevents),
+        )
+    })?;
+    sink.file(&files::calendar(&publication.slug), &mut |out| {
+        write_calendar(shared, out, &measured)
     })
 }
 
-/// The calendar, handing each event's VEVENT text to `each` once it is written.
-fn write_calendar(
+/// Every event's VEVENTs, measured for the budget (and kept while they are few).
+struct Measured {
+    candidates: Vec<budget::Candidate>,
+    texts: Vec<Option<String>>,
+}
+
+/// How much of the rendered VEVENTs is kept for the calendar rather than rendered again:
+/// twice the largest calendar a default budget allows.
+const KEEP_RENDERED: usize = 2_000_000;
+
+/// Renders each event's VEVENTs once, handing them to `each`.
+fn measure(
     shared: &Shared,
-    out: &mut dyn Write,
     mut each: impl FnMut(&Event, &str) -> io::Result<()>,
-) -> io::Result<()> {
-    let publication = shared.publication;
-    out.write_all(head(calendar_properties(shared)).as_bytes())?;
-    let events: Vec<&Event> = publication.events.iter().collect();
-    out.write_all(timezones(shared, &events).as_bytes())?;
+) -> io::Result<Measured> {
+    let events = &shared.publication.events;
+    let mut measured = Measured {
+        candidates: Vec::with_capacity(events.len()),
+        texts: Vec::with_capacity(events.len()),
+    };
+    let mut kept = 0;
     for event in events {
-        let vevents = vevents_text(publication, event);
-        out.write_all(vevents.as_bytes())?;
+        let vevents = vevents_text(shared.publication, event);
         each(event, &vevents)?;
+        measured.candidates.push(budget::Candidate {
+            bytes: vevents.len(),
+            vevents: vevents.matches("BEGIN:VEVENT\r\n").count(),
+        });
+        kept += vevents.len();
+        measured
+            .texts
+            .push((kept <= KEEP_RENDERED).then_some(vevents));
+    }
+    Ok(measured)
+}
+
+/// The calendar of the events its budget lets in, noting in `shared` what it left out.
+fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> io::Result<()> {
+    let publication = shared.publication;
+    let head = head(calendar_properties(shared));
+    let events_of = |selection: &[usize]| -> Vec<&Event> {
+        selection.iter().map(|&i| &publication.events[i]).collect()
+    };
+    let size_of = |selection: &[usize]| {
+        head.len()
+            + timezones(shared, &events_of(selection)).len()
+            + selection
+                .iter()
+                .map(|&i| measured.candidates[i].bytes)
+                .sum::<usize>()
+            + END.len()
+    };
+    let (selection, note) = budget::select_events(
+        publication,
+        &measured.candidates,
+        files::calendar(&publication.slug),
+        size_of,
+    );
+    if let Some(note) = note {
+        shared.note(note);
+    }
+    out.write_all(head.as_bytes())?;
+    out.write_all(timezones(shared, &events_of(&selection)).as_bytes())?;
+    for i in selection {
+        match &measured.texts[i] {
+            Some(vevents) => out.write_all(vevents.as_bytes())?,
+            None => out.write_all(vevents_text(publication, &publication.events[i]).as_bytes())?,
+        }
     }
     out.write_all(END.as_bytes())
 }

@@ -31,8 +31,9 @@ impl Serialize for Items<'_> {
         use serde::ser::SerializeSeq;
         let shared = self.0;
         let publication = shared.publication;
-        let mut items = serializer.serialize_seq(Some(publication.articles.len()))?;
-        for (i, article) in publication.articles.iter().enumerate() {
+        let articles = shared.feed_articles();
+        let mut items = serializer.serialize_seq(Some(articles.len()))?;
+        for (i, article) in articles.iter().enumerate() {
             let content = shared.article_html(i);
             items.serialize_element(&item(publication, article, &content))?;
         }

@@ -4,6 +4,7 @@
 //! on several threads; [`Shared`] holds what several of them need, computed once.
 
 pub mod atom;
+mod budget;
 mod content;
 mod escape;
 pub mod files;
@@ -17,6 +18,7 @@ pub mod rss;
 mod shared;
 mod sink;
 
+pub use budget::{Dropped, Trimmed};
 pub use shared::Shared;
 pub use sink::{Collect, Render, Sink};
 
@@ -54,18 +56,31 @@ fn unreachable(e: io::Error) -> ! {
 
 /// Renders every file of a build into `sink`, on up to `threads` threads: each
 /// publication's files, then the index page listing them all. Files are written as they
-/// are rendered; the first error stops the build.
+/// are rendered; the first error stops the build. Returns what budgets left out.
 pub fn for_each_output(
     publications: &[Publication],
     sink: &dyn Sink,
     threads: usize,
-) -> io::Result<()> {
+) -> io::Result<Vec<Trimmed>> {
+    let mut notes = Vec::new();
     for publication in publications {
-        render_each(publication, sink, threads)?;
+        notes.extend(render_each(publication, sink, threads)?);
     }
     sink.file(files::INDEX, &mut |w| {
         w.write_all(html::index_page(publications).as_bytes())
-    })
+    })?;
+    Ok(notes)
+}
+
+/// What budgets leave out of the publication's subscribable outputs, without writing
+/// anything: the calendar is rendered (without the one-event files) to measure it.
+pub fn trimmed(publication: &Publication) -> Vec<Trimmed> {
+    let shared = Shared::without_articles(publication);
+    let slug = &publication.slug;
+    let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
+    let (_, feeds) = budget::feed_articles(publication, feeds);
+    ics::write_calendar_only(&shared, &mut io::sink()).unwrap_or_else(|e| unreachable(e));
+    feeds.into_iter().chain(shared.notes()).collect()
 }
 
 /// How many threads a build renders on: one per core, as the renderers are independent.
@@ -75,7 +90,11 @@ pub fn default_threads() -> usize {
 
 /// One publication's outputs, as independent jobs, largest first so that `threads`
 /// workers taking the next job as they finish end at about the same time.
-fn render_each(publication: &Publication, sink: &dyn Sink, threads: usize) -> io::Result<()> {
+fn render_each(
+    publication: &Publication,
+    sink: &dyn Sink,
+    threads: usize,
+) -> io::Result<Vec<Trimmed>> {
     let shared = Shared::with_threads(publication, threads);
     let shared = &shared;
     let slug = &publication.slug;
@@ -97,7 +116,8 @@ fn render_each(publication: &Publication, sink: &dyn Sink, threads: usize) -> io
         }),
         Box::new(move || sink.file(&files::rss(slug), &mut |w| rss::write_feed(shared, w))),
     ];
-    jobs::run_jobs(&jobs, threads)
+    jobs::run_jobs(&jobs, threads)?;
+    Ok(shared.notes())
 }
 
 #[cfg(test)]

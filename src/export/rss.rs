@@ -37,8 +37,8 @@ const ITEMS_PER_BATCH: usize = 64;
 /// crate declares only those its items use, which would differ between batches).
 pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
-    let articles = &publication.articles;
-    let mut rss = channel_without_items(publication);
+    let articles = shared.feed_articles();
+    let mut rss = channel_without_items(publication, articles);
     let whole = write_channel(&rss)?;
     // The crate ends the channel with an indented `</channel>` on a line of its own.
     let end = b"\n  </channel>";
@@ -70,7 +70,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
 
 /// The feed's channel without its items, with the namespaces that all of its items use
 /// declared (see [`write_feed`]).
-fn channel_without_items(publication: &Publication) -> Channel {
+fn channel_without_items(publication: &Publication, articles: &[Article]) -> Channel {
     let channel = &publication.channel;
     let feed_url = publication.url_of(&files::rss(&publication.slug));
     let updated = channel.zone.localize(channel.updated).to_rfc2822();
@@ -90,7 +90,6 @@ fn channel_without_items(publication: &Publication) -> Channel {
         .or_default()
         .insert("link".into(), vec![self_link]);
 
-    let articles = &publication.articles;
     let mut namespaces = BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]);
     // What the crate declares for the items it is given (`Item::used_namespaces`).
     if !articles.is_empty() {
@@ -303,6 +302,8 @@ link = "https://example.org/"
 language = "en"
 timezone = "Europe/Paris"
 updated = "2024-01-01T00:00:00Z"
+# Every article in the feed, in several batches.
+feed_items = 1000
 "#,
         );
         let first = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
@@ -322,9 +323,9 @@ updated = "2024-01-01T00:00:00Z"
     /// The feed as the rss crate writes it with every item in one `Channel`.
     fn feed_in_one_piece(shared: &Shared) -> String {
         let publication = shared.publication;
-        let mut channel = channel_without_items(publication);
-        channel.items = publication
-            .articles
+        let articles = shared.feed_articles();
+        let mut channel = channel_without_items(publication, articles);
+        channel.items = articles
             .iter()
             .enumerate()
             .map(|(i, article)| item(publication, article, &shared.article_html(i)))

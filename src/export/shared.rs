@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
 
-use super::{content, markdown};
-use crate::model::Publication;
+use super::budget::{self, Trimmed};
+use super::{content, files, markdown};
+use crate::model::{Article, Publication};
 use crate::spill::{Store, Text};
 
 /// What several outputs of one publication need, computed once: each article's HTML body
@@ -18,6 +19,10 @@ pub struct Shared<'a> {
     pub publication: &'a Publication,
     articles: Vec<ArticleHtml>,
     timezones: Mutex<ZoneCache>,
+    /// How many of the newest articles the feeds carry.
+    feed_articles: usize,
+    /// What budgets left out, as the renderers find it.
+    notes: Mutex<Vec<Trimmed>>,
 }
 
 /// An article's feed HTML (kept out of memory when large: see `spill`), and the level of
@@ -66,10 +71,15 @@ impl<'a> Shared<'a> {
                     .collect()
             })
         };
+        let slug = &publication.slug;
+        let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
+        let (feed_articles, note) = budget::feed_articles(publication, feeds);
         Shared {
             publication,
             articles,
             timezones: Mutex::new(HashMap::new()),
+            feed_articles,
+            notes: Mutex::new(note.into_iter().collect()),
         }
     }
 
@@ -79,7 +89,27 @@ impl<'a> Shared<'a> {
             publication,
             articles: Vec::new(),
             timezones: Mutex::new(HashMap::new()),
+            feed_articles: 0,
+            notes: Mutex::default(),
         }
+    }
+
+    /// The articles the feeds carry: the newest, as many as the budget allows.
+    pub fn feed_articles(&self) -> &'a [Article] {
+        &self.publication.articles[..self.feed_articles]
+    }
+
+    /// Notes what a budget left out.
+    pub fn note(&self, trimmed: Trimmed) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(trimmed);
+    }
+
+    /// What budgets left out so far, in the order it was found.
+    pub fn notes(&self) -> Vec<Trimmed> {
+        self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The feed HTML of the `index`th article (in the publication's order).

@@ -11,7 +11,7 @@ use super::LoadOptions;
 use super::check::{Checker, is_language_tag};
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
-use crate::model::{Article, Channel, Publication};
+use crate::model::{Article, Budget, Channel, Publication};
 use crate::when::Zone;
 
 /// How many coming occurrences of a repeating event pages and feeds list.
@@ -60,6 +60,18 @@ impl Checker<'_> {
             .refresh
             .as_ref()
             .and_then(|r| self.duration(&at.key("refresh"), r));
+        let defaults = Budget::default();
+        let budget = Budget {
+            feed_items: self
+                .count(&at.key("feed_items"), c.feed_items, 1, 100_000)
+                .unwrap_or(defaults.feed_items),
+            calendar_events: self
+                .count(&at.key("calendar_events"), c.calendar_events, 1, 1_000_000)
+                .unwrap_or(defaults.calendar_events),
+            calendar_bytes: self
+                .count(&at.key("calendar_bytes"), c.calendar_bytes, 10_000, 1 << 30)
+                .unwrap_or(defaults.calendar_bytes),
+        };
         let mut publication = Publication {
             slug: slug.to_string(),
             source: self.file.to_string(),
@@ -74,6 +86,7 @@ impl Checker<'_> {
                 updated: fallback_time,
                 allow_html: c.allow_html,
                 upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
+                budget,
             },
             // Sized up front: a large publication's lists would otherwise be copied as
             // they double, with both copies alive at once.
@@ -129,6 +142,21 @@ impl Checker<'_> {
             event.updated = own.unwrap_or(updated);
         }
         publication
+    }
+
+    /// A whole number that must lie in `min..=max`, as a budget is; `None` when absent or
+    /// refused.
+    fn count(&mut self, path: &FieldPath, value: Option<u64>, min: u64, max: u64) -> Option<usize> {
+        let value = value?;
+        if !(min..=max).contains(&value) {
+            self.report(
+                path,
+                format!("{value} is out of range"),
+                Some(&format!("use a whole number from {min} to {max}")),
+            );
+            return None;
+        }
+        usize::try_from(value).ok()
     }
 
     fn unique_id(&mut self, seen: &mut HashMap<String, FieldPath>, base: &FieldPath, id: &str) {

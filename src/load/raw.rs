@@ -41,6 +41,9 @@ pub(super) struct RawChannel {
     #[serde(default)]
     pub(super) allow_html: bool,
     pub(super) upcoming: Option<u16>,
+    pub(super) feed_items: Option<u64>,
+    pub(super) calendar_events: Option<u64>,
+    pub(super) calendar_bytes: Option<u64>,
 }
 
 #[derive(Deserialize)]

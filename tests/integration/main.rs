@@ -5,6 +5,7 @@
 mod support;
 
 mod atomic;
+mod budgets;
 mod build;
 mod characters;
 mod check;
