@@ -87,6 +87,9 @@ fresh() {
 
 # run LABEL OUTDIR CMD...: appends "label wall user sys maxrss_kib rc" to $work/runs.tsv.
 runs="$work/runs.tsv"
+# What subscribers fetch (the budgeted outputs) and the largest page, per build.
+outputs="$work/outputs.txt"
+: >"$outputs"
 : >"$runs"
 run() {
   local label="$1" out="$2"
@@ -136,6 +139,14 @@ for n in "${sizes[@]}"; do
     if [[ $ok -eq 1 ]]; then
       out_bytes=$(find "$out" -type f ! -name .calfeed-manifest -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}')
       out_files=$(find "$out" -type f ! -name .calfeed-manifest | wc -l)
+      {
+        printf '%-12s' "$fmt $n"
+        for ext in ics xml atom json; do
+          printf '  .%s %9s B' "$ext" "$(stat -c %s "$out/bench-$n.$ext" 2>/dev/null || echo -)"
+        done
+        printf '  VEVENTs %5s' "$(grep -c '^BEGIN:VEVENT' "$out/bench-$n.ics" 2>/dev/null || echo -)"
+        printf '  largest page %s\n' "$(find "$out" -name '*.html' -printf '%s B %P\n' | sort -n | tail -1)"
+      } >>"$outputs"
       log "N=$n $fmt: rebuild into the same directory (nothing changed)"
       run "rebuild $fmt $n" "$out" "$calfeed" build "${limit[@]}" --in "$in" --out "$out" || status=1
       if [[ $fmt == json ]]; then
@@ -174,6 +185,10 @@ echo "Medians of wall time. items/s counts events + articles; out MB/s is output
 echo "second; peak RSS is the largest of the runs (GNU time). The floor parses the same JSON"
 echo "with serde_json and writes the same bytes in as many files (calfeed-bench floor);"
 echo "'fsync no-op' is calfeed run under eatmydata."
+echo
+echo "Outputs within their budgets (bytes of each subscribable output, the calendar's VEVENTs,"
+echo "the largest HTML page):"
+cat "$outputs"
 
 if [[ $check -eq 1 ]]; then
   venv="$repo/.tools/venv"
