@@ -1,7 +1,8 @@
-//! `calfeed check`: validates the input, writes nothing.
+//! `calfeed check`: validates the input and checks the outputs a build would publish
+//! against the clients' known limits; writes nothing.
 
 use calfeed::build::Summary;
-use calfeed::load;
+use calfeed::{limits, load};
 
 use super::InputArgs;
 use super::exit::Exit;
@@ -18,7 +19,27 @@ pub struct Args {
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
     match load::load_dir(&args.input.input, &args.input.options()) {
         Ok(publications) => {
-            reporter.info(format!("ok: {}", Summary::of(&publications)));
+            let checked = limits::check(&publications);
+            reporter.limit_warnings(&checked, args.format);
+            let mut summary = format!("ok: {}", Summary::of(&publications));
+            if !checked.warnings.is_empty() {
+                summary.push_str(&format!(
+                    "; {} client limit warning(s)",
+                    checked.warnings.len()
+                ));
+            }
+            if !checked.accepted.is_empty() {
+                summary.push_str(&format!(
+                    "; {} accepted by accept_limits",
+                    checked.accepted.len()
+                ));
+            }
+            if args.format == DiagnosticFormat::Json {
+                // Stdout is the one JSON array.
+                reporter.info_stderr(summary);
+            } else {
+                reporter.info(summary);
+            }
             Exit::Success
         }
         Err(problems) => reporter.diagnostics(&problems, args.format),

@@ -41,6 +41,8 @@ pub(super) struct RawChannel {
     #[serde(default)]
     pub(super) allow_html: bool,
     pub(super) upcoming: Option<u16>,
+    #[serde(default)]
+    pub(super) accept_limits: Vec<String>,
 }
 
 #[derive(Deserialize)]
