@@ -22,7 +22,7 @@
 //! "#;
 //! let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
 //! let publication = parse_publication("t", "feeds/t.toml", data, Format::Toml, &options).unwrap();
-//! let checked = calfeed::limits::check(&[publication]);
+//! let checked = calfeed::limits::check(&[publication]).unwrap();
 //! assert!(checked.warnings.is_empty());
 //! assert_eq!(calfeed::limits::limit("commafeed-size").unwrap().max, 5 << 20);
 //! ```
@@ -390,9 +390,10 @@ pub struct Checked {
 }
 
 /// Measures what a build of `publications` would publish and checks it against every
-/// limit in [`LIMITS`], on one thread per core.
-pub fn check(publications: &[Publication]) -> Checked {
-    let measured = measure(publications, export::default_threads());
+/// limit in [`LIMITS`], on one thread per core. Fails only when a text kept out of memory
+/// cannot be read back.
+pub fn check(publications: &[Publication]) -> io::Result<Checked> {
+    let measured = measure(publications, export::default_threads())?;
     let mut checked = Checked::default();
     for (publication, outputs) in publications.iter().zip(measured) {
         for warning in warnings(publication, &outputs) {
@@ -408,7 +409,7 @@ pub fn check(publications: &[Publication]) -> Checked {
             }
         }
     }
-    checked
+    Ok(checked)
 }
 
 /// Every limit one publication's outputs (as [`measure`] gives them) and subscribe URLs
@@ -473,7 +474,7 @@ pub fn subscribe_urls(publication: &Publication) -> Vec<SubscribeUrl> {
 /// The subscribable outputs of each publication (in the order of `publications`), as the
 /// real renderers write them, on up to `threads` threads. Only these are rendered: pages
 /// and one-event files are skipped.
-pub fn measure(publications: &[Publication], threads: usize) -> Vec<Vec<Measured>> {
+pub fn measure(publications: &[Publication], threads: usize) -> io::Result<Vec<Vec<Measured>>> {
     let mut wanted = HashMap::new();
     for (i, publication) in publications.iter().enumerate() {
         for kind in SUBSCRIBABLE {
@@ -484,8 +485,7 @@ pub fn measure(publications: &[Publication], threads: usize) -> Vec<Vec<Measured
         wanted,
         measured: Mutex::new(Vec::new()),
     };
-    export::for_each_output(publications, &sink, threads)
-        .unwrap_or_else(|e| panic!("measuring cannot fail: {e}"));
+    export::for_each_output(publications, &sink, threads)?;
     let mut all = sink
         .measured
         .into_inner()
@@ -495,7 +495,7 @@ pub fn measure(publications: &[Publication], threads: usize) -> Vec<Vec<Measured
     for (i, measured) in all {
         by_publication[i].push(measured);
     }
-    by_publication
+    Ok(by_publication)
 }
 
 /// The outputs people subscribe to, which the limits are about.
@@ -906,7 +906,7 @@ mod tests {
     #[test]
     fn measuring_agrees_with_the_rendered_files() {
         let publications = [publication(7, "one"), publication(0, "two")];
-        let measured = measure(&publications, 2);
+        let measured = measure(&publications, 2).unwrap();
         let rendered = export::render_all(&publications);
         for (publication, outputs) in publications.iter().zip(&measured) {
             let paths: Vec<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
@@ -942,7 +942,9 @@ mod tests {
     #[test]
     fn warnings_name_the_output_the_client_and_the_limit() {
         let publication = publication(4, "small");
-        let outputs = measure(std::slice::from_ref(&publication), 1).remove(0);
+        let outputs = measure(std::slice::from_ref(&publication), 1)
+            .unwrap()
+            .remove(0);
         assert!(warnings(&publication, &outputs).is_empty());
         // The same outputs, made larger than every limit.
         let huge: Vec<Measured> = outputs
@@ -1040,11 +1042,11 @@ mod tests {
     fn accepted_limits_are_kept_apart() {
         let long = "l".repeat(250);
         let mut publication = publication(0, &long);
-        let checked = check(std::slice::from_ref(&publication));
+        let checked = check(std::slice::from_ref(&publication)).unwrap();
         assert_eq!(checked.warnings.len(), 1);
         assert!(checked.accepted.is_empty());
         publication.channel.accept_limits = vec!["google-calendar-url".into()];
-        let checked = check(std::slice::from_ref(&publication));
+        let checked = check(std::slice::from_ref(&publication)).unwrap();
         assert!(checked.warnings.is_empty());
         assert_eq!(checked.accepted.len(), 1);
     }

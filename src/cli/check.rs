@@ -19,7 +19,13 @@ pub struct Args {
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
     match load::load_dir(&args.input.input, &args.input.options()) {
         Ok(publications) => {
-            let checked = limits::check(&publications);
+            let checked = match limits::check(&publications) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    reporter.error(format!("cannot measure the outputs: {e}"));
+                    return Exit::Output;
+                }
+            };
             reporter.limit_warnings(&checked, args.format);
             let mut summary = format!("ok: {}", Summary::of(&publications));
             if !checked.warnings.is_empty() {

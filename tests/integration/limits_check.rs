@@ -48,14 +48,14 @@ fn articles(count: usize, bytes: usize) -> String {
         .collect()
 }
 
-/// Over Google's and Nextcloud's calendar sizes (8 events of 250 kB), FeedBurner's feed
-/// size (3 articles of 250 kB) and Google's subscribe-URL length.
+/// Over Google's and Nextcloud's calendar sizes (1,000 events of 2 kB: within Google's
+/// count), FeedBurner's feed size (3 articles of 250 kB) and Google's subscribe-URL length.
 fn oversized(extra: &str) -> String {
     let link = format!("https://example.org/{}/", "p".repeat(240));
     format!(
         "{}{}{}",
         channel(&link, extra),
-        events(8, 250_000),
+        events(1000, 2_000),
         articles(3, 250_000)
     )
 }
@@ -99,7 +99,7 @@ fn human_warnings_name_the_output_the_client_the_limit_and_how_to_silence_it() {
         ))
         .stderr_lacks("commafeed")
         .stderr_lacks("google-calendar-events")
-        .stdout_contains("ok: 1 publication(s), 8 event(s), 3 article(s); 6 client limit warning(s)\n")
+        .stdout_contains("ok: 1 publication(s), 1000 event(s), 3 article(s); 6 client limit warning(s)\n")
         .no_public()
         .run();
     // One line each.
