@@ -90,7 +90,7 @@ pub struct Limit {
     pub measure: Measure,
     /// The largest value the client accepts: a warning when an output measures more.
     pub max: u64,
-    /// What the client does above `max`, completing "<client> ... <max>" (e.g.
+    /// What the client does above `max`, completing "`client` ... `max`" (e.g.
     /// "silently drops events from calendars larger than").
     pub effect: &'static str,
     /// Where the limit is reported (issue trackers, help pages).
@@ -498,7 +498,9 @@ pub fn measure(publications: &[Publication], threads: usize) -> io::Result<Vec<V
     Ok(by_publication)
 }
 
-/// The outputs people subscribe to, which the limits are about.
+/// The outputs people subscribe to, which the limits are about. A new subscribable output
+/// (a per-category calendar or feed) belongs here, and its subscribe link in
+/// [`subscribe_urls`].
 const SUBSCRIBABLE: [Kind; 4] = [Kind::Calendar, Kind::Rss, Kind::Atom, Kind::JsonFeed];
 
 /// A [`Sink`] that renders only the subscribable outputs, counting their bytes and items
