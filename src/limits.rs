@@ -889,7 +889,8 @@ mod tests {
     fn publication(articles: usize, slug: &str) -> Publication {
         let mut text = String::from(
             "[channel]\ntitle = \"T\"\ndescription = \"D\"\nlink = \"https://example.org/\"\n\
-             language = \"en\"\ntimezone = \"UTC\"\n\n[[events]]\nid = \"e\"\ntitle = \"E\"\n\
+             language = \"en\"\ntimezone = \"UTC\"\nallow_html = true\n\n[[events]]\nid = \"e\"\n\
+             title = \"E\"\n\
              start = \"2024-01-01T10:00\"\nrepeat = { every = \"week\", count = 3 }\n\
              overrides = [{ occurrence = \"2024-01-08T10:00\", title = \"Moved\" }]\n\n\
              [[events]]\nid = \"f\"\ntitle = \"F\"\nstart = \"2024-02-01\"\n",
@@ -897,7 +898,7 @@ mod tests {
         for i in 0..articles {
             text.push_str(&format!(
                 "\n[[articles]]\nid = \"a{i}\"\ntitle = \"A{i}\"\npublished = \"2024-01-01\"\n\
-                 content = \"<item> and <entry> and \\\"items\\\": [{{}}]\"\n"
+                 content = \"<item> and <entry>]]> and <!-- \\\"items\\\": [{{}}]\"\n"
             ));
         }
         test_publication(slug, &text)
@@ -929,6 +930,10 @@ mod tests {
                     .unwrap();
                 assert_eq!(output.bytes, file.contents.len() as u64, "{}", output.path);
                 let text = String::from_utf8_lossy(&file.contents);
+                if output.kind == Kind::Rss && !publication.articles.is_empty() {
+                    // Raw HTML is allowed: the tags are in the CDATA sections, as written.
+                    assert!(text.contains("<item> and <entry>]]"), "{text}");
+                }
                 let expected = match output.kind {
                     // A repeating event with one override is two VEVENTs.
                     Kind::Calendar => text.matches("BEGIN:VEVENT").count(),
