@@ -25,6 +25,18 @@ pub struct Diagnostic {
     snippet: Option<(String, usize, usize)>,
 }
 
+/// Workflow-command escaping of a GitHub Actions message: `%`, CR and LF.
+pub(crate) fn workflow_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow-command escaping of a property value: as a message, and `:` and `,`.
+pub(crate) fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 impl Diagnostic {
     /// A problem with the file as a whole (unreadable, unknown extension, ...).
     pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
@@ -84,15 +96,7 @@ impl Diagnostic {
     /// The problem as a GitHub Actions workflow command, so that it shows on the pull
     /// request's diff: `::error file=F,line=L,col=C,title=FIELD::MESSAGE`.
     pub fn github_annotation(&self) -> String {
-        // Workflow-command escaping: `%`, CR and LF everywhere; `:` and `,` in properties.
-        fn data(text: &str) -> String {
-            text.replace('%', "%25")
-                .replace('\r', "%0D")
-                .replace('\n', "%0A")
-        }
-        fn property(text: &str) -> String {
-            data(text).replace(':', "%3A").replace(',', "%2C")
-        }
+        let (data, property) = (workflow_data, workflow_property);
         let mut properties = vec![format!("file={}", property(&self.file))];
         if self.line > 0 {
             properties.push(format!("line={}", self.line));

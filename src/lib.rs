@@ -65,6 +65,7 @@ pub mod build;
 pub mod changes;
 pub mod diagnostic;
 pub mod export;
+pub mod limits;
 pub mod listing;
 pub mod load;
 pub mod model;

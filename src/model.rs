@@ -48,6 +48,9 @@ pub struct Channel {
     /// How many coming occurrences of a repeating event pages and feeds list (counted from
     /// `updated`: never from the wall clock, so that builds stay reproducible).
     pub upcoming: u16,
+    /// Ids of client limits (`crate::limits::LIMITS`) the publisher accepts exceeding:
+    /// `calfeed check` does not warn about them.
+    pub accept_limits: Vec<String>,
     /// How much the subscribable outputs may carry.
     pub budget: Budget,
 }

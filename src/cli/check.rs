@@ -1,8 +1,8 @@
-//! `calfeed check`: validates the input, writes nothing.
+//! `calfeed check`: validates the input and checks the outputs a build would publish
+//! against the clients' known limits; writes nothing.
 
 use calfeed::build::Summary;
-use calfeed::export;
-use calfeed::load;
+use calfeed::{limits, load};
 
 use super::InputArgs;
 use super::exit::Exit;
@@ -19,12 +19,41 @@ pub struct Args {
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
     match load::load_dir(&args.input.input, &args.input.options()) {
         Ok(publications) => {
-            for publication in &publications {
-                for note in export::trimmed(publication) {
+            let checked = match limits::check(&publications) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    reporter.error(format!("cannot measure the outputs: {e}"));
+                    return Exit::Output;
+                }
+            };
+            for note in &checked.trimmed {
+                // In JSON, stdout is the one array.
+                if args.format == DiagnosticFormat::Json {
+                    reporter.info_stderr(format!("budget: {note}"));
+                } else {
                     reporter.info(format!("budget: {note}"));
                 }
             }
-            reporter.info(format!("ok: {}", Summary::of(&publications)));
+            reporter.limit_warnings(&checked, args.format);
+            let mut summary = format!("ok: {}", Summary::of(&publications));
+            if !checked.warnings.is_empty() {
+                summary.push_str(&format!(
+                    "; {} client limit warning(s)",
+                    checked.warnings.len()
+                ));
+            }
+            if !checked.accepted.is_empty() {
+                summary.push_str(&format!(
+                    "; {} accepted by accept_limits",
+                    checked.accepted.len()
+                ));
+            }
+            if args.format == DiagnosticFormat::Json {
+                // Stdout is the one JSON array.
+                reporter.info_stderr(summary);
+            } else {
+                reporter.info(summary);
+            }
             Exit::Success
         }
         Err(problems) => reporter.diagnostics(&problems, args.format),

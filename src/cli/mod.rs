@@ -77,7 +77,8 @@ enum Command {
     /// Validate the input and write every output (only files whose bytes change are replaced).
     #[command(after_help = Exit::help())]
     Build(build::Args),
-    /// Validate the input only; write nothing.
+    /// Validate the input, and warn about each calendar, feed and subscribe URL over a known
+    /// client's limit (silenced per limit by the channel's `accept_limits`); write nothing.
     #[command(after_help = Exit::help())]
     Check(check::Args),
     /// List what subscribers will see change between two calendars: events added,

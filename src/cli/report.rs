@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 use calfeed::diagnostic::Diagnostic;
+use calfeed::limits::Checked;
 use clap::ValueEnum;
 
 use super::exit::Exit;
@@ -20,7 +21,8 @@ pub enum DiagnosticFormat {
     Human,
     /// GitHub Actions annotations, shown on the pull request's diff.
     Github,
-    /// One JSON array of {file, line, column, field, message, help}.
+    /// One JSON array of {file, line, column, field, message, help, level}; `check`'s
+    /// warnings add a `limit` object.
     Json,
 }
 
@@ -74,6 +76,14 @@ impl Reporter {
         }
     }
 
+    /// Progress and summaries on stderr (when stdout is for a machine), silenced by
+    /// `--quiet`.
+    pub fn info_stderr(&self, line: impl Display) {
+        if !self.quiet {
+            self.note(line);
+        }
+    }
+
     /// What `--verbose` adds.
     pub fn detail(&self, line: impl Display) {
         if self.verbose {
@@ -122,10 +132,46 @@ impl Reporter {
                 self.note(format!("error: {} problem(s) in the input", problems.len()));
             }
             DiagnosticFormat::Json => {
-                let json = serde_json::to_string_pretty(problems).expect("diagnostics serialize");
+                let with_level: Vec<serde_json::Value> = problems
+                    .iter()
+                    .map(|problem| {
+                        let mut value =
+                            serde_json::to_value(problem).expect("diagnostics serialize");
+                        if let Some(object) = value.as_object_mut() {
+                            object.insert("level".into(), "error".into());
+                        }
+                        value
+                    })
+                    .collect();
+                let json = serde_json::to_string_pretty(&with_level).expect("JSON values");
                 self.output(json);
             }
         }
         Exit::InvalidInput
+    }
+
+    /// The limits check's warnings, in `format`: `warning:` lines on stderr, GitHub
+    /// annotations on stdout, or (JSON) the one array on stdout, empty when all is well.
+    pub fn limit_warnings(&self, checked: &Checked, format: DiagnosticFormat) {
+        match format {
+            DiagnosticFormat::Human => {
+                for warning in &checked.warnings {
+                    self.problem(Level::Warning, warning);
+                }
+                for accepted in &checked.accepted {
+                    self.detail(format!("accepted: {accepted}"));
+                }
+            }
+            DiagnosticFormat::Github => {
+                for warning in &checked.warnings {
+                    self.output(warning.github_annotation());
+                }
+            }
+            DiagnosticFormat::Json => {
+                let json =
+                    serde_json::to_string_pretty(&checked.warnings).expect("warnings serialize");
+                self.output(json);
+            }
+        }
     }
 }

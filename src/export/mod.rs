@@ -72,17 +72,6 @@ pub fn for_each_output(
     Ok(notes)
 }
 
-/// What budgets leave out of the publication's subscribable outputs, without writing
-/// anything: the calendar is rendered (without the one-event files) to measure it.
-pub fn trimmed(publication: &Publication) -> Vec<Trimmed> {
-    let shared = Shared::without_articles(publication);
-    let slug = &publication.slug;
-    let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
-    let (_, feeds) = budget::feed_articles(publication, feeds);
-    ics::write_calendar_only(&shared, &mut io::sink()).unwrap_or_else(|e| unreachable(e));
-    feeds.into_iter().chain(shared.notes()).collect()
-}
-
 /// How many threads a build renders on: one per core, as the renderers are independent.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

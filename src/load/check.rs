@@ -274,6 +274,24 @@ pub(super) fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+impl Checker<'_> {
+    /// `accept_limits`: ids of rows of the limits table.
+    pub(super) fn accept_limits(&mut self, path: &FieldPath, ids: Vec<String>) -> Vec<String> {
+        let ids = self.list(path, ids);
+        for (i, id) in ids.iter().enumerate() {
+            if crate::limits::limit(id).is_none() {
+                let help = format!("known limit ids: {}", crate::limits::ids());
+                self.report(
+                    &path.index(i),
+                    format!("no client limit has the id {id:?}"),
+                    Some(&help),
+                );
+            }
+        }
+        ids
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,7 @@ impl Checker<'_> {
                 allow_html: c.allow_html,
                 upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
                 budget,
+                accept_limits: self.accept_limits(&at.key("accept_limits"), c.accept_limits),
             },
             // Sized up front: a large publication's lists would otherwise be copied as
             // they double, with both copies alive at once.

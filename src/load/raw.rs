@@ -44,6 +44,8 @@ pub(super) struct RawChannel {
     pub(super) feed_items: Option<u64>,
     pub(super) calendar_events: Option<u64>,
     pub(super) calendar_bytes: Option<u64>,
+    #[serde(default)]
+    pub(super) accept_limits: Vec<String>,
 }
 
 #[derive(Deserialize)]

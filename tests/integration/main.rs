@@ -16,6 +16,7 @@ mod golden;
 mod guard;
 mod injection;
 mod limits;
+mod limits_check;
 mod links;
 mod paths;
 mod properties;
