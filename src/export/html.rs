@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use super::content::{description_text, human_time, repeat_summary};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
-use super::{Shared, files};
+use super::{Shared, files, selection};
 use crate::model::{Event, Publication, Schedule, Status};
 
 /// `public/<slug>/index.html`, as a string (for tests; a build uses
@@ -27,8 +27,9 @@ pub fn publication_page(publication: &Publication) -> String {
     String::from_utf8(out).expect("the page is UTF-8")
 }
 
-/// Writes `public/<slug>/index.html` to `out`, one event or article at a time: the page is
-/// the largest output, and is never held whole.
+/// Writes `public/<slug>/index.html` to `out`, one event or article at a time: what is
+/// upcoming (see [`selection`]), the latest articles, and a link to the archive, which
+/// has everything else.
 pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;
@@ -44,67 +45,134 @@ pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Resul
         esc(&channel.description)
     ));
     html.push_str(&subscribe_section(publication, "../"));
-    // Each block is written out once the buffer holds a few of them.
-    let flush = |html: &mut String, out: &mut dyn Write| -> io::Result<()> {
-        if html.len() >= 64 * 1024 {
-            out.write_all(html.as_bytes())?;
-            html.clear();
-        }
-        Ok(())
-    };
+    let archive = files::ARCHIVE_DIR;
     if !publication.events.is_empty() {
+        let upcoming = selection::upcoming(publication);
         html.push_str("<section aria-labelledby=\"events\">\n<h2 id=\"events\">Events</h2>\n");
-        for event in &publication.events {
-            event_block(&mut html, publication, event);
+        for event in upcoming.iter().take(selection::UPCOMING_ON_PAGE) {
+            event_block(&mut html, publication, event, ON_PAGE);
             flush(&mut html, out)?;
+        }
+        let more = upcoming.len().saturating_sub(selection::UPCOMING_ON_PAGE);
+        if upcoming.is_empty() {
+            let _ = writeln!(
+                html,
+                "<p>No upcoming events. Past events are in the <a href=\"{archive}\">archive</a>.</p>"
+            );
+        } else if more > 0 {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">{more} more upcoming event(s) are in the calendar and the \
+                 <a href=\"{archive}\">archive</a>.</p>"
+            );
         }
         html.push_str("</section>\n");
     }
     if !publication.articles.is_empty() {
         html.push_str("<section aria-labelledby=\"news\">\n<h2 id=\"news\">News</h2>\n");
-        for (i, article) in publication.articles.iter().enumerate() {
-            let published = channel.zone.localize(article.published);
-            let own_page = article.link != publication.anchor_url(&article.id);
-            html.push_str("<article id=\"");
-            push_esc(&mut html, &article.id);
-            html.push_str("\" class=\"item\">\n<h3>");
-            push_esc(&mut html, &article.title);
-            let _ = write!(
-                html,
-                "</h3>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
-                published.to_rfc3339(),
-                published.format("%-d %B %Y"),
-            );
-            if let Some(author) = &article.author {
-                html.push_str(" · ");
-                push_esc(&mut html, author);
-            }
-            html.push_str("</p>\n");
-            if let Some(summary) = &article.summary {
-                html.push_str("<p class=\"summary\">");
-                push_esc(&mut html, summary);
-                html.push_str("</p>\n");
-            }
-            html.push_str("<div class=\"content\">\n");
-            // The article's title is an h3.
-            html.push_str(&shared.article_html_below(i, 4));
-            html.push_str("</div>\n");
-            if own_page {
-                html.push_str("<p><a href=\"");
-                push_esc(&mut html, article.link.as_str());
-                html.push_str("\">Read “");
-                push_esc(&mut html, &article.title);
-                html.push_str("” on its own page</a></p>\n");
-            }
-            html.push_str("</article>\n");
+        let shown = publication.articles.len().min(selection::LATEST_ON_PAGE);
+        for i in 0..shown {
+            article_block(&mut html, shared, i, ON_PAGE);
             flush(&mut html, out)?;
+        }
+        if publication.articles.len() > shown {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">Older news is in the <a href=\"{archive}\">archive</a>.</p>"
+            );
         }
         html.push_str("</section>\n");
     }
+    let _ = writeln!(
+        html,
+        "<section aria-labelledby=\"archive\">\n<h2 id=\"archive\">Archive</h2>\n\
+         <p><a href=\"{archive}\">Every event and article of {}, by year</a>, with a calendar \
+         of each year to import.</p>\n</section>",
+        esc(&channel.title)
+    );
     html.push_str("</main>\n");
     html.push_str(&footer(channel.updated));
     document_end(&mut html);
     out.write_all(html.as_bytes())
+}
+
+/// Writes `html` out once it holds a few blocks, so that a page is never held whole.
+pub(super) fn flush(html: &mut String, out: &mut dyn Write) -> io::Result<()> {
+    if html.len() >= 64 * 1024 {
+        out.write_all(html.as_bytes())?;
+        html.clear();
+    }
+    Ok(())
+}
+
+/// How an event's or article's block is shown: the level of its title's heading, and
+/// whether the title links to the item's own page (`<slug>/<id>.html`, beside the page).
+#[derive(Clone, Copy)]
+pub(super) struct Place {
+    pub heading: usize,
+    pub link_title: bool,
+}
+
+/// On the publication's page.
+const ON_PAGE: Place = Place {
+    heading: 3,
+    link_title: true,
+};
+
+/// An article with its body and, when its `link` is a page of the publisher's own, a link
+/// to it; `index` is its position in the publication.
+pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, place: Place) {
+    let publication = shared.publication;
+    let article = &publication.articles[index];
+    let published = publication.channel.zone.localize(article.published);
+    let permalink = files::permalink(&publication.slug, &article.id);
+    let own_page = article.link != publication.permalink_url(&article.id);
+    let level = place.heading;
+    html.push_str("<article id=\"");
+    push_esc(html, &article.id);
+    let _ = write!(html, "\" class=\"item\">\n<h{level}>");
+    title_text(html, &article.title, place, &permalink);
+    let _ = write!(
+        html,
+        "</h{level}>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
+        published.to_rfc3339(),
+        published.format("%-d %B %Y"),
+    );
+    if let Some(author) = &article.author {
+        html.push_str(" · ");
+        push_esc(html, author);
+    }
+    html.push_str("</p>\n");
+    if let Some(summary) = &article.summary {
+        html.push_str("<p class=\"summary\">");
+        push_esc(html, summary);
+        html.push_str("</p>\n");
+    }
+    html.push_str("<div class=\"content\">\n");
+    // The body's headings rank below the article's title.
+    html.push_str(&shared.article_html_below(index, level + 1));
+    html.push_str("</div>\n");
+    if own_page {
+        html.push_str("<p><a href=\"");
+        push_esc(html, article.link.as_str());
+        html.push_str("\">Read “");
+        push_esc(html, &article.title);
+        html.push_str("” on its own page</a></p>\n");
+    }
+    html.push_str("</article>\n");
+}
+
+/// A title, as a link to the item's own page when `place` says so.
+fn title_text(html: &mut String, title: &str, place: Place, permalink: &str) {
+    if place.link_title {
+        html.push_str("<a href=\"");
+        push_esc(html, files::file_name(permalink));
+        html.push_str("\">");
+        push_esc(html, title);
+        html.push_str("</a>");
+    } else {
+        push_esc(html, title);
+    }
 }
 
 /// `public/index.html`: every publication with its subscribe links.
@@ -148,7 +216,7 @@ pub fn index_page(publications: &[Publication]) -> String {
     body
 }
 
-fn footer(updated: DateTime<Utc>) -> String {
+pub(super) fn footer(updated: DateTime<Utc>) -> String {
     format!(
         "<footer>\n<p>Updated <time datetime=\"{}\">{}</time>. Made with calfeed.</p>\n</footer>\n",
         updated.to_rfc3339(),
@@ -157,7 +225,7 @@ fn footer(updated: DateTime<Utc>) -> String {
 }
 
 /// `<link rel="alternate">` autodiscovery for every feed of the publication.
-fn feed_links(publication: &Publication, prefix: &str) -> String {
+pub(super) fn feed_links(publication: &Publication, prefix: &str) -> String {
     let slug = esc(&publication.slug);
     let title = esc(&publication.channel.title);
     format!(
@@ -221,14 +289,17 @@ fn subscribe_links(publication: &Publication, prefix: &str) -> String {
     )
 }
 
-fn event_block(html: &mut String, publication: &Publication, event: &Event) {
+/// An event with its time, place, links and add-to-calendar links.
+pub(super) fn event_block(html: &mut String, publication: &Publication, event: &Event, place: Place) {
     let title = esc(&event.title);
     let cancelled = event.status == Status::Cancelled;
+    let level = place.heading;
+    let permalink = files::permalink(&publication.slug, &event.id);
     html.push_str("<article id=\"");
     push_esc(html, &event.id);
     let _ = write!(
         html,
-        "\" class=\"item event{}\">\n<h3>{}{title}</h3>\n",
+        "\" class=\"item event{}\">\n<h{level}>{}",
         if cancelled { " cancelled" } else { "" },
         if cancelled {
             "<span class=\"badge\">Cancelled</span> "
@@ -236,6 +307,8 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
             ""
         },
     );
+    title_text(html, &event.title, place, &permalink);
+    let _ = writeln!(html, "</h{level}>");
     if event.status == Status::Tentative {
         html.push_str("<p class=\"badge\">Tentative: the time may still change.</p>\n");
     }
@@ -287,14 +360,14 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
         push_esc(html, livestream.as_str());
         let _ = writeln!(html, "\">Watch the livestream of {title}</a></p>");
     }
-    if event.page != publication.anchor_url(&event.id) {
+    if event.page != publication.permalink_url(&event.id) {
         html.push_str("<p><a href=\"");
         push_esc(html, event.page.as_str());
         let _ = writeln!(html, "\">Event page of {title}</a></p>");
     }
     // The one-event file sits beside this page: public/<slug>/<id>.ics.
     let file = files::event_calendar(&publication.slug, &event.id);
-    let file_name = file.rsplit('/').next().unwrap_or(&file);
+    let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
     let details = query(&description_text(event));
     html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a href=\"");
@@ -432,7 +505,7 @@ document.querySelectorAll('time[data-local-time]').forEach(function (t) {
 ";
 
 /// The document up to and including `<body>`.
-fn document_start(title: &str, description: &str, language: &str, head: &str) -> String {
+pub(super) fn document_start(title: &str, description: &str, language: &str, head: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -447,7 +520,7 @@ fn document_start(title: &str, description: &str, language: &str, head: &str) ->
 }
 
 /// The script and the closing tags.
-fn document_end(out: &mut String) {
+pub(super) fn document_end(out: &mut String) {
     out.push_str("<script>\n");
     out.push_str(LOCAL_TIME_SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
