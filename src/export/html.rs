@@ -54,16 +54,20 @@ pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Resul
             flush(&mut html, out)?;
         }
         let more = upcoming.len().saturating_sub(selection::UPCOMING_ON_PAGE);
+        let past = publication.events.len() - upcoming.len();
         if upcoming.is_empty() {
-            let _ = writeln!(
-                html,
-                "<p>No upcoming events. Past events are in the <a href=\"{archive}\">archive</a>.</p>"
-            );
+            html.push_str("<p>No upcoming events.</p>\n");
         } else if more > 0 {
             let _ = writeln!(
                 html,
                 "<p class=\"more\">{more} more upcoming event(s) are in the calendar and the \
                  <a href=\"{archive}\">archive</a>.</p>"
+            );
+        }
+        if past > 0 {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">Past events are in the <a href=\"{archive}\">archive</a>.</p>"
             );
         }
         html.push_str("</section>\n");
@@ -290,7 +294,12 @@ fn subscribe_links(publication: &Publication, prefix: &str) -> String {
 }
 
 /// An event with its time, place, links and add-to-calendar links.
-pub(super) fn event_block(html: &mut String, publication: &Publication, event: &Event, place: Place) {
+pub(super) fn event_block(
+    html: &mut String,
+    publication: &Publication,
+    event: &Event,
+    place: Place,
+) {
     let title = esc(&event.title);
     let cancelled = event.status == Status::Cancelled;
     let level = place.heading;

@@ -161,7 +161,8 @@ pub fn page_file(publication: &Publication, page: &Page) -> String {
 
 /// Links to the previous (older) and next (newer) page and to the archive's contents.
 fn pager(publication: &Publication, archive: &Archive, index: usize) -> String {
-    let mut html = String::from("<nav class=\"pager\" aria-label=\"Archive pages\">\n<ul class=\"links\">\n");
+    let mut html =
+        String::from("<nav class=\"pager\" aria-label=\"Archive pages\">\n<ul class=\"links\">\n");
     if let Some(previous) = index.checked_sub(1).map(|i| &archive.pages[i]) {
         let _ = writeln!(
             html,
@@ -200,7 +201,10 @@ fn line(html: &mut String, publication: &Publication, entry: &Entry) {
         entry.date.format("%Y-%m-%d"),
         entry.date.format("%-d %B %Y"),
     );
-    push_esc(html, files::file_name(&files::permalink(&publication.slug, id)));
+    push_esc(
+        html,
+        files::file_name(&files::permalink(&publication.slug, id)),
+    );
     html.push_str("\">");
     push_esc(html, &shortened(title));
     html.push_str("</a>");

@@ -43,10 +43,9 @@ pub fn jobs<'j>(shared: &'j Shared<'j>, archive: &'j Archive, sink: &'j dyn Sink
     for year in archive.years_with_events() {
         jobs.push(Box::new(move || {
             let events = archive.events_of_year(publication, year);
-            sink.file(
-                &files::archive_calendar(slug, &year_name(year)),
-                &mut |w| ics::write_events(shared, w, &events),
-            )
+            sink.file(&files::archive_calendar(slug, &year_name(year)), &mut |w| {
+                ics::write_events(shared, w, &events)
+            })
         }));
     }
     for (i, event) in publication.events.iter().enumerate() {
@@ -105,7 +104,9 @@ pub fn write_permalink(
         esc(&page.title()),
     );
     match item {
-        Item::Event(i) => html::event_block(&mut html, publication, &publication.events[i], OWN_PAGE),
+        Item::Event(i) => {
+            html::event_block(&mut html, publication, &publication.events[i], OWN_PAGE)
+        }
         Item::Article(i) => html::article_block(&mut html, shared, i, OWN_PAGE),
     }
     let _ = writeln!(

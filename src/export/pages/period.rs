@@ -252,7 +252,10 @@ impl Archive {
             })
             .collect();
         positions.sort_unstable();
-        positions.into_iter().map(|i| &publication.events[i]).collect()
+        positions
+            .into_iter()
+            .map(|i| &publication.events[i])
+            .collect()
     }
 }
 
@@ -294,7 +297,12 @@ mod tests {
 
     #[test]
     fn a_full_year_is_split_into_months_and_a_full_month_into_parts() {
-        let dates = sorted(days(&[(2020, 12, 1), (2021, 1, 2), (2021, 3, 7), (2021, 4, 1)]));
+        let dates = sorted(days(&[
+            (2020, 12, 1),
+            (2021, 1, 2),
+            (2021, 3, 7),
+            (2021, 4, 1),
+        ]));
         let pages = paginate(&dates, 3);
         let shown: Vec<(String, String, Range<usize>)> = pages
             .iter()
@@ -328,7 +336,10 @@ mod tests {
             let mut next = 0;
             for page in &pages {
                 assert_eq!(page.range.start, next, "max {max}");
-                assert!(!page.range.is_empty() && page.range.len() <= max, "max {max}");
+                assert!(
+                    !page.range.is_empty() && page.range.len() <= max,
+                    "max {max}"
+                );
                 for d in &dates[page.range.clone()] {
                     assert_eq!(d.year(), page.year());
                     if let Period::Month(_, m) = page.period {
