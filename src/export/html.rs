@@ -28,8 +28,8 @@ pub fn publication_page(publication: &Publication) -> String {
 }
 
 /// Writes `public/<slug>/index.html` to `out`, one event or article at a time: what is
-/// upcoming (see [`selection`]), the latest articles, and a link to the archive, which
-/// has everything else.
+/// upcoming (at most 30, soonest first), the latest articles (at most 10), and a link to
+/// the archive, which has everything else.
 pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;

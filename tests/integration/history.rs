@@ -531,3 +531,20 @@ fn an_id_that_would_name_the_page_is_refused() {
         .rejects("events[1].id", "is the publication's page")
         .run();
 }
+
+/// A removed publication takes its folders with it, the archive's included (the files of
+/// `<slug>/archive/` can be the last to go).
+#[test]
+fn a_removed_publication_leaves_no_folder() {
+    let (text, _) = publication();
+    let site = Test::new()
+        .feed("h.toml", &text)
+        .feed("other.toml", &text)
+        .args(["build"])
+        .run();
+    assert!(site.path("public/other/archive/2021.html").is_file());
+    fs::remove_file(site.path("feeds/other.toml")).unwrap();
+    let site = site.then().args(["build"]).run();
+    assert!(!site.path("public/other").exists());
+    assert!(site.path("public/h/archive/2021.html").is_file());
+}
