@@ -5,6 +5,7 @@
 
 pub mod atom;
 mod content;
+mod document;
 mod escape;
 pub mod files;
 pub mod html;

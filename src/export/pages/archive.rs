@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::super::document::{document_end, document_start, flush, footer};
 use super::super::escape::{escape_html as esc, push_escaped_html as push_esc};
-use super::super::html::{document_end, document_start, feed_links, flush, footer};
+use super::super::html::feed_links;
 use super::super::{Shared, files};
 use super::period::{Archive, Entry, Item, Page, year_name};
 use crate::model::{Publication, Status};

@@ -9,8 +9,9 @@ pub mod period;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::document::{document_end, document_start, footer};
 use super::escape::escape_html as esc;
-use super::html::{self, Place, document_end, document_start, feed_links, footer};
+use super::html::{self, Place, feed_links};
 use super::{Shared, Sink, files, ics};
 use period::{Archive, Item, year_name};
 
