@@ -17,7 +17,10 @@ Run by bench/run.sh with the interop venv (.tools/venv: icalendar, feedparser). 
 - the RSS content:encoded, the Atom content and the JSON Feed content_html of every item
   are the same HTML, in the same order (each feed is written in pieces, and the HTML is
   kept out of memory and read back, so this is where a splice would show);
-- SLUG/index.html has one block per event and per article.
+- SLUG/index.html has at most 30 upcoming events and 10 articles and is under 1 MB; every
+  event and article has its page SLUG/<id>.html; the archive's pages form one chain of
+  previous/next links and list each of them exactly once; every archive page and permalink is
+  under 1 MB; the yearly calendars SLUG/archive/<year>.ics hold every event exactly once.
 Last line: `check N=...: P passed, F failed`; exit status 1 on any failure.
 """
 
@@ -98,6 +101,66 @@ def as_utc(value):
             return ("FLOATING", value)
         return value.astimezone(timezone.utc)
     return value
+
+
+MB = 1_000_000
+HREF = re.compile(r'<a (?:rel="(prev|next)" )?href="([^"]*)"')
+
+
+def check_history(folder: str, ids: set[str], event_ids: set[str], host: str, n: int) -> None:
+    """Every event and article has its own page; the archive's pages form one chain of
+    previous/next links and list every one of them exactly once; every archive page and
+    permalink is under 1 MB; the yearly calendars hold every event exactly once (read with
+    Python icalendar up to N = 10 000, by their UID lines above)."""
+    pages = {name[:-5] for name in os.listdir(folder) if name.endswith(".html") and name != "index.html"}
+    check(pages == ids, "one page per event and per article",
+          f"missing {sorted(ids - pages)[:5]}; unexpected {sorted(pages - ids)[:5]}")
+    biggest = max((os.path.getsize(os.path.join(folder, f"{p}.html")) for p in pages), default=0)
+    check(biggest < MB, "every permalink is under 1 MB", f"largest {biggest} bytes")
+    archive = os.path.join(folder, "archive")
+    with open(os.path.join(archive, "index.html"), encoding="utf-8") as f:
+        listed = [h for _, h in HREF.findall(f.read()) if "/" not in h and h.endswith(".html")]
+    counts: dict[str, int] = {}
+    links: dict[str, dict[str, str]] = {}
+    sizes = []
+    for name in listed:
+        with open(os.path.join(archive, name), encoding="utf-8") as f:
+            text = f.read()
+        sizes.append(len(text.encode("utf-8")))
+        links[name] = {}
+        for rel, href in HREF.findall(text):
+            if rel:
+                links[name].setdefault(rel, href)
+            elif href.startswith("../") and href.endswith(".html"):
+                counts[href[3:-5]] = counts.get(href[3:-5], 0) + 1
+    check(max(sizes, default=0) < MB, f"every archive page is under 1 MB ({len(listed)} pages)",
+          f"largest {max(sizes, default=0)} bytes")
+    first = [name for name in listed if "prev" not in links[name]]
+    chain = first[:1]
+    while chain and links[chain[-1]].get("next") and len(chain) <= len(listed):
+        following = links[chain[-1]]["next"]
+        if links.get(following, {}).get("prev") != chain[-1]:
+            break
+        chain.append(following)
+    check(len(first) == 1 and sorted(chain) == sorted(listed),
+          "the archive's pages form one chain of previous/next links", f"{len(chain)} of {len(listed)}")
+    check(set(counts) == ids and all(c == 1 for c in counts.values()),
+          "the archive lists every event and article exactly once",
+          f"{len(counts)} listed, {sum(1 for c in counts.values() if c != 1)} more than once")
+    found: list[str] = []
+    for name in sorted(os.listdir(archive)):
+        if not name.endswith(".ics"):
+            continue
+        path = os.path.join(archive, name)
+        if n <= 10000:
+            with open(path, "rb") as f:
+                found += [str(v["UID"]) for v in Calendar.from_ical(f.read()).walk("VEVENT")]
+        else:
+            with open(path, encoding="utf-8") as f:
+                found += [line[4:].rstrip("\r\n") for line in f if line.startswith("UID:") and "-reminder-" not in line]
+    want = {f"{e}@{host}" for e in event_ids}
+    check(len(found) == len(want) and set(found) == want,
+          "the yearly calendars hold every event exactly once", f"{len(found)} VEVENTs, {len(set(found) & want)} events")
 
 
 def main() -> int:
@@ -248,11 +311,14 @@ def main() -> int:
             bad.append(f"{event_id}: {e}")
     check(not bad, f"one-event files parse and agree ({len(ids[::step])} read)", "; ".join(bad[:5]))
 
-    # The page.
-    with open(os.path.join(out, slug, "index.html"), encoding="utf-8") as f:
+    # The page: the upcoming events and the latest articles only, however large the input.
+    folder = os.path.join(out, slug)
+    with open(os.path.join(folder, "index.html"), encoding="utf-8") as f:
         page = f.read()
     blocks = page.count('<article id="')
-    check(blocks == 2 * n, "publication page has a block per event and article", f"{blocks}")
+    check(0 < blocks <= 40, "publication page has at most 30 upcoming events and 10 articles", f"{blocks}")
+    check(len(page) < MB, "publication page is under 1 MB", f"{len(page)} bytes")
+    check_history(folder, set(events) | {a["id"] for a in articles}, set(events), host, n)
 
     print(f"check N={n}: {passed} passed, {failed} failed")
     return 1 if failed else 0

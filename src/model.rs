@@ -120,7 +120,7 @@ pub struct Event {
     pub schedule: Schedule,
     pub description: Option<Text>,
     pub location: Option<String>,
-    /// The event's own page: its `url`, else its anchor on the publication's page.
+    /// The event's own page: its `url`, else its permalink (`<slug>/<id>.html`).
     pub page: Url,
     pub livestream: Option<Url>,
     pub categories: Vec<String>,
@@ -143,7 +143,8 @@ pub struct Article {
     pub title: String,
     pub published: DateTime<Utc>,
     pub updated: Option<DateTime<Utc>>,
-    /// The article's `link`, else its anchor on the publication's page.
+    /// The article's `link`, else its permalink (`<slug>/<id>.html`). The feeds' item
+    /// link; their guids and ids stay [`Publication::anchor_url`].
     pub link: Url,
     pub author: Option<String>,
     pub summary: Option<String>,
@@ -223,9 +224,15 @@ impl Publication {
         self.url_of(&format!("{}/", self.slug))
     }
 
-    /// The URL of an event's or article's anchor on this publication's page.
+    /// The URL of an event's or article's anchor on this publication's page. The feeds'
+    /// guids and ids: never change it, or subscribers see every item again.
     pub fn anchor_url(&self, id: &str) -> Url {
         self.url_of(&format!("{}/#{id}", self.slug))
+    }
+
+    /// The URL of an event's or article's own page, `<link><slug>/<id>.html`.
+    pub fn permalink_url(&self, id: &str) -> Url {
+        self.url_of(&crate::export::files::permalink(&self.slug, id))
     }
 
     pub fn event(&self, id: &str) -> Option<&Event> {

@@ -200,7 +200,8 @@ pub fn fresh_id(title: &str, taken: &BTreeSet<String>) -> String {
     if base.is_empty() || check_id(&base).is_err() {
         base = format!("entry-{base}").trim_end_matches('-').to_string();
     }
-    let free = |id: &str| !taken.contains(&id.to_ascii_lowercase());
+    // `index` would name the publication's page (`<slug>/index.html`): the loader refuses it.
+    let free = |id: &str| id != "index" && !taken.contains(&id.to_ascii_lowercase());
     if free(&base) {
         return base;
     }
@@ -357,6 +358,7 @@ mod tests {
     fn fresh_ids_are_valid_and_unused() {
         let taken: BTreeSet<String> = ["spring-launch".to_string()].into();
         assert_eq!(fresh_id("Spring Launch!", &taken), "spring-launch-2");
+        assert_eq!(fresh_id("Index", &taken), "index-2");
         assert_eq!(fresh_id("Café & Q&A: 2025", &taken), "caf-q-a-2025");
         assert_eq!(fresh_id("東京", &taken), "entry");
         assert!(check_id(&fresh_id(&"x".repeat(200), &taken)).is_ok());

@@ -2,13 +2,14 @@
 //! clients accept. Feeds carry the newest articles; the calendar carries every upcoming
 //! event and as many past ones, newest first, as fit its VEVENT and byte budget. Nothing
 //! is dropped from a publication that fits, and an upcoming event never is. What a budget
-//! leaves out is said in a [`Trimmed`] note; the events and articles themselves stay on
-//! the publication's pages and in its one-event files.
+//! leaves out is said in a [`Trimmed`] note; the events and articles themselves stay in
+//! the archive (its pages and yearly calendars) and in their own pages and files.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use super::files;
 use crate::model::{Event, Publication};
 use crate::recurrence;
 
@@ -23,6 +24,8 @@ pub struct Trimmed {
     pub what: Dropped,
     pub kept: usize,
     pub dropped: usize,
+    /// Where what was left out is still published: the archive's index page.
+    pub archive: String,
 }
 
 /// What was left out, and by which budget.
@@ -49,18 +52,20 @@ impl fmt::Display for Trimmed {
             Dropped::Articles { limit } => write!(
                 f,
                 "{outputs}: the newest {} of {} articles (feed_items = {limit}); the {} older \
-                 ones stay on the publication's pages",
+                 ones are in the archive, {}",
                 self.kept,
                 self.kept + self.dropped,
-                self.dropped
+                self.dropped,
+                self.archive
             ),
             Dropped::PastEvents { events, bytes } => write!(
                 f,
                 "{outputs}: left out the {} oldest past of {} events to stay within \
-                 calendar_events = {events} and calendar_bytes = {bytes}; they stay on the \
-                 publication's pages and in their one-event files",
+                 calendar_events = {events} and calendar_bytes = {bytes}; they are in the \
+                 archive, {}, and its yearly calendars",
                 self.dropped,
-                self.kept + self.dropped
+                self.kept + self.dropped,
+                self.archive
             ),
             Dropped::OverBudget {
                 events,
@@ -89,6 +94,7 @@ pub fn feed_articles(publication: &Publication, feeds: Vec<String>) -> (usize, O
         what: Dropped::Articles { limit },
         kept,
         dropped: all - kept,
+        archive: files::archive(&publication.slug),
     });
     (kept, note)
 }
@@ -169,6 +175,7 @@ pub fn select_events(
         what,
         kept: kept.len(),
         dropped: all.len() - kept.len(),
+        archive: files::archive(&publication.slug),
     };
     (kept, Some(note))
 }

@@ -19,20 +19,29 @@ pub enum Kind {
     EventCalendar,
     /// `index.html`: the list of publications.
     Index,
+    /// `<slug>/<id>.html`: one event's or one article's own page (its permalink).
+    Permalink,
+    /// `<slug>/archive/index.html`: the archive's periods and yearly calendars.
+    Archive,
+    /// `<slug>/archive/<period>.html`: the events and articles of one period.
+    ArchivePage,
+    /// `<slug>/archive/<year>.ics`: every event of one year, to import.
+    ArchiveCalendar,
 }
 
 /// One row of [`FILES`].
 #[derive(Clone, Copy, Debug)]
 pub struct File {
     pub kind: Kind,
-    /// The path with `<slug>` and `<event-id>` standing for the names.
+    /// The path with `<slug>`, `<event-id>`, `<id>`, `<period>` and `<year>` standing for
+    /// the names.
     pub pattern: &'static str,
     pub media_type: &'static str,
     pub what: &'static str,
 }
 
 /// Every kind of file a build publishes.
-pub const FILES: [File; 7] = [
+pub const FILES: [File; 11] = [
     File {
         kind: Kind::Calendar,
         pattern: "<slug>.ics",
@@ -75,6 +84,30 @@ pub const FILES: [File; 7] = [
         media_type: HTML_TYPE,
         what: "the list of publications",
     },
+    File {
+        kind: Kind::Permalink,
+        pattern: "<slug>/<id>.html",
+        media_type: HTML_TYPE,
+        what: "one event's or article's own page (its permalink)",
+    },
+    File {
+        kind: Kind::Archive,
+        pattern: "<slug>/archive/index.html",
+        media_type: HTML_TYPE,
+        what: "the archive: every period, with the yearly calendars",
+    },
+    File {
+        kind: Kind::ArchivePage,
+        pattern: "<slug>/archive/<period>.html",
+        media_type: HTML_TYPE,
+        what: "the events and articles of one period (a year, a month, or a part of a month)",
+    },
+    File {
+        kind: Kind::ArchiveCalendar,
+        pattern: "<slug>/archive/<year>.ics",
+        media_type: CALENDAR_TYPE,
+        what: "every event of one year, to import",
+    },
 ];
 
 const CALENDAR_TYPE: &str = "text/calendar; charset=utf-8";
@@ -85,17 +118,23 @@ const UNKNOWN_TYPE: &str = "application/octet-stream";
 pub const INDEX: &str = "index.html";
 
 impl Kind {
-    /// The file of this kind for the publication `slug`; `event_id` names the event of an
-    /// [`Kind::EventCalendar`] and is ignored otherwise.
-    pub fn path(self, slug: &str, event_id: &str) -> String {
+    /// The file of this kind for the publication `slug`; `name` is the event of an
+    /// [`Kind::EventCalendar`], the event or article of a [`Kind::Permalink`], the period of
+    /// an [`Kind::ArchivePage`] and the year of an [`Kind::ArchiveCalendar`], and is ignored
+    /// otherwise.
+    pub fn path(self, slug: &str, name: &str) -> String {
         match self {
             Kind::Calendar => calendar(slug),
             Kind::Rss => rss(slug),
             Kind::Atom => atom(slug),
             Kind::JsonFeed => json_feed(slug),
             Kind::Page => page(slug),
-            Kind::EventCalendar => event_calendar(slug, event_id),
+            Kind::EventCalendar => event_calendar(slug, name),
             Kind::Index => INDEX.to_string(),
+            Kind::Permalink => permalink(slug, name),
+            Kind::Archive => archive(slug),
+            Kind::ArchivePage => archive_page(slug, name),
+            Kind::ArchiveCalendar => archive_calendar(slug, name),
         }
     }
 }
@@ -130,6 +169,34 @@ pub fn event_calendar(slug: &str, event_id: &str) -> String {
     format!("{slug}/{event_id}.ics")
 }
 
+/// `<slug>/<id>.html`: the permalink of an event or an article (ids are unique across both).
+pub fn permalink(slug: &str, id: &str) -> String {
+    format!("{slug}/{id}.html")
+}
+
+/// The folder of the archive, relative to the publication's folder: `archive/`.
+pub const ARCHIVE_DIR: &str = "archive/";
+
+/// `<slug>/archive/index.html`.
+pub fn archive(slug: &str) -> String {
+    format!("{slug}/{ARCHIVE_DIR}index.html")
+}
+
+/// `<slug>/archive/<period>.html`, e.g. `2024.html`, `2024-03.html`, `2024-03-2.html`.
+pub fn archive_page(slug: &str, period: &str) -> String {
+    format!("{slug}/{ARCHIVE_DIR}{period}.html")
+}
+
+/// `<slug>/archive/<year>.ics`.
+pub fn archive_calendar(slug: &str, year: &str) -> String {
+    format!("{slug}/{ARCHIVE_DIR}{year}.ics")
+}
+
+/// The file name of `path` (after its last `/`): how a page links a file beside it.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// The media type of a published file, by its extension (as [`FILES`] gives it).
 pub fn media_type(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -156,7 +223,10 @@ mod tests {
             let expected = row
                 .pattern
                 .replace("<slug>", "s")
-                .replace("<event-id>", "e");
+                .replace("<event-id>", "e")
+                .replace("<id>", "e")
+                .replace("<period>", "e")
+                .replace("<year>", "e");
             assert_eq!(row.kind.path("s", "e"), expected, "{:?}", row.kind);
             assert_eq!(media_type(&expected), row.media_type, "{:?}", row.kind);
         }

@@ -1,12 +1,13 @@
 //! The subscribe pages: `public/<slug>/index.html` for one publication (subscribe links,
-//! every event with "add to calendar" links, every article) and `public/index.html`
-//! listing all publications.
+//! the upcoming events with "add to calendar" links, the latest articles, a link to the
+//! archive) and `public/index.html` listing all publications; and the event and article
+//! blocks that the items' own pages (`pages`) show too.
 //!
 //! Plain HTML with inline CSS and a few lines of script that only add the reader's local
 //! time: no framework, no external fonts, scripts or requests. Every text is escaped; every
 //! URL was checked to be http(s) when the data was loaded.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
@@ -14,8 +15,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::content::{description_text, human_time, repeat_summary};
+use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
-use super::{Shared, files};
+use super::{Shared, files, selection};
 use crate::model::{Event, Publication, Schedule, Status};
 
 /// `public/<slug>/index.html`, as a string (for tests; a build uses
@@ -27,8 +29,9 @@ pub fn publication_page(publication: &Publication) -> String {
     String::from_utf8(out).expect("the page is UTF-8")
 }
 
-/// Writes `public/<slug>/index.html` to `out`, one event or article at a time: the page is
-/// the largest output, and is never held whole.
+/// Writes `public/<slug>/index.html` to `out`, one event or article at a time: what is
+/// upcoming (at most 30, soonest first), the latest articles (at most 10), and a link to
+/// the archive, which has everything else.
 pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
     let channel = &publication.channel;
@@ -44,67 +47,129 @@ pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Resul
         esc(&channel.description)
     ));
     html.push_str(&subscribe_section(publication, "../"));
-    // Each block is written out once the buffer holds a few of them.
-    let flush = |html: &mut String, out: &mut dyn Write| -> io::Result<()> {
-        if html.len() >= 64 * 1024 {
-            out.write_all(html.as_bytes())?;
-            html.clear();
-        }
-        Ok(())
-    };
+    let archive = files::ARCHIVE_DIR;
     if !publication.events.is_empty() {
+        let upcoming = selection::upcoming(publication);
         html.push_str("<section aria-labelledby=\"events\">\n<h2 id=\"events\">Events</h2>\n");
-        for event in &publication.events {
-            event_block(&mut html, publication, event);
+        for event in upcoming.iter().take(selection::UPCOMING_ON_PAGE) {
+            event_block(&mut html, publication, event, ON_PAGE);
             flush(&mut html, out)?;
+        }
+        let more = upcoming.len().saturating_sub(selection::UPCOMING_ON_PAGE);
+        let past = publication.events.len() - upcoming.len();
+        if upcoming.is_empty() {
+            html.push_str("<p>No upcoming events.</p>\n");
+        } else if more > 0 {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">{more} more upcoming event(s) are in the calendar and the \
+                 <a href=\"{archive}\">archive</a>.</p>"
+            );
+        }
+        if past > 0 {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">Past events are in the <a href=\"{archive}\">archive</a>.</p>"
+            );
         }
         html.push_str("</section>\n");
     }
     if !publication.articles.is_empty() {
         html.push_str("<section aria-labelledby=\"news\">\n<h2 id=\"news\">News</h2>\n");
-        for (i, article) in publication.articles.iter().enumerate() {
-            let published = channel.zone.localize(article.published);
-            let own_page = article.link != publication.anchor_url(&article.id);
-            html.push_str("<article id=\"");
-            push_esc(&mut html, &article.id);
-            html.push_str("\" class=\"item\">\n<h3>");
-            push_esc(&mut html, &article.title);
-            let _ = write!(
-                html,
-                "</h3>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
-                published.to_rfc3339(),
-                published.format("%-d %B %Y"),
-            );
-            if let Some(author) = &article.author {
-                html.push_str(" · ");
-                push_esc(&mut html, author);
-            }
-            html.push_str("</p>\n");
-            if let Some(summary) = &article.summary {
-                html.push_str("<p class=\"summary\">");
-                push_esc(&mut html, summary);
-                html.push_str("</p>\n");
-            }
-            html.push_str("<div class=\"content\">\n");
-            // The article's title is an h3.
-            html.push_str(&shared.article_html_below(i, 4));
-            html.push_str("</div>\n");
-            if own_page {
-                html.push_str("<p><a href=\"");
-                push_esc(&mut html, article.link.as_str());
-                html.push_str("\">Read “");
-                push_esc(&mut html, &article.title);
-                html.push_str("” on its own page</a></p>\n");
-            }
-            html.push_str("</article>\n");
+        let shown = publication.articles.len().min(selection::LATEST_ON_PAGE);
+        for i in 0..shown {
+            article_block(&mut html, shared, i, ON_PAGE);
             flush(&mut html, out)?;
+        }
+        if publication.articles.len() > shown {
+            let _ = writeln!(
+                html,
+                "<p class=\"more\">Older news is in the <a href=\"{archive}\">archive</a>.</p>"
+            );
         }
         html.push_str("</section>\n");
     }
+    let _ = writeln!(
+        html,
+        "<section aria-labelledby=\"archive\">\n<h2 id=\"archive\">Archive</h2>\n\
+         <p><a href=\"{archive}\">Every event and article of {}, by year</a>, with a calendar \
+         of each year to import.</p>\n</section>",
+        esc(&channel.title)
+    );
     html.push_str("</main>\n");
     html.push_str(&footer(channel.updated));
     document_end(&mut html);
     out.write_all(html.as_bytes())
+}
+
+/// How an event's or article's block is shown: the level of its title's heading, and
+/// whether the title links to the item's own page (`<slug>/<id>.html`, beside the page).
+#[derive(Clone, Copy)]
+pub(super) struct Place {
+    pub heading: usize,
+    pub link_title: bool,
+}
+
+/// On the publication's page.
+const ON_PAGE: Place = Place {
+    heading: 3,
+    link_title: true,
+};
+
+/// An article with its body and, when its `link` is a page of the publisher's own, a link
+/// to it; `index` is its position in the publication.
+pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, place: Place) {
+    let publication = shared.publication;
+    let article = &publication.articles[index];
+    let published = publication.channel.zone.localize(article.published);
+    let permalink = files::permalink(&publication.slug, &article.id);
+    let own_page = article.link != publication.permalink_url(&article.id);
+    let level = place.heading;
+    html.push_str("<article id=\"");
+    push_esc(html, &article.id);
+    let _ = write!(html, "\" class=\"item\">\n<h{level}>");
+    title_text(html, &article.title, place, &permalink);
+    let _ = write!(
+        html,
+        "</h{level}>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
+        published.to_rfc3339(),
+        published.format("%-d %B %Y"),
+    );
+    if let Some(author) = &article.author {
+        html.push_str(" · ");
+        push_esc(html, author);
+    }
+    html.push_str("</p>\n");
+    if let Some(summary) = &article.summary {
+        html.push_str("<p class=\"summary\">");
+        push_esc(html, summary);
+        html.push_str("</p>\n");
+    }
+    html.push_str("<div class=\"content\">\n");
+    // The body's headings rank below the article's title.
+    html.push_str(&shared.article_html_below(index, level + 1));
+    html.push_str("</div>\n");
+    if own_page {
+        html.push_str("<p><a href=\"");
+        push_esc(html, article.link.as_str());
+        html.push_str("\">Read “");
+        push_esc(html, &article.title);
+        html.push_str("” on its own page</a></p>\n");
+    }
+    html.push_str("</article>\n");
+}
+
+/// A title, as a link to the item's own page when `place` says so.
+fn title_text(html: &mut String, title: &str, place: Place, permalink: &str) {
+    if place.link_title {
+        html.push_str("<a href=\"");
+        push_esc(html, files::file_name(permalink));
+        html.push_str("\">");
+        push_esc(html, title);
+        html.push_str("</a>");
+    } else {
+        push_esc(html, title);
+    }
 }
 
 /// `public/index.html`: every publication with its subscribe links.
@@ -148,16 +213,8 @@ pub fn index_page(publications: &[Publication]) -> String {
     body
 }
 
-fn footer(updated: DateTime<Utc>) -> String {
-    format!(
-        "<footer>\n<p>Updated <time datetime=\"{}\">{}</time>. Made with calfeed.</p>\n</footer>\n",
-        updated.to_rfc3339(),
-        updated.format("%-d %B %Y, %H:%M UTC")
-    )
-}
-
 /// `<link rel="alternate">` autodiscovery for every feed of the publication.
-fn feed_links(publication: &Publication, prefix: &str) -> String {
+pub(super) fn feed_links(publication: &Publication, prefix: &str) -> String {
     let slug = esc(&publication.slug);
     let title = esc(&publication.channel.title);
     format!(
@@ -221,14 +278,22 @@ fn subscribe_links(publication: &Publication, prefix: &str) -> String {
     )
 }
 
-fn event_block(html: &mut String, publication: &Publication, event: &Event) {
+/// An event with its time, place, links and add-to-calendar links.
+pub(super) fn event_block(
+    html: &mut String,
+    publication: &Publication,
+    event: &Event,
+    place: Place,
+) {
     let title = esc(&event.title);
     let cancelled = event.status == Status::Cancelled;
+    let level = place.heading;
+    let permalink = files::permalink(&publication.slug, &event.id);
     html.push_str("<article id=\"");
     push_esc(html, &event.id);
     let _ = write!(
         html,
-        "\" class=\"item event{}\">\n<h3>{}{title}</h3>\n",
+        "\" class=\"item event{}\">\n<h{level}>{}",
         if cancelled { " cancelled" } else { "" },
         if cancelled {
             "<span class=\"badge\">Cancelled</span> "
@@ -236,6 +301,8 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
             ""
         },
     );
+    title_text(html, &event.title, place, &permalink);
+    let _ = writeln!(html, "</h{level}>");
     if event.status == Status::Tentative {
         html.push_str("<p class=\"badge\">Tentative: the time may still change.</p>\n");
     }
@@ -287,14 +354,14 @@ fn event_block(html: &mut String, publication: &Publication, event: &Event) {
         push_esc(html, livestream.as_str());
         let _ = writeln!(html, "\">Watch the livestream of {title}</a></p>");
     }
-    if event.page != publication.anchor_url(&event.id) {
+    if event.page != publication.permalink_url(&event.id) {
         html.push_str("<p><a href=\"");
         push_esc(html, event.page.as_str());
         let _ = writeln!(html, "\">Event page of {title}</a></p>");
     }
     // The one-event file sits beside this page: public/<slug>/<id>.ics.
     let file = files::event_calendar(&publication.slug, &event.id);
-    let file_name = file.rsplit('/').next().unwrap_or(&file);
+    let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
     let details = query(&description_text(event));
     html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a href=\"");
@@ -389,68 +456,6 @@ fn outlook_compose_with(event: &Event, body: &str) -> String {
         link.push_str(&format!("&location={}", query(location)));
     }
     link
-}
-
-const STYLE: &str = "\
-:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fdfdfc;--muted:#555;--accent:#0b57d0;--card:#fff;--line:#d8d8d8}
-@media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#141414;--muted:#b4b4b4;--accent:#8ab4f8;--card:#1e1e1e;--line:#3a3a3a}}
-*{box-sizing:border-box}
-body{margin:0;font:1rem/1.55 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header,main,footer{max-width:46rem;margin:0 auto;padding:1rem 1.25rem}
-header{border-bottom:1px solid var(--line)}
-h1{font-size:1.8rem;line-height:1.2;margin:.5rem 0}
-h2{font-size:1.35rem;margin:2rem 0 .75rem}
-h3{font-size:1.1rem;margin:.25rem 0 .5rem}
-a{color:var(--accent)}
-a:focus-visible,input:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-.item{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:1rem 1.1rem;margin:0 0 1rem}
-.when{font-weight:600;margin:.25rem 0}
-.local-time,.meta,.where{color:var(--muted);margin:.25rem 0}
-.links{padding-left:1.2rem}
-.links li{margin:.35rem 0}
-.button{font-weight:600}
-.badge{font-weight:700;color:#a50e0e}
-@media (prefers-color-scheme:dark){.badge{color:#f28b82}}
-.cancelled h3{text-decoration:line-through}
-.cancelled h3 .badge{display:inline-block;text-decoration:none}
-input{width:100%;max-width:32rem;font:inherit;padding:.3rem .4rem;margin-top:.25rem;color:var(--fg);background:var(--bg);border:1px solid var(--line);border-radius:.3rem}
-.content img{max-width:100%;height:auto}
-footer{color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
-";
-
-/// Adds "Your time: ..." under each timed event, in the reader's own zone. Without
-/// JavaScript the page still shows the event's zone and UTC.
-const LOCAL_TIME_SCRIPT: &str = "\
-document.querySelectorAll('time[data-local-time]').forEach(function (t) {
-  var d = new Date(t.getAttribute('datetime'));
-  if (isNaN(d)) return;
-  var p = document.createElement('p');
-  p.className = 'local-time';
-  p.textContent = 'Your time: ' + d.toLocaleString(undefined, {weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'});
-  t.parentNode.insertAdjacentElement('afterend', p);
-});
-";
-
-/// The document up to and including `<body>`.
-fn document_start(title: &str, description: &str, language: &str, head: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<meta name=\"description\" content=\"{description}\">\n\
-         <meta name=\"generator\" content=\"calfeed {version}\">\n{head}<style>\n{STYLE}</style>\n\
-         </head>\n<body>\n",
-        lang = esc(language),
-        title = esc(title),
-        description = esc(description),
-        version = env!("CARGO_PKG_VERSION"),
-    )
-}
-
-/// The script and the closing tags.
-fn document_end(out: &mut String) {
-    out.push_str("<script>\n");
-    out.push_str(LOCAL_TIME_SCRIPT);
-    out.push_str("</script>\n</body>\n</html>\n");
 }
 
 #[cfg(test)]

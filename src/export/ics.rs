@@ -184,6 +184,20 @@ fn write_single(
     out.write_all(END.as_bytes())
 }
 
+/// `public/<slug>/archive/<year>.ics`: `events` (a year of the archive) and their
+/// VTIMEZONEs, for importing the past. An import file like the one-event files: without
+/// NAME, X-WR-CALNAME, DESCRIPTION or REFRESH-INTERVAL (with them, Outlook makes a new
+/// calendar of the file) and without SOURCE (it is not a subscription). The VEVENTs are the
+/// subscribed calendar's, UIDs included.
+pub fn write_events(shared: &Shared, out: &mut dyn Write, events: &[&Event]) -> io::Result<()> {
+    out.write_all(head(base_calendar()).as_bytes())?;
+    out.write_all(timezones(shared, events).as_bytes())?;
+    for event in events {
+        out.write_all(vevents_text(shared.publication, event).as_bytes())?;
+    }
+    out.write_all(END.as_bytes())
+}
+
 fn base_calendar() -> Calendar {
     let mut calendar = Calendar::empty();
     calendar.append_property(Property::new("VERSION", "2.0"));

@@ -6,6 +6,7 @@
 pub mod atom;
 mod budget;
 mod content;
+mod document;
 mod escape;
 pub mod files;
 pub mod html;
@@ -14,7 +15,9 @@ pub mod ics;
 mod jobs;
 pub mod json;
 pub mod markdown;
+pub mod pages;
 pub mod rss;
+mod selection;
 mod shared;
 mod sink;
 
@@ -86,9 +89,11 @@ fn render_each(
 ) -> io::Result<Vec<Trimmed>> {
     let shared = Shared::with_threads(publication, threads);
     let shared = &shared;
+    let archive = pages::period::Archive::new(publication);
+    let archive = &archive;
     let slug = &publication.slug;
     type Job<'j> = Box<dyn Fn() -> io::Result<()> + Send + Sync + 'j>;
-    let jobs: Vec<Job<'_>> = vec![
+    let mut jobs: Vec<Job<'_>> = vec![
         Box::new(move || {
             sink.file(&files::page(slug), &mut |w| {
                 html::write_publication_page(shared, w)
@@ -105,6 +110,8 @@ fn render_each(
         }),
         Box::new(move || sink.file(&files::rss(slug), &mut |w| rss::write_feed(shared, w))),
     ];
+    // The archive and the permalinks: many small files, after the large ones.
+    jobs.extend(pages::jobs(shared, archive, sink));
     jobs::run_jobs(&jobs, threads)?;
     Ok(shared.notes())
 }
@@ -181,9 +188,10 @@ end = "2024-03-12"
         };
         let one = build(1);
         let two = build(2);
-        // Each publication: page, calendar, three one-event files, Atom, JSON, RSS; and
-        // the index page.
-        assert_eq!(one.len(), 2 * 8 + 1);
+        // Each publication: page, calendar, three one-event files, Atom, JSON, RSS, the
+        // archive's contents, its one page (2024) and calendar, and 28 permalinks; and the
+        // index page.
+        assert_eq!(one.len(), 2 * (8 + 3 + 28) + 1);
         assert!(
             one.windows(2).all(|w| w[0].path != w[1].path),
             "a file twice"

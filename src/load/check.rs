@@ -212,6 +212,13 @@ impl Checker<'_> {
     pub(super) fn id(&mut self, path: &FieldPath, value: &str) -> String {
         if let Err(why) = check_id(value) {
             self.report(path, format!("invalid id {value:?}: {why}"), Some(ID_HELP));
+        } else if value.eq_ignore_ascii_case("index") {
+            // An event's or article's page is `<slug>/<id>.html`.
+            self.report(
+                path,
+                format!("invalid id {value:?}: <slug>/index.html is the publication's page"),
+                Some("choose another id for this event or article"),
+            );
         }
         value.to_string()
     }

@@ -57,7 +57,7 @@ impl Checker<'_> {
             _ => None,
         };
         let schedule = schedule?;
-        let page = url.unwrap_or_else(|| publication.anchor_url(&id));
+        let page = url.unwrap_or_else(|| publication.permalink_url(&id));
         Some((
             Event {
                 id,

@@ -219,7 +219,7 @@ impl Checker<'_> {
             zone,
             ARTICLE_DEFAULT_TIME,
         )?;
-        let link = link.unwrap_or_else(|| publication.anchor_url(&id));
+        let link = link.unwrap_or_else(|| publication.permalink_url(&id));
         Some(Article {
             id,
             title,

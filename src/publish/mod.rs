@@ -121,15 +121,22 @@ impl Compare {
 /// A build killed between writing a temporary file and renaming it leaves the file
 /// behind; the next build removes such files (only calfeed's, by their name).
 fn remove_abandoned_temp_files(out_dir: &Path) {
-    // Outputs are at most one folder deep; a removed publication's folder counts too.
+    // Outputs are at most two folders deep (`<slug>/archive/<year>.ics`); a removed
+    // publication's folders count too.
     let mut dirs = vec![out_dir.to_path_buf()];
-    if let Ok(entries) = fs::read_dir(out_dir) {
-        dirs.extend(
-            entries
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .map(|e| e.path()),
-        );
+    let mut level = dirs.clone();
+    for _ in 0..2 {
+        level = level
+            .iter()
+            .filter_map(|dir| fs::read_dir(dir).ok())
+            .flat_map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path())
+            })
+            .collect();
+        dirs.extend(level.iter().cloned());
     }
     for dir in dirs {
         let Ok(entries) = fs::read_dir(&dir) else {

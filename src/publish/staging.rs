@@ -27,8 +27,9 @@ pub struct Staging {
 
 #[derive(Default)]
 struct StagingState {
-    /// Temporary file, target, and target relative to the output directory.
-    staged: Vec<(tempfile::TempPath, PathBuf, PathBuf)>,
+    /// Temporary file, and its target relative to the output directory (the absolute
+    /// target is made again at commit: a build of 300 000 files keeps no third path each).
+    staged: Vec<(tempfile::TempPath, PathBuf)>,
     produced: Vec<PathBuf>,
     unchanged: Vec<PathBuf>,
     /// Folders known to exist.
@@ -54,7 +55,7 @@ impl Staging {
     /// the published file was already right, that file. `None` when nothing was staged there.
     pub fn staged_file(&self, relative: &Path) -> Option<PathBuf> {
         let state = self.state();
-        if let Some((temp, ..)) = state.staged.iter().find(|(_, _, r)| r == relative) {
+        if let Some((temp, _)) = state.staged.iter().find(|(_, r)| r == relative) {
             return Some(temp.to_path_buf());
         }
         state
@@ -76,7 +77,7 @@ impl Staging {
         let out_dir = self.out_dir.clone();
         let mut state = std::mem::take(&mut *self.state());
         // Files were staged in whatever order the threads finished them.
-        state.staged.sort_by(|a, b| a.2.cmp(&b.2));
+        state.staged.sort_by(|a, b| a.1.cmp(&b.1));
         state.unchanged.sort();
         let mut report = WriteReport {
             unchanged: state.unchanged,
@@ -101,8 +102,8 @@ impl Staging {
                 file.write_all(manifest.as_bytes())?;
                 Some(file)
             };
-        for (temp, target, relative) in state.staged {
-            temp.persist(&target).map_err(|e| e.error)?;
+        for (temp, relative) in state.staged {
+            temp.persist(out_dir.join(&relative)).map_err(|e| e.error)?;
             report.written.push(relative);
         }
         if let Some(file) = manifest_file {
@@ -111,9 +112,14 @@ impl Staging {
         // Only now that the new build is complete do the old outputs go.
         for old in stale {
             fs::remove_file(out_dir.join(&old))?;
-            if let Some(parent) = old.parent().filter(|p| !p.as_os_str().is_empty()) {
-                // Succeeds only when calfeed's removal left the folder empty.
-                let _ = fs::remove_dir(out_dir.join(parent));
+            // Each folder up the path goes too, while calfeed's removals leave it empty
+            // (`<slug>/archive/`, then `<slug>/`).
+            let mut parent = old.parent();
+            while let Some(dir) = parent.filter(|p| !p.as_os_str().is_empty()) {
+                if fs::remove_dir(out_dir.join(dir)).is_err() {
+                    break;
+                }
+                parent = dir.parent();
             }
             report.removed.push(old);
         }
@@ -144,7 +150,7 @@ impl Sink for Staging {
         let mut state = self.state();
         state.produced.push(relative.clone());
         match staged {
-            Some((temp, target)) => state.staged.push((temp, target, relative)),
+            Some(temp) => state.staged.push((temp, relative)),
             None => state.unchanged.push(relative),
         }
         Ok(())
@@ -180,7 +186,7 @@ impl StagedFile {
 
     /// The temporary file to rename into place, or `None` when the published file is
     /// already right.
-    fn finish(mut self) -> io::Result<Option<(tempfile::TempPath, PathBuf)>> {
+    fn finish(mut self) -> io::Result<Option<tempfile::TempPath>> {
         if self.temp.is_none() && self.compare.matched_all()? {
             return Ok(None);
         }
@@ -190,7 +196,7 @@ impl StagedFile {
         // dominate the build time.
         self.diverge()?;
         let temp = self.temp.take().expect("diverge made it");
-        Ok(Some((temp.into_temp_path(), self.target)))
+        Ok(Some(temp.into_temp_path()))
     }
 }
 

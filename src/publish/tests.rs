@@ -64,13 +64,16 @@ fn a_tampered_manifest_cannot_delete_outside_the_output() {
 #[test]
 fn temporary_files_of_a_killed_build_are_removed() {
     let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::create_dir_all(dir.path().join("sub/archive")).unwrap();
     fs::write(dir.path().join(".calfeed-abc.tmp"), "half").unwrap();
     fs::write(dir.path().join("sub/.calfeed-def.tmp"), "half").unwrap();
+    // An archive's folder, two levels down (found by the killed-build test).
+    fs::write(dir.path().join("sub/archive/.calfeed-ghi.tmp"), "half").unwrap();
     fs::write(dir.path().join("keep.tmp"), "not ours").unwrap();
     write_all(dir.path(), &[output("sub/b.ics", "B")]).unwrap();
     assert!(!dir.path().join(".calfeed-abc.tmp").exists());
     assert!(!dir.path().join("sub/.calfeed-def.tmp").exists());
+    assert!(!dir.path().join("sub/archive/.calfeed-ghi.tmp").exists());
     assert!(dir.path().join("keep.tmp").exists());
 }
 

@@ -481,6 +481,82 @@ async function indexPage(browser, title) {
   }
 }
 
+/**
+ * The archive of the generated publication in archive-site/ (run.sh), walked as a reader
+ * would: from the publication's page to the archive's contents, then from the first page to
+ * the last by the "Next" links and back by "Previous". Every page answers 200, every link on
+ * it is served, and the pages together list each event's and article's page exactly once.
+ */
+async function archiveWalk(browser) {
+  const items = Number(process.env.ARCHIVE_ITEMS || 0);
+  const start = new URL('archive-site/history/index.html', BASE_URL).href;
+  const { context, page } = await open(browser, 'archive', start);
+  try {
+    let listed = [];
+    await check('archive: the publication page links its archive, whose contents list its pages', async () => {
+      expect(items > 0, 'ARCHIVE_ITEMS is not set (run this through tests/browser/run.sh)');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="archive/"]')]);
+      expect(page.url().endsWith('/history/archive/'), `the archive link led to ${page.url()}`);
+      listed = await page.$$eval('main a[href$=".html"]', (as) => as.map((a) => a.href));
+      expect(listed.length >= 4, `the contents list ${listed.length} pages: ${show(listed)}`);
+      expect(listed.some((u) => /-2\.html$/.test(u)), `no page is a second part: ${show(listed)}`);
+    });
+    await checkAnchors('archive contents', context, page);
+    if (listed.length === 0) return;
+
+    // To the first page by "Previous", then to the last by "Next".
+    await page.goto(listed[0], { waitUntil: 'load' });
+    for (let i = 0; i <= listed.length && (await page.$('a[rel="prev"]')); i += 1) {
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[rel="prev"] >> nth=0')]);
+    }
+    const walked = [];
+    const seen = new Map();
+    for (let i = 0; i <= listed.length; i += 1) {
+      const url = page.url();
+      walked.push(url);
+      const where = `archive page ${url.split('/').pop()}`;
+      const links = await page.$$eval('main li a[href^="../"][href$=".html"]', (as) => as.map((a) => a.href));
+      for (const link of links) seen.set(link, (seen.get(link) || 0) + 1);
+      await check(`${where}: has a heading and lists events or articles`, async () => {
+        const h1 = await page.textContent('h1');
+        expect(h1 && h1.trim().length > 0, 'no <h1>');
+        expect(links.length > 0 && links.length <= 500, `${links.length} lines`);
+      });
+      await checkAnchors(where, context, page);
+      const next = await page.$('a[rel="next"]');
+      if (!next) break;
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[rel="next"] >> nth=0')]);
+      await check(`${where}: the next page's "Previous" link leads back to it`, async () => {
+        const back = await page.$eval('a[rel="prev"]', (a) => a.href);
+        expect(back === url, `"Previous" is ${back}`);
+      });
+    }
+    await check('archive: "Next" links walk every page of the contents, oldest first', async () => {
+      expect(
+        walked.length === listed.length && [...walked].sort().join() === [...listed].sort().join(),
+        `walked ${show(walked)}; the contents list ${show(listed)}`,
+      );
+    });
+    await check(`archive: the pages list all ${items} events and articles, each once`, async () => {
+      const twice = [...seen].filter(([, n]) => n !== 1).map(([u]) => u);
+      expect(seen.size === items, `${seen.size} listed`);
+      expect(twice.length === 0, `listed more than once: ${show(twice.slice(0, 5))}`);
+    });
+    await check("archive: an item's page, opened from the archive, names it and links back", async () => {
+      const last = walked[walked.length - 1];
+      const link = page.locator('main li a[href^="../"]').first();
+      const title = (await link.textContent()).trim();
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+      const h1 = (await page.textContent('h1')).trim();
+      expect(h1 === title, `<h1> ${show(h1)}, link text ${show(title)}`);
+      const crumb = await page.$eval('.crumbs a[href^="archive/"]', (a) => a.href);
+      expect(crumb === last, `its archive link is ${crumb}, not ${last}`);
+    });
+  } finally {
+    await context.close();
+  }
+}
+
 // --- main -------------------------------------------------------------------------------
 
 let browser;
@@ -498,6 +574,7 @@ try {
   await localTime(browser);
   await phone(browser);
   await indexPage(browser, title);
+  await archiveWalk(browser);
 
   await check('no request left the origin (every request was to 127.0.0.1, data: or about:)', async () => {
     expect(requests.length > 0, 'no requests were recorded at all');

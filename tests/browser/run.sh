@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Browser harness: builds the seed publication (feeds/) with calfeed, serves it on 127.0.0.1,
-# opens the generated pages in Debian's Chromium through playwright-core (page.test.mjs) and
-# runs the Nu HTML Checker (vnu.jar from the vnu-jar package) on every generated HTML file.
+# Browser harness: builds the seed publication (feeds/) with calfeed, and beside it
+# (archive-site/) a generated publication whose archive needs several pages, serves both on
+# 127.0.0.1, opens the generated pages in Debian's Chromium through playwright-core
+# (page.test.mjs: the subscribe pages, and a walk through the paginated archive) and runs the
+# Nu HTML Checker (vnu.jar from the vnu-jar package) on every generated HTML file.
 #
 # Usage: tests/browser/run.sh BIN          e.g. tests/browser/run.sh target/debug/calfeed
 #        BROWSER_VERBOSE=1 tests/browser/run.sh BIN   also lists the checks that pass
@@ -107,6 +109,50 @@ else
   exit 1
 fi
 
+# --- A publication with a paginated archive, built into archive-site/ beside the seed: 2021
+# on one page, January 2023 too full for one page (two parts), February 2023, and 2030.
+archive_feeds="$tmp/archive-feeds"
+mkdir -p "$archive_feeds"
+archive_items="$(python3 - "$archive_feeds/history.toml" <<'PY'
+import sys
+out = ['[channel]\ntitle = "History"\ndescription = "A paginated archive"\n'
+       'link = "https://history.example.org/"\nlanguage = "en"\ntimezone = "UTC"\n'
+       'updated = "2025-01-01T00:00:00Z"\n']
+items = 0
+def event(i, start):
+    global items
+    items += 1
+    out.append(f'\n[[events]]\nid = "e{i}"\ntitle = "Event {i}"\nstart = "{start}"\nduration = "1h"\n')
+def article(i, published):
+    global items
+    items += 1
+    out.append(f'\n[[articles]]\nid = "a{i}"\ntitle = "Article {i}"\npublished = "{published}"\n'
+               f'content = "The body of article {i}."\n')
+n = 0
+for d in range(1, 6):
+    event(n, f"2021-03-{d:02}T10:00"); article(n, f"2021-04-{d:02}"); n += 1
+for i in range(300):
+    event(n, f"2023-01-{1 + i % 28:02}T{i % 24:02}:00")
+    if i < 260:
+        article(n, f"2023-01-{1 + i % 28:02}T{i % 24:02}:30")
+    n += 1
+for d in range(1, 21):
+    event(n, f"2023-02-{d:02}T10:00"); n += 1
+for d in range(1, 4):
+    event(n, f"2030-05-{d:02}T10:00"); n += 1
+open(sys.argv[1], "w").write("".join(out))
+print(items)
+PY
+)"
+if "$bin" build --in "$archive_feeds" --out "$out/archive-site" >"$tmp/build-archive.log" 2>&1; then
+  passed=$((passed + 1))
+else
+  echo "FAIL calfeed build of the archive publication exited non-zero:"
+  sed 's/^/    /' "$tmp/build-archive.log"
+  echo "browser: $passed passed, 1 failed"
+  exit 1
+fi
+
 # --- Serve it on 127.0.0.1 with a port the kernel picks; the port is read from the server's log.
 python3 -u -m http.server --bind 127.0.0.1 --directory "$out" 0 >"$tmp/server.log" 2>&1 &
 server_pid=$!
@@ -131,7 +177,7 @@ mkdir -p "$artifacts"
 results="$tmp/results.json"
 node_rc=0
 BASE_URL="$base_url" SEED_TOML="$seed" ARTIFACTS_DIR="$artifacts" RESULTS_FILE="$results" \
-  CHROMIUM="$chromium_bin" node "$here/page.test.mjs" || node_rc=$?
+  ARCHIVE_ITEMS="$archive_items" CHROMIUM="$chromium_bin" node "$here/page.test.mjs" || node_rc=$?
 if [[ -f "$results" ]]; then
   read -r p f < <(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.passed, r.failed)' "$results")
   passed=$((passed + p))
@@ -164,7 +210,20 @@ while IFS= read -r -d '' html; do
       fi
     done <<<"$vnu_out"
   fi
-done < <(find "$out" -name '*.html' -print0 | sort -z)
+done < <(find "$out" -path "$out/archive-site" -prune -o -name '*.html' -print0 | sort -z)
+
+# The archive publication's pages (its archive and every permalink), in one run of the checker.
+archive_html=()
+while IFS= read -r -d '' html; do archive_html+=("$html"); done \
+  < <(find "$out/archive-site" -name '*.html' -print0 | sort -z)
+if vnu_out="$(java -jar "$vnu_jar" --errors-only --format gnu "${archive_html[@]}" 2>&1)"; then
+  passed=$((passed + 1))
+  [[ -n "${BROWSER_VERBOSE:-}" ]] && echo "ok   vnu: the ${#archive_html[@]} pages of archive-site have no errors"
+else
+  failed=$((failed + 1))
+  echo "FAIL vnu: pages of archive-site have errors (Nu HTML Checker):"
+  head -n 20 <<<"$vnu_out" | sed "s|\"file:$out/||; s/^/    /"
+fi
 
 echo "browser: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -65,13 +65,29 @@ fn the_oldest_past_events_go_first_and_upcoming_ones_stay() {
         )
         .run();
     assert_eq!(event_ids(&ran.read("public/talks.ics")), talks(5..=12));
-    // The events left out keep their own files.
+    // The events left out keep their own files and pages, and the year's archive calendar
+    // the build names has every event.
+    assert!(
+        ran.stdout.contains(
+            "they are in the archive, talks/archive/index.html, and its yearly calendars"
+        ),
+        "{}",
+        ran.shown
+    );
     for id in talks(1..=4) {
         assert!(
             ran.path(&format!("public/talks/{id}.ics")).is_file(),
             "{id}"
         );
+        assert!(
+            ran.path(&format!("public/talks/{id}.html")).is_file(),
+            "{id}"
+        );
     }
+    assert_eq!(
+        event_ids(&ran.read("public/talks/archive/2024.ics")),
+        talks(1..=12)
+    );
     // `check` says the same, and writes nothing.
     ran.then()
         .args(["check"])
@@ -218,6 +234,19 @@ fn feeds_carry_the_newest_articles() {
     assert_eq!(json["items"].as_array().unwrap().len(), 50);
     assert!(rss.contains("Post 59") && rss.contains("Post 10"));
     assert!(!rss.contains("Post 9<") && !atom.contains("Post 9<"));
+    // The older ones are in the archive the build names, each with its own page.
+    assert!(
+        ran.stdout
+            .contains("the 10 older ones are in the archive, news/archive/index.html")
+    );
+    let archive = ran.read("public/news/archive/2024.html");
+    for i in 0..10 {
+        assert!(
+            archive.contains(&format!(">Post {i}<")),
+            "Post {i} in\n{archive}"
+        );
+        assert!(ran.path(&format!("public/news/post-{i:03}.html")).is_file());
+    }
     // A larger budget carries them all, and says nothing.
     let ran = ran.then();
     ran.write("feeds/news.toml", &with_articles(60, "feed_items = 100"));

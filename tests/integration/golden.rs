@@ -55,7 +55,12 @@ fn seed_writes_exactly_these_files() {
             "xiaomi-12s.ics",
             "xiaomi-12s.json",
             "xiaomi-12s.xml",
+            "xiaomi-12s/archive/2022.html",
+            "xiaomi-12s/archive/2022.ics",
+            "xiaomi-12s/archive/index.html",
             "xiaomi-12s/index.html",
+            "xiaomi-12s/xiaomi-12s-launch-announced.html",
+            "xiaomi-12s/xiaomi-12s-launch.html",
             "xiaomi-12s/xiaomi-12s-launch.ics",
         ]
     );
@@ -107,6 +112,49 @@ fn seed_page() {
 #[test]
 fn seed_index_page() {
     snapshot("seed_index_page", text_of(&seed_outputs(), "index.html"));
+}
+
+#[test]
+fn seed_event_page() {
+    snapshot(
+        "seed_event_page",
+        text_of(&seed_outputs(), "xiaomi-12s/xiaomi-12s-launch.html"),
+    );
+}
+
+#[test]
+fn seed_article_page() {
+    snapshot(
+        "seed_article_page",
+        text_of(
+            &seed_outputs(),
+            "xiaomi-12s/xiaomi-12s-launch-announced.html",
+        ),
+    );
+}
+
+#[test]
+fn seed_archive() {
+    snapshot(
+        "seed_archive",
+        text_of(&seed_outputs(), "xiaomi-12s/archive/index.html"),
+    );
+}
+
+#[test]
+fn seed_archive_page() {
+    snapshot(
+        "seed_archive_page",
+        text_of(&seed_outputs(), "xiaomi-12s/archive/2022.html"),
+    );
+}
+
+#[test]
+fn seed_archive_calendar() {
+    snapshot(
+        "seed_archive_calendar",
+        text_of(&seed_outputs(), "xiaomi-12s/archive/2022.ics").replace("\r\n", "␍\n"),
+    );
 }
 
 #[test]

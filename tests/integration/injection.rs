@@ -74,6 +74,11 @@ pub struct Outputs {
     pub json: serde_json::Value,
     pub page: String,
     pub index: String,
+    /// The permalinks of the event and the article, the archive's contents and its page.
+    pub event_page: String,
+    pub article_page: String,
+    pub archive: String,
+    pub archive_page: String,
 }
 
 impl Outputs {
@@ -90,6 +95,10 @@ impl Outputs {
             json: json::parse(&site.read("public/hostile.json")),
             page: site.read("public/hostile/index.html"),
             index: site.read("public/index.html"),
+            event_page: site.read("public/hostile/launch.html"),
+            article_page: site.read("public/hostile/news.html"),
+            archive: site.read("public/hostile/archive/index.html"),
+            archive_page: site.read("public/hostile/archive/2024.html"),
         }
     }
 
@@ -170,6 +179,10 @@ fn injected(field: Field, value: &str) -> Outputs {
     );
     assert_html_inert(&nasty.page, "publication page");
     assert_html_inert(&nasty.index, "index page");
+    assert_html_inert(&nasty.event_page, "event's page");
+    assert_html_inert(&nasty.article_page, "article's page");
+    assert_html_inert(&nasty.archive, "archive");
+    assert_html_inert(&nasty.archive_page, "archive page");
     // The related event's title is in every feed's content; the data's markup never is.
     let content = nasty.content_html();
     for markup in ["<script", "<img", "<item", "<!--", "<title", "<entry"] {
@@ -243,7 +256,11 @@ fn event_title_is_never_injected() {
     );
     assert!(
         out.page
-            .contains(&format!("<h3>{}</h3>", html_escape(NASTY)))
+            .contains(&format!("\">{}</a></h3>", html_escape(NASTY)))
+    );
+    assert!(
+        out.event_page
+            .contains(&format!("<h1>{}</h1>", html_escape(NASTY)))
     );
 }
 
@@ -257,7 +274,7 @@ fn event_description_is_never_injected() {
             .unwrap_or_else(|| panic!("DESCRIPTION does not start with the text: {description:?}"));
         assert_eq!(
             rest,
-            "Livestream: https://example.org/live\nEvent page: https://example.org/cal/hostile/#launch"
+            "Livestream: https://example.org/live\nEvent page: https://example.org/cal/hostile/launch.html"
         );
     }
     // The page shows it as paragraphs and line breaks, every piece escaped.
@@ -320,7 +337,11 @@ fn article_title_is_never_injected() {
     assert_eq!(json::str_at(&out.json, "/items/0/title"), NASTY);
     assert!(
         out.page
-            .contains(&format!("<h3>{}</h3>", html_escape(NASTY)))
+            .contains(&format!("\">{}</a></h3>", html_escape(NASTY)))
+    );
+    assert!(
+        out.article_page
+            .contains(&format!("<h1>{}</h1>", html_escape(NASTY)))
     );
 }
 

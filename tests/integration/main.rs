@@ -14,6 +14,7 @@ mod diagnostics;
 mod fuzz_replays;
 mod golden;
 mod guard;
+mod history;
 mod injection;
 mod limits;
 mod limits_check;

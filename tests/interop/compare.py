@@ -31,6 +31,12 @@ same articles:
     the RSS feed in the same order, and per item (id == guid) the same title, url (RSS link),
     date_published instant (RSS pubDate), content_html == content:encoded exactly, summary ==
     description exactly, and tags == categories. RSS is read here with ElementTree.
+A yearly archive calendar `<slug>/archive/<year>.ics` holds exactly the events expected.json's
+`archive_calendars` files under that year, with the same facts, and has none of the
+subscription properties below nor SOURCE. check_pages.py (html.parser) checks the permalinks
+and the archive: the calendars' URLs and the feeds' links name pages whose <h1> is the
+event's or item's title, the guids stay anchors, the archive's pages form one prev/next chain
+and list every event's and article's page exactly once.
 Calendar-level properties (Python icalendar): a per-event file `<slug>/<event-id>.ics` has no
 NAME, X-WR-CALNAME, REFRESH-INTERVAL or X-PUBLISHED-TTL anywhere (with them, Outlook and others
 make a new calendar subscription of a one-event download); a whole-calendar `<slug>.ics` has
@@ -60,6 +66,7 @@ sys.path.insert(0, str(HERE))
 import check_feed  # noqa: E402
 import check_ics  # noqa: E402
 import check_jsonfeed  # noqa: E402
+import check_pages  # noqa: E402
 from icalendar.prop import vDuration  # noqa: E402
 
 EVENT_FIELDS = ("uid", "summary", "start", "end", "tzid", "status", "sequence", "alarms", "categories")
@@ -103,10 +110,18 @@ def run_json_lines(cmd: list[str], env=None) -> tuple[list[dict] | None, str]:
 
 def expected_calendar(path: Path, root: Path, expected: dict) -> dict | None:
     """The expected facts for a calendar file: `<slug>.ics` at the top of the output directory
-    is the whole publication; `<slug>/<event-id>.ics` is that one event of it."""
+    is the whole publication; `<slug>/<event-id>.ics` is that one event of it;
+    `<slug>/archive/<year>.ics` exactly the events expected.json files under that year."""
     calendars = expected.get("calendars", {})
     if path.parent == root:
         return calendars.get(path.stem)
+    if path.parent.name == "archive" and path.parent.parent.parent == root:
+        slug = path.parent.parent.name
+        uids = expected.get("archive_calendars", {}).get(slug, {}).get(path.stem)
+        whole = calendars.get(slug)
+        if uids is None or whole is None:
+            return None
+        return {"exact": True, "events": [e for e in whole["events"] if e["uid"] in uids]}
     whole = calendars.get(path.parent.name)
     if whole is None:
         return None
@@ -147,6 +162,14 @@ def check_calendar(path: Path, root: Path, expected: dict, t: Tally) -> None:
         t.check(not dups, f"{name}: UIDs are unique", f"duplicated: {dups}")
         if path.parent == root:
             check_calendar_properties(name, facts, expected.get("calendars", {}).get(path.stem), t)
+        elif path.parent.name == "archive":
+            # A year to import: no subscription's properties, and no SOURCE to refresh from.
+            present = [p for p in SUBSCRIPTION_PROPS + ("SOURCE",) if p in facts["properties_anywhere"]]
+            t.check(
+                not present,
+                f"{name}: yearly archive calendar has no NAME, X-WR-CALNAME, REFRESH-INTERVAL, X-PUBLISHED-TTL or SOURCE",
+                f"present: {present}",
+            )
         else:
             present = [p for p in SUBSCRIPTION_PROPS if p in facts["properties_anywhere"]]
             t.check(
@@ -450,8 +473,16 @@ def main(argv: list[str]) -> int:
                     check(other, path, t)
                 except Exception as exc:
                     t.check(False, f"{other.relative_to(d)}: checked without error", repr(exc))
+        try:
+            check_pages.check_site(d, t)
+        except Exception as exc:
+            t.check(False, f"{d}: permalinks and archive checked without error", repr(exc))
     for slug in sorted(expected.get("calendars", {})):
         t.check(slug in seen_ics, f"{slug}.ics: was produced", f"no {slug}.ics under {[str(d) for d in dirs]}")
+    for slug, years in sorted(expected.get("archive_calendars", {}).items()):
+        for year in sorted(years):
+            found = any((d / slug / "archive" / f"{year}.ics").is_file() for d in dirs)
+            t.check(found, f"{slug}/archive/{year}.ics: was produced")
     for slug in sorted(expected.get("feeds", {})):
         t.check(slug in seen_xml, f"{slug}.xml: was produced", f"no {slug}.xml under {[str(d) for d in dirs]}")
         t.check(slug in seen_atom, f"{slug}.atom: was produced", f"no {slug}.atom under {[str(d) for d in dirs]}")
