@@ -71,9 +71,10 @@ pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<(
     write_calendar(shared, out, &measured)
 }
 
-/// Writes every event's own file, then `public/<slug>.ics` with the events its budget
-/// lets in (see [`budget`]): each event's VEVENTs are rendered once for both while the
-/// calendar is small, and again only for the events it carries when it is not.
+/// Writes every event's own file, then `public/<slug>.ics` with the events its budget lets
+/// in (what it leaves out becomes a [`super::Trimmed`] note): each event's VEVENTs are
+/// rendered once for both while the calendar is small, and again only for the events it
+/// carries when it is not.
 pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
