@@ -37,6 +37,7 @@ def main():
     triggers = workflow.get("on", workflow.get(True))
     check(isinstance(triggers, dict) and "pull_request" in triggers, "runs on pull requests")
     check(triggers.get("push", {}).get("branches") == ["main"], "deploys on push to main")
+    check(bool(triggers.get("schedule")), "rebuilds on a schedule (the window of upcoming events moves)")
     jobs = workflow.get("jobs", {})
     check(set(jobs) == {"check", "deploy"}, f"jobs are check and deploy: {sorted(jobs)}")
     check(jobs["deploy"]["permissions"].get("pages") == "write", "deploy may write Pages")
@@ -54,15 +55,17 @@ def main():
     check(any(u.startswith("actions/deploy-pages@") for u in uses), "deploy job deploys Pages")
     check(any("check --format github" in c for c in commands), "validates with annotations")
     check(any("--previous published" in c for c in commands), "runs the publish guard")
+    check(any("--as-of" in c for c in commands), "deploys as of the day it runs")
 
     # Run every calfeed command of the workflow in a scratch copy of the project.
     with tempfile.TemporaryDirectory() as scratch:
         shutil.copytree(os.path.join(repo, "feeds"), os.path.join(scratch, "feeds"))
         os.makedirs(os.path.join(scratch, "published"))
         for command in commands:
-            args = shlex.split(command)
-            args[0] = binary
-            result = subprocess.run(args, cwd=scratch, capture_output=True, text=True)
+            # As GitHub runs a step: through bash, so that `$(date -u +%F)` is today.
+            line = shlex.quote(binary) + command[len("./target/release/calfeed"):]
+            result = subprocess.run(["bash", "-c", line], cwd=scratch, capture_output=True,
+                                    text=True)
             check(
                 result.returncode == 0,
                 f"`{command}` exits 0 (got {result.returncode}: {result.stderr.strip()})",
