@@ -53,6 +53,20 @@ pub struct Channel {
     pub accept_limits: Vec<String>,
     /// How much the subscribable outputs may carry.
     pub budget: Budget,
+    /// One calendar and one feed per category, when the channel asks for them.
+    pub by_category: Option<ByCategory>,
+}
+
+/// The channel's `by_category` table: subscriptions to one category at a time, each a
+/// calendar and an RSS feed of the events and articles that carry the category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByCategory {
+    /// The categories that get subscriptions, as the data spells them; empty means every
+    /// category. Matched ignoring case.
+    pub only: Vec<String>,
+    /// What each category's calendar and feed may carry (the defaults unless the table
+    /// sets its own; the channel's own budget keys do not apply).
+    pub budget: Budget,
 }
 
 /// What the subscribable outputs may carry, so that they stay inside what the clients

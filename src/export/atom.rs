@@ -63,7 +63,7 @@ pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
     write(&mut xml, Event::Start(generator));
     write(&mut xml, Event::Text(BytesText::new("calfeed")));
     write(&mut xml, Event::End(BytesEnd::new("generator")));
-    for (i, article) in shared.feed_articles().iter().enumerate() {
+    for (i, article) in shared.feed_articles() {
         entry(&mut xml, publication, article, &shared.article_html(i));
         out.write_all(xml.get_ref())?;
         xml.get_mut().clear();

@@ -10,6 +10,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::files;
+use super::shared::Scope;
 use crate::model::{Event, Publication};
 use crate::recurrence;
 
@@ -83,11 +84,23 @@ impl fmt::Display for Trimmed {
     }
 }
 
-/// How many of the newest articles the feeds carry, and the note when that is not all.
-pub fn feed_articles(publication: &Publication, feeds: Vec<String>) -> (usize, Option<Trimmed>) {
-    let all = publication.articles.len();
-    let limit = publication.channel.budget.feed_items;
+/// The positions of the newest articles in `scope` its feeds carry, and the note when that
+/// is not all of them.
+pub fn feed_articles(
+    publication: &Publication,
+    scope: &Scope,
+    feeds: Vec<String>,
+) -> (Vec<usize>, Option<Trimmed>) {
+    let all = scope
+        .articles
+        .as_ref()
+        .map_or(publication.articles.len(), Vec::len);
+    let limit = scope.budget.feed_items;
     let kept = all.min(limit);
+    let carried = match &scope.articles {
+        None => (0..kept).collect(),
+        Some(positions) => positions[..kept].to_vec(),
+    };
     let note = (kept < all).then(|| Trimmed {
         source: publication.source.clone(),
         outputs: feeds,
@@ -96,7 +109,7 @@ pub fn feed_articles(publication: &Publication, feeds: Vec<String>) -> (usize, O
         dropped: all - kept,
         archive: files::archive(&publication.slug),
     });
-    (kept, note)
+    (carried, note)
 }
 
 /// One event as the calendar would carry it.
@@ -107,16 +120,18 @@ pub struct Candidate {
     pub vevents: usize,
 }
 
-/// Which events (by position) the calendar carries: all when they fit; else every upcoming
-/// one and the newest past ones that fit, in the data's order. `size_of` gives the whole
-/// calendar's size for a selection (the head and VTIMEZONEs depend on which events are in).
+/// Which of `events` (by position in that list, each measured as `candidates` says) the
+/// calendar of `scope` carries: all when they fit; else every upcoming one and the newest
+/// past ones that fit, in the data's order. `size_of` gives the whole calendar's size for a
+/// selection (the head and VTIMEZONEs depend on which events are in).
 pub fn select_events(
     publication: &Publication,
+    scope: &Scope,
+    events: &[&Event],
     candidates: &[Candidate],
-    calendar: String,
     size_of: impl Fn(&[usize]) -> usize,
 ) -> (Vec<usize>, Option<Trimmed>) {
-    let budget = publication.channel.budget;
+    let budget = scope.budget;
     let all: Vec<usize> = (0..candidates.len()).collect();
     let vevents =
         |selection: &[usize]| -> usize { selection.iter().map(|&i| candidates[i].vevents).sum() };
@@ -127,12 +142,11 @@ pub fn select_events(
         return (all, None);
     }
     let at = publication.reference;
-    let (mut kept, mut past): (Vec<usize>, Vec<usize>) = all
-        .iter()
-        .partition(|&&i| publication.events[i].is_upcoming(at));
+    let (mut kept, mut past): (Vec<usize>, Vec<usize>) =
+        all.iter().partition(|&&i| events[i].is_upcoming(at));
     // Newest past events first, each while the VEVENTs fit. The head and the VTIMEZONEs of
     // every event bound what the selection's own take.
-    past.sort_by_key(|&i| std::cmp::Reverse(last_start(&publication.events[i])));
+    past.sort_by_key(|&i| std::cmp::Reverse(last_start(events[i])));
     let fixed = whole - bytes(&all);
     let (mut count, mut size) = (vevents(&kept), fixed + bytes(&kept));
     let mut added = Vec::new();
@@ -171,7 +185,7 @@ pub fn select_events(
     };
     let note = Trimmed {
         source: publication.source.clone(),
-        outputs: vec![calendar],
+        outputs: vec![scope.calendar.clone()],
         what,
         kept: kept.len(),
         dropped: all.len() - kept.len(),

@@ -27,6 +27,10 @@ pub enum Kind {
     ArchivePage,
     /// `<slug>/archive/<year>.ics`: every event of one year, to import.
     ArchiveCalendar,
+    /// `<slug>/category/<category>.ics`: the calendar of one category, to subscribe to.
+    CategoryCalendar,
+    /// `<slug>/category/<category>.xml`: the RSS 2.0 feed of one category.
+    CategoryFeed,
 }
 
 /// One row of [`FILES`].
@@ -41,7 +45,7 @@ pub struct File {
 }
 
 /// Every kind of file a build publishes.
-pub const FILES: [File; 11] = [
+pub const FILES: [File; 13] = [
     File {
         kind: Kind::Calendar,
         pattern: "<slug>.ics",
@@ -108,6 +112,18 @@ pub const FILES: [File; 11] = [
         media_type: CALENDAR_TYPE,
         what: "every event of one year, to import",
     },
+    File {
+        kind: Kind::CategoryCalendar,
+        pattern: "<slug>/category/<category>.ics",
+        media_type: CALENDAR_TYPE,
+        what: "the calendar of one category, to subscribe to (with `by_category`)",
+    },
+    File {
+        kind: Kind::CategoryFeed,
+        pattern: "<slug>/category/<category>.xml",
+        media_type: "application/rss+xml",
+        what: "the RSS 2.0 feed of one category (with `by_category`)",
+    },
 ];
 
 const CALENDAR_TYPE: &str = "text/calendar; charset=utf-8";
@@ -120,8 +136,8 @@ pub const INDEX: &str = "index.html";
 impl Kind {
     /// The file of this kind for the publication `slug`; `name` is the event of an
     /// [`Kind::EventCalendar`], the event or article of a [`Kind::Permalink`], the period of
-    /// an [`Kind::ArchivePage`] and the year of an [`Kind::ArchiveCalendar`], and is ignored
-    /// otherwise.
+    /// an [`Kind::ArchivePage`], the year of an [`Kind::ArchiveCalendar`] and the category's
+    /// file name of the category kinds, and is ignored otherwise.
     pub fn path(self, slug: &str, name: &str) -> String {
         match self {
             Kind::Calendar => calendar(slug),
@@ -135,6 +151,8 @@ impl Kind {
             Kind::Archive => archive(slug),
             Kind::ArchivePage => archive_page(slug, name),
             Kind::ArchiveCalendar => archive_calendar(slug, name),
+            Kind::CategoryCalendar => category_calendar(slug, name),
+            Kind::CategoryFeed => category_feed(slug, name),
         }
     }
 }
@@ -192,6 +210,20 @@ pub fn archive_calendar(slug: &str, year: &str) -> String {
     format!("{slug}/{ARCHIVE_DIR}{year}.ics")
 }
 
+/// The folder of the per-category subscriptions, relative to the publication's folder.
+pub const CATEGORY_DIR: &str = "category/";
+
+/// `<slug>/category/<category>.ics`, `<category>` being the category's file name
+/// (`export::categories`).
+pub fn category_calendar(slug: &str, category: &str) -> String {
+    format!("{slug}/{CATEGORY_DIR}{category}.ics")
+}
+
+/// `<slug>/category/<category>.xml`.
+pub fn category_feed(slug: &str, category: &str) -> String {
+    format!("{slug}/{CATEGORY_DIR}{category}.xml")
+}
+
 /// The file name of `path` (after its last `/`): how a page links a file beside it.
 pub fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -226,7 +258,8 @@ mod tests {
                 .replace("<event-id>", "e")
                 .replace("<id>", "e")
                 .replace("<period>", "e")
-                .replace("<year>", "e");
+                .replace("<year>", "e")
+                .replace("<category>", "e");
             assert_eq!(row.kind.path("s", "e"), expected, "{:?}", row.kind);
             assert_eq!(media_type(&expected), row.media_type, "{:?}", row.kind);
         }

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use super::content::{description_text, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
-use super::{Shared, files, selection};
+use super::{Scope, Shared, files, selection};
 use crate::model::{Event, Publication, Schedule, Status};
 
 /// `public/<slug>/index.html`, as a string (for tests; a build uses
@@ -47,6 +47,7 @@ pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Resul
         esc(&channel.description)
     ));
     html.push_str(&subscribe_section(publication, "../"));
+    html.push_str(&category_section(shared));
     let archive = files::ARCHIVE_DIR;
     if !publication.events.is_empty() {
         let upcoming = selection::upcoming(publication);
@@ -230,6 +231,45 @@ fn subscribe_section(publication: &Publication, prefix: &str) -> String {
         "<section aria-labelledby=\"subscribe\">\n<h2 id=\"subscribe\">Subscribe</h2>\n{}</section>\n",
         subscribe_links(publication, prefix)
     )
+}
+
+/// The per-category subscriptions (`by_category`): for each category, its calendar (to
+/// subscribe to in a calendar app or in Google Calendar) and its RSS feed. Nothing when the
+/// channel asks for none.
+fn category_section(shared: &Shared) -> String {
+    if shared.categories.is_empty() {
+        return String::new();
+    }
+    let publication = shared.publication;
+    let mut html = String::from(
+        "<section aria-labelledby=\"by-category\">\n<h2 id=\"by-category\">By category</h2>\n\
+         <p>A calendar and a news feed of one category only.</p>\n<ul class=\"categories\">\n",
+    );
+    for category in &shared.categories {
+        let scope = Scope::category(publication, category);
+        let calendar = publication.url_of(&scope.calendar);
+        // Beside the page: `category/<name>.xml`, its name as the URL spells it.
+        let feed = publication.url_of(&scope.rss);
+        let feed = feed
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .map_or_else(String::new, |name| format!("{}{name}", files::CATEGORY_DIR));
+        let google = format!(
+            "https://calendar.google.com/calendar/render?cid={}",
+            query(&webcal(&calendar))
+        );
+        let _ = writeln!(
+            html,
+            "<li>{name}: <a href=\"{webcal}\">subscribe to its calendar</a>, \
+             <a href=\"{google}\">in Google Calendar</a>, or <a href=\"{feed}\">its RSS feed</a></li>",
+            name = esc(&category.name),
+            webcal = esc(&webcal(&calendar)),
+            google = esc(&google),
+            feed = esc(&feed),
+        );
+    }
+    html.push_str("</ul>\n</section>\n");
+    html
 }
 
 /// The calendar's address with the `webcal` scheme, which calendar apps register for.

@@ -25,20 +25,21 @@ use crate::when::{Zone, iso_duration};
 fn calendar_properties(shared: &Shared) -> Calendar {
     let publication = shared.publication;
     let channel = &publication.channel;
+    let scope = &shared.scope;
     let mut calendar = base_calendar();
-    let name = escape_text(&channel.title);
+    let name = escape_text(&scope.title);
     calendar.append_property(Property::new("NAME", name));
     calendar.append_property(Property::new(
         "X-WR-CALNAME",
-        normalize_newlines(&channel.title),
+        normalize_newlines(&scope.title),
     ));
     calendar.append_property(Property::new(
         "DESCRIPTION",
-        normalize_newlines(&channel.description),
+        normalize_newlines(&scope.description),
     ));
     calendar.append_property(Property::new(
         "X-WR-CALDESC",
-        normalize_newlines(&channel.description),
+        normalize_newlines(&scope.description),
     ));
     if let Some(refresh) = channel.refresh {
         let refresh = iso_duration(refresh);
@@ -47,10 +48,7 @@ fn calendar_properties(shared: &Shared) -> Calendar {
         calendar.append_property(interval);
         calendar.append_property(Property::new("X-PUBLISHED-TTL", refresh));
     }
-    let mut source = Property::new(
-        "SOURCE",
-        publication.url_of(&files::calendar(&publication.slug)),
-    );
+    let mut source = Property::new("SOURCE", publication.url_of(&scope.calendar));
     source.add_parameter("VALUE", "URI");
     calendar.append_property(source);
     calendar.append_property(Property::new("URL", channel.link.as_str()));
@@ -65,10 +63,19 @@ pub fn calendar(shared: &Shared) -> String {
     String::from_utf8(out).expect("the calendar is UTF-8")
 }
 
-/// Writes `public/<slug>.ics` alone, without the one-event files.
+/// Writes the scope's calendar (`public/<slug>.ics`, or a category's) alone, without the
+/// one-event files.
 pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let measured = measure(shared, |_, _| Ok(()))?;
     write_calendar(shared, out, &measured)
+}
+
+/// Writes the scope's calendar alone into `sink` (a category's: see `Shared::for_category`).
+pub fn write_calendar_only_into(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
+    let measured = measure(shared, |_, _| Ok(()))?;
+    sink.file(&shared.scope.calendar, &mut |out| {
+        write_calendar(shared, out, &measured)
+    })
 }
 
 /// Writes every event's own file, then `public/<slug>.ics` with the events its budget lets
@@ -84,7 +91,7 @@ pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result
             &mut |out| write_single(shared, out, &single_head, event, vevents),
         )
     })?;
-    sink.file(&files::calendar(&publication.slug), &mut |out| {
+    sink.file(&shared.scope.calendar, &mut |out| {
         write_calendar(shared, out, &measured)
     })
 }
@@ -104,7 +111,7 @@ fn measure(
     shared: &Shared,
     mut each: impl FnMut(&Event, &str) -> io::Result<()>,
 ) -> io::Result<Measured> {
-    let events = &shared.publication.events;
+    let events = shared.events();
     let mut measured = Measured {
         candidates: Vec::with_capacity(events.len()),
         texts: Vec::with_capacity(events.len()),
@@ -129,9 +136,9 @@ fn measure(
 fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> io::Result<()> {
     let publication = shared.publication;
     let head = head(calendar_properties(shared));
-    let events_of = |selection: &[usize]| -> Vec<&Event> {
-        selection.iter().map(|&i| &publication.events[i]).collect()
-    };
+    let scoped = shared.events();
+    let events_of =
+        |selection: &[usize]| -> Vec<&Event> { selection.iter().map(|&i| scoped[i]).collect() };
     let size_of = |selection: &[usize]| {
         head.len()
             + timezones(shared, &events_of(selection)).len()
@@ -143,8 +150,9 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     };
     let (selection, note) = budget::select_events(
         publication,
+        &shared.scope,
+        &scoped,
         &measured.candidates,
-        files::calendar(&publication.slug),
         size_of,
     );
     if let Some(note) = note {
@@ -155,7 +163,7 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     for i in selection {
         match &measured.texts[i] {
             Some(vevents) => out.write_all(vevents.as_bytes())?,
-            None => out.write_all(vevents_text(publication, &publication.events[i]).as_bytes())?,
+            None => out.write_all(vevents_text(publication, scoped[i]).as_bytes())?,
         }
     }
     out.write_all(END.as_bytes())

@@ -33,7 +33,7 @@ impl Serialize for Items<'_> {
         let publication = shared.publication;
         let articles = shared.feed_articles();
         let mut items = serializer.serialize_seq(Some(articles.len()))?;
-        for (i, article) in articles.iter().enumerate() {
+        for (i, article) in articles {
             let content = shared.article_html(i);
             items.serialize_element(&item(publication, article, &content))?;
         }

@@ -5,6 +5,7 @@
 
 pub mod atom;
 mod budget;
+pub mod categories;
 mod content;
 mod document;
 mod escape;
@@ -22,7 +23,7 @@ mod shared;
 mod sink;
 
 pub use budget::{Dropped, Trimmed};
-pub use shared::Shared;
+pub use shared::{Scope, Shared};
 pub use sink::{Collect, Render, Sink};
 
 use std::io;
@@ -92,6 +93,9 @@ fn render_each(
     let archive = pages::period::Archive::new(publication);
     let archive = &archive;
     let slug = &publication.slug;
+    // The categories' budget notes, which join the publication's.
+    let category_notes = std::sync::Mutex::new(Vec::new());
+    let category_notes = &category_notes;
     type Job<'j> = Box<dyn Fn() -> io::Result<()> + Send + Sync + 'j>;
     let mut jobs: Vec<Job<'_>> = vec![
         Box::new(move || {
@@ -110,10 +114,32 @@ fn render_each(
         }),
         Box::new(move || sink.file(&files::rss(slug), &mut |w| rss::write_feed(shared, w))),
     ];
+    // Each category's calendar and feed (`by_category`), sharing the articles' HTML.
+    for category in &shared.categories {
+        jobs.push(Box::new(move || {
+            let scoped = shared.for_category(category);
+            sink.file(&scoped.scope.rss, &mut |w| rss::write_feed(&scoped, w))?;
+            ics::write_calendar_only_into(&scoped, sink)?;
+            category_notes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((category.file_name.as_str(), scoped.notes()));
+            Ok(())
+        }));
+    }
     // The archive and the permalinks: many small files, after the large ones.
     jobs.extend(pages::jobs(shared, archive, sink));
     jobs::run_jobs(&jobs, threads)?;
-    Ok(shared.notes())
+    drop(jobs);
+    let mut notes = shared.notes();
+    // In the order of the categories, whichever thread rendered them.
+    let mut by_category = category_notes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .split_off(0);
+    by_category.sort_by(|a, b| a.0.cmp(b.0));
+    notes.extend(by_category.into_iter().flat_map(|(_, n)| n));
+    Ok(notes)
 }
 
 #[cfg(test)]

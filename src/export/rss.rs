@@ -11,8 +11,8 @@ use rss::extension::dublincore::{self, DublinCoreExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
+use super::Shared;
 use super::escape::escape_html_text;
-use super::{Shared, files};
 use crate::model::{Article, Publication};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -37,8 +37,8 @@ const ITEMS_PER_BATCH: usize = 64;
 /// crate declares only those its items use, which would differ between batches).
 pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
     let publication = shared.publication;
-    let articles = shared.feed_articles();
-    let mut rss = channel_without_items(publication, articles);
+    let articles: Vec<(usize, &Article)> = shared.feed_articles().collect();
+    let mut rss = channel_without_items(shared, articles.iter().map(|&(_, a)| a));
     let whole = write_channel(&rss)?;
     // The crate ends the channel with an indented `</channel>` on a line of its own.
     let end = b"\n  </channel>";
@@ -48,14 +48,10 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
         .ok_or_else(|| unexpected("no </channel>"))?;
     let (head, tail) = whole.split_at(tail_at);
     out.write_all(head)?;
-    for (batch, start) in articles
-        .chunks(ITEMS_PER_BATCH)
-        .zip((0..).step_by(ITEMS_PER_BATCH))
-    {
+    for batch in articles.chunks(ITEMS_PER_BATCH) {
         rss.items = batch
             .iter()
-            .zip(start..)
-            .map(|(article, i)| item(publication, article, &shared.article_html(i)))
+            .map(|&(i, article)| item(publication, article, &shared.article_html(i)))
             .collect();
         let written = write_channel(&rss)?;
         let items = written
@@ -70,9 +66,13 @@ pub fn write_feed(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
 
 /// The feed's channel without its items, with the namespaces that all of its items use
 /// declared (see [`write_feed`]).
-fn channel_without_items(publication: &Publication, articles: &[Article]) -> Channel {
+fn channel_without_items<'a>(
+    shared: &Shared<'a>,
+    articles: impl Iterator<Item = &'a Article> + Clone,
+) -> Channel {
+    let publication = shared.publication;
     let channel = &publication.channel;
-    let feed_url = publication.url_of(&files::rss(&publication.slug));
+    let feed_url = publication.url_of(&shared.scope.rss);
     let updated = channel.zone.localize(channel.updated).to_rfc2822();
 
     let mut self_link = Extension {
@@ -92,18 +92,17 @@ fn channel_without_items(publication: &Publication, articles: &[Article]) -> Cha
 
     let mut namespaces = BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]);
     // What the crate declares for the items it is given (`Item::used_namespaces`).
-    if !articles.is_empty() {
+    let any = articles.clone().next().is_some();
+    if any {
         namespaces.insert("content".into(), CONTENT_NS.into());
     }
-    if articles.iter().any(|a| a.author.is_some())
-        || channel.author.is_some() && !articles.is_empty()
-    {
+    if articles.clone().any(|a| a.author.is_some()) || channel.author.is_some() && any {
         namespaces.insert("dc".into(), dublincore::NAMESPACE.into());
     }
     Channel {
-        title: channel.title.clone(),
+        title: shared.scope.title.clone(),
         link: channel.link.to_string(),
-        description: escape_html_text(&channel.description),
+        description: escape_html_text(&shared.scope.description),
         language: Some(channel.language.clone()),
         pub_date: Some(updated.clone()),
         last_build_date: Some(updated),
@@ -323,11 +322,9 @@ feed_items = 1000
     /// The feed as the rss crate writes it with every item in one `Channel`.
     fn feed_in_one_piece(shared: &Shared) -> String {
         let publication = shared.publication;
-        let articles = shared.feed_articles();
-        let mut channel = channel_without_items(publication, articles);
-        channel.items = articles
-            .iter()
-            .enumerate()
+        let mut channel = channel_without_items(shared, shared.feed_articles().map(|(_, a)| a));
+        channel.items = shared
+            .feed_articles()
             .map(|(i, article)| item(publication, article, &shared.article_html(i)))
             .collect();
         String::from_utf8(write_channel(&channel).unwrap()).unwrap() + "\n"

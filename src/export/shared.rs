@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use chrono_tz::Tz;
 
 use super::budget::{self, Trimmed};
+use super::categories::{self, Category};
 use super::{content, files, markdown};
-use crate::model::{Article, Publication};
+use crate::model::{Article, Budget, Event, Publication};
 use crate::spill::{Store, Text};
 
 /// What several outputs of one publication need, computed once: each article's HTML body
@@ -17,12 +18,73 @@ use crate::spill::{Store, Text};
 /// calendar and the one-event files).
 pub struct Shared<'a> {
     pub publication: &'a Publication,
-    articles: Vec<ArticleHtml>,
-    timezones: Mutex<ZoneCache>,
-    /// How many of the newest articles the feeds carry.
-    feed_articles: usize,
+    /// Whose calendar and feeds these are: the whole publication's, or one category's.
+    pub scope: Scope,
+    /// The categories that get subscriptions of their own (none for a category's scope).
+    pub categories: Vec<Category>,
+    articles: Arc<[ArticleHtml]>,
+    timezones: Arc<Mutex<ZoneCache>>,
+    /// Positions of the articles the feeds carry, newest first.
+    feed: Vec<usize>,
     /// What budgets left out, as the renderers find it.
     notes: Mutex<Vec<Trimmed>>,
+}
+
+/// Whose calendar and RSS feed a [`Shared`] renders: their paths, name and budget, and which
+/// events and articles they may carry. The pages, the one-event files, Atom and JSON Feed
+/// are the whole publication's only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The calendar's path, e.g. `xiaomi-12s.ics` or `xiaomi-12s/category/leica.ics`.
+    pub calendar: String,
+    /// The RSS feed's path.
+    pub rss: String,
+    /// The calendar's and the feed's name.
+    pub title: String,
+    pub description: String,
+    pub budget: Budget,
+    /// Positions of the events in scope (in the data's order); `None`: every event.
+    pub events: Option<Vec<usize>>,
+    /// Positions of the articles in scope (newest first); `None`: every article.
+    pub articles: Option<Vec<usize>>,
+}
+
+impl Scope {
+    /// The whole publication.
+    pub fn whole(publication: &Publication) -> Self {
+        let channel = &publication.channel;
+        Scope {
+            calendar: files::calendar(&publication.slug),
+            rss: files::rss(&publication.slug),
+            title: channel.title.clone(),
+            description: channel.description.clone(),
+            budget: channel.budget,
+            events: None,
+            articles: None,
+        }
+    }
+
+    /// One category of `publication` (which asks for them: see [`categories`]).
+    pub fn category(publication: &Publication, category: &Category) -> Self {
+        let channel = &publication.channel;
+        let slug = &publication.slug;
+        Scope {
+            calendar: files::category_calendar(slug, &category.file_name),
+            rss: files::category_feed(slug, &category.file_name),
+            title: format!("{}: {}", channel.title, category.name),
+            description: format!(
+                "{} Only the events and articles in the category \"{}\".",
+                channel.description.trim_end(),
+                category.name
+            ),
+            budget: channel
+                .by_category
+                .as_ref()
+                .map_or(channel.budget, |b| b.budget),
+            events: Some(category.events.clone()),
+            articles: Some(category.articles.clone()),
+        }
+    }
 }
 
 /// An article's feed HTML (kept out of memory when large: see `spill`), and the level of
@@ -56,7 +118,7 @@ impl<'a> Shared<'a> {
         };
         let all = &publication.articles;
         let threads = threads.clamp(1, all.len().max(1));
-        let articles = if threads == 1 {
+        let articles: Vec<ArticleHtml> = if threads == 1 {
             all.iter().map(render).collect()
         } else {
             let chunk = all.len().div_ceil(threads);
@@ -73,12 +135,15 @@ impl<'a> Shared<'a> {
         };
         let slug = &publication.slug;
         let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
-        let (feed_articles, note) = budget::feed_articles(publication, feeds);
+        let scope = Scope::whole(publication);
+        let (feed, note) = budget::feed_articles(publication, &scope, feeds);
         Shared {
             publication,
-            articles,
-            timezones: Mutex::new(HashMap::new()),
-            feed_articles,
+            scope,
+            categories: categories::of(publication),
+            articles: articles.into(),
+            timezones: Arc::default(),
+            feed,
             notes: Mutex::new(note.into_iter().collect()),
         }
     }
@@ -87,16 +152,48 @@ impl<'a> Shared<'a> {
     pub fn without_articles(publication: &'a Publication) -> Self {
         Shared {
             publication,
-            articles: Vec::new(),
-            timezones: Mutex::new(HashMap::new()),
-            feed_articles: 0,
+            scope: Scope::whole(publication),
+            categories: Vec::new(),
+            articles: Arc::new([]),
+            timezones: Arc::default(),
+            feed: Vec::new(),
             notes: Mutex::default(),
         }
     }
 
-    /// The articles the feeds carry: the newest, as many as the budget allows.
-    pub fn feed_articles(&self) -> &'a [Article] {
-        &self.publication.articles[..self.feed_articles]
+    /// The same publication, for one category's calendar and feed: the articles' HTML and
+    /// the VTIMEZONEs are shared with `self`, not made again.
+    pub fn for_category(&self, category: &Category) -> Shared<'a> {
+        let scope = Scope::category(self.publication, category);
+        let (feed, note) = budget::feed_articles(self.publication, &scope, vec![scope.rss.clone()]);
+        Shared {
+            publication: self.publication,
+            scope,
+            categories: Vec::new(),
+            articles: Arc::clone(&self.articles),
+            timezones: Arc::clone(&self.timezones),
+            feed,
+            notes: Mutex::new(note.into_iter().collect()),
+        }
+    }
+
+    /// The articles the feeds carry, newest first, each with its position in the
+    /// publication (for [`Shared::article_html`]): the newest in scope, as many as the
+    /// budget allows.
+    pub fn feed_articles(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (usize, &'a Article)> + Clone + '_ {
+        let all = &self.publication.articles;
+        self.feed.iter().map(move |&i| (i, &all[i]))
+    }
+
+    /// The events in scope, each with its position in the publication, in the data's order.
+    pub fn events(&self) -> Vec<&'a Event> {
+        let all = &self.publication.events;
+        match &self.scope.events {
+            None => all.iter().collect(),
+            Some(positions) => positions.iter().map(|&i| &all[i]).collect(),
+        }
     }
 
     /// Notes what a budget left out.

@@ -30,6 +30,11 @@ pub(super) fn measure_with_notes(
         for kind in SUBSCRIBABLE {
             wanted.insert(kind.path(&publication.slug, ""), (i, kind));
         }
+        for category in export::categories::of(publication) {
+            for kind in [Kind::CategoryCalendar, Kind::CategoryFeed] {
+                wanted.insert(kind.path(&publication.slug, &category.file_name), (i, kind));
+            }
+        }
     }
     let sink = Measuring {
         wanted,
@@ -48,9 +53,9 @@ pub(super) fn measure_with_notes(
     Ok((by_publication, trimmed))
 }
 
-/// The outputs people subscribe to, which the limits are about. A new subscribable output
-/// (a per-category calendar or feed) belongs here, and its subscribe link in
-/// [`subscribe_urls`].
+/// The outputs people subscribe to, which the limits are about (with, per category, its
+/// calendar and feed). A new subscribable output belongs here, and its subscribe link in
+/// [`subscribe_urls`](super::subscribe_urls).
 const SUBSCRIBABLE: [Kind; 4] = [Kind::Calendar, Kind::Rss, Kind::Atom, Kind::JsonFeed];
 
 /// A [`Sink`] that renders only the subscribable outputs, counting their bytes and items
@@ -95,7 +100,7 @@ pub(super) struct Counter {
 impl Counter {
     pub(super) fn new(kind: Kind) -> Self {
         let scanner = match kind {
-            Kind::Rss => Scanner::Xml(Xml::new(b"<item")),
+            Kind::Rss | Kind::CategoryFeed => Scanner::Xml(Xml::new(b"<item")),
             Kind::Atom => Scanner::Xml(Xml::new(b"<entry")),
             Kind::JsonFeed => Scanner::Json(Json::default()),
             _ => Scanner::Ics(0),

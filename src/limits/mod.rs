@@ -45,16 +45,16 @@ use measuring::measure_with_notes;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Measure {
-    /// The size of the subscribable calendar (`<slug>.ics`), in bytes.
+    /// The size of a subscribable calendar (`<slug>.ics`, a category's), in bytes.
     CalendarBytes,
-    /// How many VEVENT components the subscribable calendar holds (each moved or renamed
+    /// How many VEVENT components a subscribable calendar holds (each moved or renamed
     /// occurrence of a repeating event is one more).
     CalendarEvents,
-    /// The size of a feed (`<slug>.xml`, `.atom`, `.json`), in bytes.
+    /// The size of a feed (`<slug>.xml`, `.atom`, `.json`, a category's `.xml`), in bytes.
     FeedBytes,
     /// How many items (RSS `<item>`, Atom `<entry>`, JSON Feed `items`) a feed holds.
     FeedItems,
-    /// The length of the calendar's subscribe URL as the client receives it, in UTF-16
+    /// The length of a calendar's subscribe URL as the client receives it, in UTF-16
     /// code units (the `webcal://` form the page's Google Calendar link passes, the
     /// longest form of that address).
     SubscribeUrlLength,
@@ -65,9 +65,14 @@ impl Measure {
     /// which is measured on the page's links).
     fn applies_to(self, kind: Kind) -> bool {
         match self {
-            Measure::CalendarBytes | Measure::CalendarEvents => kind == Kind::Calendar,
+            Measure::CalendarBytes | Measure::CalendarEvents => {
+                matches!(kind, Kind::Calendar | Kind::CategoryCalendar)
+            }
             Measure::FeedBytes | Measure::FeedItems => {
-                matches!(kind, Kind::Rss | Kind::Atom | Kind::JsonFeed)
+                matches!(
+                    kind,
+                    Kind::Rss | Kind::Atom | Kind::JsonFeed | Kind::CategoryFeed
+                )
             }
             Measure::SubscribeUrlLength => false,
         }
@@ -460,21 +465,28 @@ pub fn warnings(publication: &Publication, outputs: &[Measured]) -> Vec<Warning>
 /// calendar's `webcal://` URL, which is also the longest spelling of the address the other
 /// links and the "From URL" box take.
 pub fn subscribe_urls(publication: &Publication) -> Vec<SubscribeUrl> {
-    let output = files::calendar(&publication.slug);
-    let calendar = publication.url_of(&output);
-    let text = calendar.as_str();
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-        .unwrap_or(text);
-    let webcal = format!("webcal://{rest}");
-    let link = format!(
-        "https://calendar.google.com/calendar/render?cid={}",
-        url::form_urlencoded::byte_serialize(webcal.as_bytes()).collect::<String>()
-    );
-    vec![SubscribeUrl {
-        output,
-        link,
-        url: webcal,
-    }]
+    let category_calendars = export::categories::of(publication)
+        .into_iter()
+        .map(|category| files::category_calendar(&publication.slug, &category.file_name));
+    std::iter::once(files::calendar(&publication.slug))
+        .chain(category_calendars)
+        .map(|output| {
+            let calendar = publication.url_of(&output);
+            let text = calendar.as_str();
+            let rest = text
+                .strip_prefix("https://")
+                .or_else(|| text.strip_prefix("http://"))
+                .unwrap_or(text);
+            let webcal = format!("webcal://{rest}");
+            let link = format!(
+                "https://calendar.google.com/calendar/render?cid={}",
+                url::form_urlencoded::byte_serialize(webcal.as_bytes()).collect::<String>()
+            );
+            SubscribeUrl {
+                output,
+                link,
+                url: webcal,
+            }
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ use super::LoadOptions;
 use super::check::{Checker, is_language_tag};
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
-use crate::model::{Article, Budget, Channel, Publication};
+use crate::model::{Article, Budget, ByCategory, Channel, Publication};
 use crate::when::Zone;
 
 /// How many coming occurrences of a repeating event pages and feeds list.
@@ -60,18 +60,17 @@ impl Checker<'_> {
             .refresh
             .as_ref()
             .and_then(|r| self.duration(&at.key("refresh"), r));
-        let defaults = Budget::default();
-        let budget = Budget {
-            feed_items: self
-                .count(&at.key("feed_items"), c.feed_items, 1, 100_000)
-                .unwrap_or(defaults.feed_items),
-            calendar_events: self
-                .count(&at.key("calendar_events"), c.calendar_events, 1, 1_000_000)
-                .unwrap_or(defaults.calendar_events),
-            calendar_bytes: self
-                .count(&at.key("calendar_bytes"), c.calendar_bytes, 10_000, 1 << 30)
-                .unwrap_or(defaults.calendar_bytes),
-        };
+        let budget = self.budget(&at, [c.feed_items, c.calendar_events, c.calendar_bytes]);
+        let by_category = c.by_category.map(|raw| {
+            let at = at.key("by_category");
+            ByCategory {
+                budget: self.budget(
+                    &at,
+                    [raw.feed_items, raw.calendar_events, raw.calendar_bytes],
+                ),
+                only: self.categories(&at.key("only"), raw.only),
+            }
+        });
         let mut publication = Publication {
             slug: slug.to_string(),
             source: self.file.to_string(),
@@ -88,6 +87,7 @@ impl Checker<'_> {
                 upcoming: c.upcoming.unwrap_or(DEFAULT_UPCOMING),
                 budget,
                 accept_limits: self.accept_limits(&at.key("accept_limits"), c.accept_limits),
+                by_category,
             },
             // Sized up front: a large publication's lists would otherwise be copied as
             // they double, with both copies alive at once.
@@ -142,7 +142,68 @@ impl Checker<'_> {
         for (event, own) in publication.events.iter_mut().zip(event_updates) {
             event.updated = own.unwrap_or(updated);
         }
+        self.categories_exist(&publication);
         publication
+    }
+
+    /// The budget keys of the channel or of its `by_category` table at `at`: `feed_items`,
+    /// `calendar_events` and `calendar_bytes`, each range-checked; the defaults for those
+    /// absent or refused.
+    fn budget(&mut self, at: &FieldPath, [items, events, bytes]: [Option<u64>; 3]) -> Budget {
+        let defaults = Budget::default();
+        Budget {
+            feed_items: self
+                .count(&at.key("feed_items"), items, 1, 100_000)
+                .unwrap_or(defaults.feed_items),
+            calendar_events: self
+                .count(&at.key("calendar_events"), events, 1, 1_000_000)
+                .unwrap_or(defaults.calendar_events),
+            calendar_bytes: self
+                .count(&at.key("calendar_bytes"), bytes, 10_000, 1 << 30)
+                .unwrap_or(defaults.calendar_bytes),
+        }
+    }
+
+    /// Each category `by_category.only` names is one an event or an article has (ignoring
+    /// case): a misspelt one would otherwise publish nothing, without a word.
+    fn categories_exist(&mut self, publication: &Publication) {
+        let Some(by_category) = &publication.channel.by_category else {
+            return;
+        };
+        let known: std::collections::BTreeSet<String> = publication
+            .events
+            .iter()
+            .flat_map(|e| &e.categories)
+            .chain(publication.articles.iter().flat_map(|a| &a.categories))
+            .map(|c| c.to_lowercase())
+            .collect();
+        let at = FieldPath::root()
+            .key("channel")
+            .key("by_category")
+            .key("only");
+        for (i, name) in by_category.only.iter().enumerate() {
+            if !known.contains(&name.to_lowercase()) {
+                let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
+                let help = if known.is_empty() {
+                    "no event or article has a category yet".to_string()
+                } else {
+                    format!(
+                        "the categories in use are {}{}",
+                        shown.join(", "),
+                        if known.len() > shown.len() {
+                            ", ..."
+                        } else {
+                            ""
+                        }
+                    )
+                };
+                self.report(
+                    &at.index(i),
+                    format!("no event or article has the category {name:?}"),
+                    Some(&help),
+                );
+            }
+        }
     }
 
     /// A whole number that must lie in `min..=max`, as a budget is; `None` when absent or

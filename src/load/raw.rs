@@ -46,6 +46,17 @@ pub(super) struct RawChannel {
     pub(super) calendar_bytes: Option<u64>,
     #[serde(default)]
     pub(super) accept_limits: Vec<String>,
+    pub(super) by_category: Option<RawByCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawByCategory {
+    #[serde(default)]
+    pub(super) only: Vec<String>,
+    pub(super) feed_items: Option<u64>,
+    pub(super) calendar_events: Option<u64>,
+    pub(super) calendar_bytes: Option<u64>,
 }
 
 #[derive(Deserialize)]

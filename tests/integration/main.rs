@@ -7,6 +7,7 @@ mod support;
 mod atomic;
 mod budgets;
 mod build;
+mod categories;
 mod characters;
 mod check;
 mod commands;

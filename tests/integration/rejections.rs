@@ -142,7 +142,7 @@ fn cases() -> Vec<Case> {
             "misspelt key",
             "a.toml",
             channel("authr = \"me\""),
-            "error: channel.authr: unknown field `authr`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`",
+            "error: channel.authr: unknown field `authr`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`, `by_category`",
             "--> feeds/a.toml:7:1",
         ),
         case(

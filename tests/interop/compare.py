@@ -57,7 +57,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 HERE = Path(__file__).resolve().parent
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -122,6 +122,13 @@ def expected_calendar(path: Path, root: Path, expected: dict) -> dict | None:
         if uids is None or whole is None:
             return None
         return {"exact": True, "events": [e for e in whole["events"] if e["uid"] in uids]}
+    if path.parent.name == "category" and path.parent.parent.parent == root:
+        slug = path.parent.parent.name
+        uids = expected.get("category_calendars", {}).get(slug, {}).get(path.stem)
+        whole = calendars.get(slug)
+        if uids is None or whole is None:
+            return None
+        return {"exact": True, "events": [e for e in whole["events"] if e["uid"] in uids]}
     whole = calendars.get(path.parent.name)
     if whole is None:
         return None
@@ -162,6 +169,8 @@ def check_calendar(path: Path, root: Path, expected: dict, t: Tally) -> None:
         t.check(not dups, f"{name}: UIDs are unique", f"duplicated: {dups}")
         if path.parent == root:
             check_calendar_properties(name, facts, expected.get("calendars", {}).get(path.stem), t)
+        elif path.parent.name == "category":
+            check_category_calendar(path, root, facts, expected, t)
         elif path.parent.name == "archive":
             # A year to import: no subscription's properties, and no SOURCE to refresh from.
             present = [p for p in SUBSCRIPTION_PROPS + ("SOURCE",) if p in facts["properties_anywhere"]]
@@ -228,6 +237,63 @@ def check_calendar(path: Path, root: Path, expected: dict, t: Tally) -> None:
                     f"[{parser}] {name} {uid}: {field}",
                     f"expected {_show(e[field])}, got {_show(value)}",
                 )
+
+
+def check_category_calendar(path: Path, root: Path, facts: dict, expected: dict, t: Tally) -> None:
+    """A category's calendar (by_category) is a subscription of its own: it has the whole
+    calendar's refresh interval, its own name, and a SOURCE that is its own address."""
+    name = str(path.relative_to(root))
+    slug = path.parent.parent.name
+    whole = expected.get("calendars", {}).get(slug)
+    check_calendar_properties(name, facts, whole and {"properties": {
+        k: v for k, v in whole.get("properties", {}).items()
+        if k in ("REFRESH-INTERVAL", "X-PUBLISHED-TTL")}}, t)
+    props = facts["calendar_properties"]
+    want_name = expected.get("category_names", {}).get(slug, {}).get(path.stem)
+    if want_name is not None:
+        got = [p["value"] for p in props.get("X-WR-CALNAME", [])]
+        t.check(got == [want_name], f"{name}: X-WR-CALNAME names the category",
+                f"expected {_show(want_name)}, got {_show(got)}")
+    source = [p["value"] for p in props.get("SOURCE", [])]
+    want = f"/{slug}/category/{quote(path.name)}"
+    t.check(len(source) == 1 and source[0].endswith(want),
+            f"{name}: SOURCE is its own address", f"expected ...{want}, got {_show(source)}")
+
+
+def check_category_rss(path: Path, root: Path, expected: dict, t: Tally) -> None:
+    """A category's RSS feed: valid RSS 2.0, exactly the expected items, each with the guid,
+    title, link and date it has in the publication's own feed (so that a reader subscribed to
+    both sees one item once), and a self link that is its own address."""
+    name = str(path.relative_to(root))
+    slug = path.parent.parent.name
+    try:
+        meta, rows = check_feed.items(str(path))
+    except Exception as exc:
+        t.check(False, f"{name}: feed parses", repr(exc))
+        return
+    t.check(meta["bozo"] == 0, f"{name}: feedparser bozo == 0", str(meta["bozo_exception"]))
+    want = expected.get("category_feeds", {}).get(slug, {}).get(path.stem)
+    if want is None:
+        print(f"note  {name}: no expected items; parser checks only")
+        return
+    got = {r["id"]: r for r in rows}
+    t.check(sorted(got) == sorted(want), f"{name}: holds exactly the expected items",
+            f"expected {want}, got {sorted(got)}")
+    whole = {i["guid"]: i for i in expected.get("feeds", {}).get(slug, {}).get("items", [])}
+    for guid in want:
+        row, item = got.get(guid), whole.get(guid)
+        if row is None or item is None:
+            continue
+        for field, key in ITEM_FIELDS.items():
+            if field in item:
+                t.check(row.get(key) == item[field], f"{name} {guid}: {field} as in {slug}.xml",
+                        f"expected {_show(item[field])}, got {_show(row.get(key))}")
+    text = path.read_text(encoding="utf-8")
+    self_href = re.search(r'<atom:link[^>]*href="([^"]+)"[^>]*rel="self"', text)
+    want_self = f"/{slug}/category/{quote(path.name)}"
+    t.check(self_href is not None and self_href.group(1).endswith(want_self),
+            f"{name}: atom:link rel=self is its own address",
+            f"expected ...{want_self}, got {self_href and self_href.group(1)}")
 
 
 def _duration(text: str):
@@ -447,16 +513,26 @@ def main(argv: list[str]) -> int:
     seen_xml: set[str] = set()
     seen_atom: set[str] = set()
     seen_json: set[str] = set()
+    seen_category: set[str] = set()
     for d in dirs:
         t.check(d.is_dir(), f"{d}: output directory exists")
         for path in sorted(d.rglob("*.ics")):
             if path.parent == d:
                 seen_ics.add(path.stem)
+            if path.parent.name == "category":
+                seen_category.add(str(path.relative_to(d)))
             try:
                 check_calendar(path, d, expected, t)
             except Exception as exc:  # a checker's output we could not read: a failure too
                 t.check(False, f"{path.relative_to(d)}: checked without error", repr(exc))
         for path in sorted(d.rglob("*.xml")):
+            if path.parent.name == "category":
+                seen_category.add(str(path.relative_to(d)))
+                try:
+                    check_category_rss(path, d, expected, t)
+                except Exception as exc:
+                    t.check(False, f"{path.relative_to(d)}: checked without error", repr(exc))
+                continue
             seen_xml.add(path.stem)
             try:
                 check_rss(path, expected, t)
@@ -483,6 +559,13 @@ def main(argv: list[str]) -> int:
         for year in sorted(years):
             found = any((d / slug / "archive" / f"{year}.ics").is_file() for d in dirs)
             t.check(found, f"{slug}/archive/{year}.ics: was produced")
+    for key, suffix in (("category_calendars", ".ics"), ("category_feeds", ".xml")):
+        for slug, categories in sorted(expected.get(key, {}).items()):
+            if slug.startswith("_"):
+                continue
+            for stem in sorted(categories):
+                file = f"{slug}/category/{stem}{suffix}"
+                t.check(file in seen_category, f"{file}: was produced")
     for slug in sorted(expected.get("feeds", {})):
         t.check(slug in seen_xml, f"{slug}.xml: was produced", f"no {slug}.xml under {[str(d) for d in dirs]}")
         t.check(slug in seen_atom, f"{slug}.atom: was produced", f"no {slug}.atom under {[str(d) for d in dirs]}")
