@@ -364,22 +364,90 @@ pub(super) fn event_block(
     let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
     let details = query(&description_text(event));
-    html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a href=\"");
+    let repeats = event.recurrence.is_some();
+    html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a ");
+    if repeats {
+        // The one file that carries every date and change: offered first and prominently.
+        html.push_str("class=\"button\" ");
+    }
+    html.push_str("href=\"");
     push_esc(html, file_name);
     let _ = write!(
         html,
-        "\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)</li>\n<li><a href=\""
+        "\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)"
     );
+    if repeats {
+        html.push_str(": every date, with every change; Google Calendar imports it too");
+    }
+    html.push_str("</li>\n<li><a href=\"");
     push_esc(html, &google_template_with(event, &details));
-    let _ = write!(
-        html,
-        "\">Add {title} to Google Calendar</a></li>\n<li><a href=\""
-    );
+    let _ = write!(html, "\">Add {title} to Google Calendar</a>");
+    if let Some(note) = google_loses(event) {
+        html.push_str(": ");
+        push_esc(html, &note);
+    }
+    html.push_str("</li>\n<li><a href=\"");
     push_esc(html, &outlook_compose_with(event, &details));
-    let _ = write!(
-        html,
-        "\">Add {title} to Outlook.com</a></li>\n</ul>\n</article>\n"
-    );
+    let _ = write!(html, "\">Add {title} to Outlook.com</a>");
+    if let Some(note) = outlook_loses(event) {
+        html.push_str(": ");
+        push_esc(html, &note);
+    }
+    html.push_str("</li>\n</ul>\n</article>\n");
+}
+
+/// The first date of an event as the add-to-calendar links give it, in its own zone.
+fn first_date(event: &Event) -> String {
+    match event.schedule {
+        Schedule::Timed { start, zone, .. } => zone.localize(start).format("%-d %B %Y").to_string(),
+        Schedule::AllDay { start, .. } => start.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// What Google Calendar's link cannot carry of a repeating event, said for the visitor;
+/// `None` when it carries everything. The link has the rule (`recur=RRULE:...`) and
+/// nothing else: no exceptions, extra dates or changed occurrences.
+pub fn google_loses(event: &Event) -> Option<String> {
+    let recurrence = event.recurrence.as_ref()?;
+    if recurrence.rule.is_none() {
+        return Some(format!(
+            "it adds only the first date, {}; the .ics file has every date",
+            first_date(event)
+        ));
+    }
+    let cancelled_overrides = event
+        .overrides
+        .iter()
+        .filter(|o| o.status == Some(Status::Cancelled))
+        .count();
+    let mut lost = Vec::new();
+    if !recurrence.except.is_empty() || cancelled_overrides > 0 {
+        lost.push("cancelled dates stay in");
+    }
+    if event.overrides.len() > cancelled_overrides {
+        lost.push("moved or changed dates come unchanged");
+    }
+    if !recurrence.extra.is_empty() {
+        lost.push("extra dates are left out");
+    }
+    let said = match lost.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => return None,
+    };
+    Some(format!(
+        "it repeats the rule only: {said}; the .ics file has every change"
+    ))
+}
+
+/// What Outlook.com's link cannot carry: it makes one single event, so of a repeating
+/// event it adds only the first date. `None` for a one-off event.
+pub fn outlook_loses(event: &Event) -> Option<String> {
+    event.recurrence.as_ref()?;
+    Some(format!(
+        "it adds only the first date, {}; the .ics file has every date",
+        first_date(event)
+    ))
 }
 
 /// Google Calendar's "create event" link: dates in UTC, `ctz` for the zone it shows them in.

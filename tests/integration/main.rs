@@ -4,6 +4,7 @@
 
 mod support;
 
+mod add_to_calendar;
 mod atomic;
 mod budgets;
 mod build;
