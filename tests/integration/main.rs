@@ -28,3 +28,4 @@ mod rejections;
 mod serve;
 mod times;
 mod vtimezone;
+mod walkthrough;
