@@ -42,7 +42,12 @@ pub fn render(mut command: clap::Command, out: &mut dyn Write) -> io::Result<()>
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
     {
         writeln!(out, ".SS \"calfeed {}\"", sub.get_name())?;
-        let sub_page = Man::new(sub.clone());
+        // The global flags are described once, above.
+        let own = ["quiet", "verbose", "help", "version"]
+            .into_iter()
+            .filter(|id| sub.get_arguments().any(|a| a.get_id() == id))
+            .fold(sub.clone(), |sub, id| sub.mut_arg(id, |a| a.hide(true)));
+        let sub_page = Man::new(own);
         // Its synopsis and options, under this heading rather than sections of their own.
         for part in [
             Man::render_synopsis_section as fn(&Man, &mut dyn Write) -> io::Result<()>,
