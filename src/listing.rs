@@ -232,3 +232,47 @@ impl fmt::Display for Listed<'_> {
         f.write_str(&self.line(0, 0, false, false))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::test_publication;
+
+    #[test]
+    fn an_occurrence_across_a_clock_change_shows_both_offsets() {
+        let p = test_publication(
+            "s",
+            r#"
+[channel]
+title = "T"
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "America/New_York"
+
+[[events]]
+id = "night"
+title = "Night shift"
+start = "2024-11-03T00:30"
+duration = "2h"
+
+[[events]]
+id = "open"
+title = "No stated length"
+start = "2024-11-04T09:00+01:00"
+"#,
+        );
+        let day = NaiveDate::from_ymd_opt(2024, 11, 1);
+        let listed = occurrences(std::slice::from_ref(&p), day, None);
+        let when: Vec<String> = listed.iter().map(|l| l.when(false)).collect();
+        assert_eq!(
+            when,
+            [
+                "2024-11-03 00:30–01:30 -04:00→-05:00 America/New_York",
+                "2024-11-04 03:00 -05:00 America/New_York",
+            ]
+        );
+        assert_eq!(listed[0].when(true), "2024-11-03 04:30–06:30 UTC");
+        assert_eq!(listed[1].end_utc(), None);
+    }
+}
