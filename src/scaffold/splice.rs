@@ -44,7 +44,8 @@ pub(super) fn splice_json(
         .unwrap_or("  ")
         .to_string();
     let pretty = |indent: &str| pretty.replace('\n', &format!("\n{indent}"));
-    let spliced = match members.iter().find(|(key, ..)| key == table) {
+    // The last of duplicate keys, as serde_json (and so the loader) reads it.
+    let spliced = match members.iter().rev().find(|(key, ..)| key == table) {
         Some(&(_, key_start, array_start, array_stop)) => {
             let inner_end = array_stop - 1;
             let last = text[..inner_end].trim_end().len();
