@@ -14,6 +14,7 @@ use url::form_urlencoded::byte_serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+pub use super::add_links::{google_loses, outlook_loses};
 use super::content::{description_text, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
@@ -394,60 +395,6 @@ pub(super) fn event_block(
         push_esc(html, &note);
     }
     html.push_str("</li>\n</ul>\n</article>\n");
-}
-
-/// The first date of an event as the add-to-calendar links give it, in its own zone.
-fn first_date(event: &Event) -> String {
-    match event.schedule {
-        Schedule::Timed { start, zone, .. } => zone.localize(start).format("%-d %B %Y").to_string(),
-        Schedule::AllDay { start, .. } => start.format("%-d %B %Y").to_string(),
-    }
-}
-
-/// What Google Calendar's link cannot carry of a repeating event, said for the visitor;
-/// `None` when it carries everything. The link has the rule (`recur=RRULE:...`) and
-/// nothing else: no exceptions, extra dates or changed occurrences.
-pub fn google_loses(event: &Event) -> Option<String> {
-    let recurrence = event.recurrence.as_ref()?;
-    if recurrence.rule.is_none() {
-        return Some(format!(
-            "it adds only the first date, {}; the .ics file has every date",
-            first_date(event)
-        ));
-    }
-    let cancelled_overrides = event
-        .overrides
-        .iter()
-        .filter(|o| o.status == Some(Status::Cancelled))
-        .count();
-    let mut lost = Vec::new();
-    if !recurrence.except.is_empty() || cancelled_overrides > 0 {
-        lost.push("cancelled dates stay in");
-    }
-    if event.overrides.len() > cancelled_overrides {
-        lost.push("moved or changed dates come unchanged");
-    }
-    if !recurrence.extra.is_empty() {
-        lost.push("extra dates are left out");
-    }
-    let said = match lost.split_last() {
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => return None,
-    };
-    Some(format!(
-        "it repeats the rule only: {said}; the .ics file has every change"
-    ))
-}
-
-/// What Outlook.com's link cannot carry: it makes one single event, so of a repeating
-/// event it adds only the first date. `None` for a one-off event.
-pub fn outlook_loses(event: &Event) -> Option<String> {
-    event.recurrence.as_ref()?;
-    Some(format!(
-        "it adds only the first date, {}; the .ics file has every date",
-        first_date(event)
-    ))
 }
 
 /// Google Calendar's "create event" link: dates in UTC, `ctz` for the zone it shows them in.
