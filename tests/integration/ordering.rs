@@ -184,3 +184,42 @@ fn the_page_lists_upcoming_events_by_start_then_id_and_articles_newest_first() {
         "articles newest first"
     );
 }
+
+#[test]
+fn an_all_day_event_comes_before_that_days_timed_events_on_the_page() {
+    // Shanghai is 8 hours ahead of UTC: 07:00 there is 23:00 UTC the day before, which
+    // came before midnight UTC, where all-day events used to be placed.
+    let data = publication(
+        r#"
+        updated = "2025-01-01T00:00:00Z"
+
+        [[events]]
+        id = "breakfast"
+        title = "Breakfast talk"
+        start = "2025-05-01T07:00"
+
+        [[events]]
+        id = "fair"
+        title = "Fair"
+        start = "2025-05-01"
+        "#,
+    );
+    let ran = Test::new().feed("shows.toml", &data).args(["build"]).run();
+    let page = ran.read("public/shows/index.html");
+    let fair = page.find("<article id=\"fair\"").expect("fair");
+    let breakfast = page.find("<article id=\"breakfast\"").expect("breakfast");
+    assert!(fair < breakfast, "the all-day event first");
+    let listed = ran
+        .then()
+        .args(["occurrences", "--from", "2025-04-01"])
+        .run();
+    let ids: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| ["fair", "breakfast"].contains(w))
+        })
+        .collect();
+    assert_eq!(ids, ["fair", "breakfast"], "{}", listed.stdout);
+}
