@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod exit;
 mod init;
+mod man;
 mod new;
 mod occurrences;
 mod report;
@@ -101,7 +102,8 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `calfeed man > calfeed.1`.
+    /// Print the man page (roff): every command, the data format and the exit codes, e.g.
+    /// `calfeed man > calfeed.1`.
     Man,
 }
 
@@ -148,9 +150,8 @@ pub fn run() -> ExitCode {
             Exit::Success
         }
         Command::Man => {
-            let page = clap_mangen::Man::new(Cli::command());
             let mut out = io::stdout();
-            match page.render(&mut out).and_then(|()| out.flush()) {
+            match man::render(Cli::command(), &mut out).and_then(|()| out.flush()) {
                 Ok(()) => Exit::Success,
                 Err(e) => {
                     reporter.error(format!("cannot write the man page: {e}"));

@@ -21,6 +21,11 @@ pub struct Args {
     input: PathBuf,
     #[arg(long)]
     title: String,
+    /// The entry's id (its UID, file name and anchor; never change it once published).
+    /// Default: made from the title (`Café & Ünïcode!` gives `cafe-unicode`), or from the
+    /// kind and date when the title has no Latin letters (`event-2025-03-20`).
+    #[arg(long)]
+    id: Option<String>,
     /// Events: the start (2025-03-20T18:00, an instant, or a date). Articles: the date
     /// published.
     #[arg(long, value_name = "WHEN")]
@@ -47,7 +52,13 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
         NewKind::Event => EntryKind::Event,
         NewKind::Article => EntryKind::Article,
     };
+    // Said when the id could not be made from the title's own letters.
+    let hint = (args.id.is_none() && scaffold::id_from_title(&args.title).is_none()).then_some(
+        " (made from the date: the title has no Latin letters; change the id in the file \
+         before publishing, or choose it with --id)",
+    );
     let entry = NewEntry {
+        id: args.id,
         title: args.title,
         when: args.when,
         duration: args.duration,
@@ -56,7 +67,11 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
     };
     match scaffold::add(&args.input, &args.feed, kind, &entry) {
         Ok((path, id)) => {
-            reporter.info(format!("added `{id}` to {}", path.display()));
+            reporter.info(format!(
+                "added `{id}` to {}{}",
+                path.display(),
+                hint.unwrap_or_default()
+            ));
             Exit::Success
         }
         Err(error) => {

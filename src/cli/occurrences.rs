@@ -1,4 +1,5 @@
-//! `calfeed occurrences`: every event's occurrences in a window, for people or as JSON.
+//! `calfeed occurrences`: every event's occurrences in a window, merged in date order, for
+//! people (in each event's own zone) or as JSON.
 
 use chrono::NaiveDate;
 use clap::ValueEnum;
@@ -23,6 +24,9 @@ pub struct Args {
     /// One line per occurrence for people, or one JSON object per line.
     #[arg(long, value_enum, default_value = "human")]
     format: ListFormat,
+    /// Show times in UTC instead of each event's own zone (human format; JSON has both).
+    #[arg(long)]
+    utc: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -36,11 +40,12 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
         Ok(publications) => publications,
         Err(problems) => return reporter.diagnostics(&problems, DiagnosticFormat::Human),
     };
-    for listed in listing::occurrences(&publications, args.from, args.until) {
-        match args.format {
-            ListFormat::Json => reporter.output(listed.to_json()),
-            ListFormat::Human => reporter.output(listed),
-        }
+    let listed = listing::occurrences(&publications, args.from, args.until);
+    match args.format {
+        ListFormat::Json => listed.iter().for_each(|l| reporter.output(l.to_json())),
+        ListFormat::Human => listing::table(&listed, args.utc)
+            .into_iter()
+            .for_each(|line| reporter.output(line)),
     }
     Exit::Success
 }

@@ -14,6 +14,7 @@ use url::form_urlencoded::byte_serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+pub use super::add_links::{google_loses, outlook_loses};
 use super::content::{description_text, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
@@ -404,22 +405,36 @@ pub(super) fn event_block(
     let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
     let details = query(&description_text(event));
-    html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a href=\"");
+    let repeats = event.recurrence.is_some();
+    html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a ");
+    if repeats {
+        // The one file that carries every date and change: offered first and prominently.
+        html.push_str("class=\"button\" ");
+    }
+    html.push_str("href=\"");
     push_esc(html, file_name);
     let _ = write!(
         html,
-        "\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)</li>\n<li><a href=\""
+        "\" download>Download {title} as .ics</a> (Apple Calendar, Outlook, Thunderbird)"
     );
+    if repeats {
+        html.push_str(": every date, with every change; Google Calendar imports it too");
+    }
+    html.push_str("</li>\n<li><a href=\"");
     push_esc(html, &google_template_with(event, &details));
-    let _ = write!(
-        html,
-        "\">Add {title} to Google Calendar</a></li>\n<li><a href=\""
-    );
+    let _ = write!(html, "\">Add {title} to Google Calendar</a>");
+    if let Some(note) = google_loses(event) {
+        html.push_str(": ");
+        push_esc(html, &note);
+    }
+    html.push_str("</li>\n<li><a href=\"");
     push_esc(html, &outlook_compose_with(event, &details));
-    let _ = write!(
-        html,
-        "\">Add {title} to Outlook.com</a></li>\n</ul>\n</article>\n"
-    );
+    let _ = write!(html, "\">Add {title} to Outlook.com</a>");
+    if let Some(note) = outlook_loses(event) {
+        html.push_str(": ");
+        push_esc(html, &note);
+    }
+    html.push_str("</li>\n</ul>\n</article>\n");
 }
 
 /// Google Calendar's "create event" link: dates in UTC, `ctz` for the zone it shows them in.

@@ -3,6 +3,7 @@
 //! each written into a [`Sink`] as it is rendered. [`for_each_output`] runs the renderers
 //! on several threads; [`Shared`] holds what several of them need, computed once.
 
+mod add_links;
 pub mod atom;
 mod budget;
 pub mod categories;

@@ -13,18 +13,27 @@ pub const UPCOMING_ON_PAGE: usize = 30;
 pub const LATEST_ON_PAGE: usize = 10;
 
 /// Every event not over by the publication's reference date
-/// ([`Event::is_upcoming`]), soonest first (then in the order of the data).
+/// ([`Event::is_upcoming`]), soonest first (then by id); an all-day event starts at
+/// midnight in the channel's zone, before that day's timed events, as `calfeed
+/// occurrences` lists them.
 pub fn upcoming(publication: &Publication) -> Vec<&Event> {
     let at = publication.reference;
-    let mut events: Vec<(DateTime<Utc>, usize, &Event)> = publication
+    let zone = publication.channel.zone;
+    let mut events: Vec<(DateTime<Utc>, &Event)> = publication
         .events
         .iter()
-        .enumerate()
-        .filter(|(_, event)| event.is_upcoming(at))
-        .map(|(i, event)| (next_start(event, at), i, event))
+        .filter(|event| event.is_upcoming(at))
+        .map(|event| {
+            let start = next_start(event, at);
+            match event.schedule {
+                // `start` is midnight UTC of the day: the same wall-clock time in the zone.
+                Schedule::AllDay { .. } => (start - zone.offset_at(start), event),
+                Schedule::Timed { .. } => (start, event),
+            }
+        })
         .collect();
-    events.sort_by_key(|&(start, i, _)| (start, i));
-    events.into_iter().map(|(_, _, event)| event).collect()
+    events.sort_by(|(a, x), (b, y)| (a, &x.id).cmp(&(b, &y.id)));
+    events.into_iter().map(|(_, event)| event).collect()
 }
 
 /// When the event's next occurrence not over by `at` starts (for a one-off event, its

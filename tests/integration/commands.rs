@@ -169,6 +169,6 @@ fn completions_and_man_page_are_generated() {
     Test::new()
         .args(["man"])
         .stdout_contains(".TH calfeed 1")
-        .stdout_contains("Exit codes")
+        .stdout_contains(".SH \"EXIT STATUS\"")
         .run();
 }

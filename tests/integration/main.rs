@@ -4,6 +4,7 @@
 
 mod support;
 
+mod add_to_calendar;
 mod atomic;
 mod budgets;
 mod build;
@@ -20,6 +21,7 @@ mod injection;
 mod limits;
 mod limits_check;
 mod links;
+mod ordering;
 mod paths;
 mod properties;
 mod readers;
@@ -27,3 +29,4 @@ mod rejections;
 mod serve;
 mod times;
 mod vtimezone;
+mod walkthrough;

@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::load::Format;
-use crate::load::{LoadOptions, check_id, parse_publication};
+use crate::load::{ID_HELP, LoadOptions, check_id, parse_publication};
+
+mod ids;
+mod splice;
+
+pub use ids::{fresh_id, id_from_title};
+use splice::splice_json;
 
 /// A complete, valid publication with every field explained.
 pub const EXAMPLE_PUBLICATION: &str = r#"# A calfeed publication: one file, one calendar and feed. The file name (without .toml)
@@ -170,6 +176,8 @@ pub fn add(
 /// A new event or article, as `calfeed new` takes it from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct NewEntry {
+    /// The id to give the entry; `None` makes one from the title (see [`fresh_id`]).
+    pub id: Option<String>,
     pub title: String,
     /// Events: `start`; articles: `published`.
     pub when: String,
@@ -182,33 +190,6 @@ pub struct NewEntry {
 pub enum EntryKind {
     Event,
     Article,
-}
-
-/// An id made from `title` (lower case, ASCII letters and digits joined by `-`), with a
-/// number added when it is already taken (ignoring case, as the loader does).
-pub fn fresh_id(title: &str, taken: &BTreeSet<String>) -> String {
-    let mut base = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            base.push(c.to_ascii_lowercase());
-        } else if !base.ends_with('-') && !base.is_empty() {
-            base.push('-');
-        }
-    }
-    let mut base = base.trim_matches('-').chars().take(48).collect::<String>();
-    base = base.trim_end_matches('-').to_string();
-    if base.is_empty() || check_id(&base).is_err() {
-        base = format!("entry-{base}").trim_end_matches('-').to_string();
-    }
-    // `index` would name the publication's page (`<slug>/index.html`): the loader refuses it.
-    let free = |id: &str| id != "index" && !taken.contains(&id.to_ascii_lowercase());
-    if free(&base) {
-        return base;
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| free(id))
-        .expect("some number is free")
 }
 
 #[derive(Serialize)]
@@ -244,7 +225,20 @@ pub fn append(
     entry: &NewEntry,
 ) -> Result<(String, String), String> {
     let taken = existing_ids(text, format)?;
-    let id = fresh_id(&entry.title, &taken);
+    let id = match &entry.id {
+        Some(id) => {
+            check_id(id)
+                .map_err(|why| format!("--id {id:?} is not a valid id: {why}; {ID_HELP}"))?;
+            if id.eq_ignore_ascii_case("index") {
+                return Err("--id \"index\" would name the publication's own page".into());
+            }
+            if taken.contains(&id.to_ascii_lowercase()) {
+                return Err(format!("--id {id:?} is already used in this publication"));
+            }
+            id.clone()
+        }
+        None => fresh_id(&entry.title, kind, &entry.when, &taken),
+    };
     let event = EventFields {
         id: &id,
         title: &entry.title,
@@ -275,25 +269,20 @@ pub fn append(
             format!("{text}{separator}[[{table}]]\n{body}")
         }
         Format::Json => {
-            let mut value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| format!("the file is not valid JSON: {e}"))?;
-            let new = match kind {
-                EntryKind::Event => serde_json::to_value(&event),
-                EntryKind::Article => serde_json::to_value(&article),
-            }
-            .map_err(|e| e.to_string())?;
-            let object = value
-                .as_object_mut()
-                .ok_or("the file's top level is not a JSON object")?;
-            object
-                .entry(table)
-                .or_insert_with(|| serde_json::Value::Array(Vec::new()))
-                .as_array_mut()
-                .ok_or(format!("`{table}` is not an array"))?
-                .push(new);
-            let mut out = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-            out.push('\n');
-            out
+            // Serialized from the structs, so that the entry's keys come in their order.
+            let (pretty, compact) = match kind {
+                EntryKind::Event => (
+                    serde_json::to_string_pretty(&event),
+                    serde_json::to_string(&event),
+                ),
+                EntryKind::Article => (
+                    serde_json::to_string_pretty(&article),
+                    serde_json::to_string(&article),
+                ),
+            };
+            let pretty = pretty.map_err(|e| e.to_string())?;
+            let compact = compact.map_err(|e| e.to_string())?;
+            splice_json(text, table, &pretty, &compact)?
         }
     };
     let options = LoadOptions::from_env();
@@ -355,13 +344,72 @@ mod tests {
     }
 
     #[test]
-    fn fresh_ids_are_valid_and_unused() {
-        let taken: BTreeSet<String> = ["spring-launch".to_string()].into();
-        assert_eq!(fresh_id("Spring Launch!", &taken), "spring-launch-2");
-        assert_eq!(fresh_id("Index", &taken), "index-2");
-        assert_eq!(fresh_id("Café & Q&A: 2025", &taken), "caf-q-a-2025");
-        assert_eq!(fresh_id("東京", &taken), "entry");
-        assert!(check_id(&fresh_id(&"x".repeat(200), &taken)).is_ok());
+    fn a_chosen_id_is_checked() {
+        let entry = |id: &str| NewEntry {
+            id: Some(id.into()),
+            title: "发布会".into(),
+            when: "2025-04-01T18:00".into(),
+            ..NewEntry::default()
+        };
+        let (text, id) = append(
+            EXAMPLE_PUBLICATION,
+            Format::Toml,
+            EntryKind::Event,
+            &entry("xiaomi-launch"),
+        )
+        .unwrap();
+        assert_eq!(id, "xiaomi-launch");
+        assert!(text.contains("id = \"xiaomi-launch\""), "{text}");
+        for (bad, why) in [
+            ("Spring-Launch", "already used"),
+            ("index", "publication's own page"),
+            ("a b", "not a valid id"),
+        ] {
+            let error = append(
+                EXAMPLE_PUBLICATION,
+                Format::Toml,
+                EntryKind::Event,
+                &entry(bad),
+            )
+            .unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn json_keeps_its_key_order_and_formatting() {
+        let json = "{\n    \"channel\": {\"title\": \"T\", \"description\": \"D\", \"link\": \"https://e.org/\",\n        \"timezone\": \"UTC\", \"language\": \"en\"},\n    \"events\": [\n        {\"title\": \"A [b] {c}\", \"id\": \"a\", \"start\": \"2025-01-01\"}\n    ],\n    \"articles\": []\n}\n";
+        let entry = NewEntry {
+            title: "B".into(),
+            when: "2025-02-01".into(),
+            ..NewEntry::default()
+        };
+        let (text, _) = append(json, Format::Json, EntryKind::Event, &entry).unwrap();
+        let kept = json.split("\n    ],").next().unwrap();
+        assert!(text.starts_with(kept), "{text}");
+        assert!(
+            text.contains("\"start\": \"2025-01-01\"},\n        {\n          \"id\": \"b\","),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n    ],\n    \"articles\": []\n}\n"),
+            "{text}"
+        );
+        let (text, _) = append(&text, Format::Json, EntryKind::Article, &entry).unwrap();
+        assert!(
+            text.ends_with("\"articles\": [\n        {\n          \"id\": \"b-2\",\n          \"title\": \"B\",\n          \"published\": \"2025-02-01\"\n        }\n    ]\n}\n"),
+            "{text}"
+        );
+        // A missing table is added at the end, indented as the other members.
+        let no_events = json.replace(
+            ",\n    \"events\": [\n        {\"title\": \"A [b] {c}\", \"id\": \"a\", \"start\": \"2025-01-01\"}\n    ]",
+            "",
+        );
+        let (text, _) = append(&no_events, Format::Json, EntryKind::Event, &entry).unwrap();
+        assert!(
+            text.ends_with("\"articles\": [],\n    \"events\": [\n        {\n          \"id\": \"b\",\n          \"title\": \"B\",\n          \"start\": \"2025-02-01\",\n          \"sequence\": 0\n        }\n    ]\n}\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -407,5 +455,12 @@ mod tests {
         assert_eq!(id, "news-quoted");
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["articles"][0]["title"], "News \"quoted\"");
+        // An array written on one line gets the new entry on that line.
+        let one_line = r#"{"events": [{"id": "a", "title": "A", "start": "2025-01-01"}], "channel": {"title": "T", "description": "D", "link": "https://e.org/", "language": "en", "timezone": "UTC"}}"#;
+        let (text, _) = append(one_line, Format::Json, EntryKind::Event, &entry).unwrap();
+        assert!(
+            text.starts_with(r#"{"events": [{"id": "a", "title": "A", "start": "2025-01-01"}, {"id":"news-quoted","title":"News \"quoted\"","start":"2025-01-01","sequence":0}], "channel""#),
+            "{text}"
+        );
     }
 }
