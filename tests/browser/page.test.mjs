@@ -557,6 +557,48 @@ async function archiveWalk(browser) {
   }
 }
 
+/**
+ * The per-category subscriptions of the archive publication (`by_category`): the page lists
+ * each category once, and each one's calendar (its webcal:// address, served here under
+ * archive-site/) and RSS feed are served and hold only that category.
+ */
+async function categorySubscriptions(browser) {
+  const start = new URL('archive-site/history/index.html', BASE_URL).href;
+  const { context, page } = await open(browser, 'categories', start);
+  try {
+    const rows = await page.$$eval('section[aria-labelledby="by-category"] li', (lis) =>
+      lis.map((li) => ({
+        name: li.textContent.split(':')[0],
+        webcal: li.querySelector('a[href^="webcal:"]')?.getAttribute('href'),
+        feed: li.querySelector('a[href$=".xml"]')?.href,
+      })),
+    );
+    await check('categories: the page lists each category once, with a calendar and a feed', async () => {
+      const names = rows.map((r) => r.name).sort();
+      expect(names.join('|') === ['Café; bar', 'Talks', '東京'].sort().join('|'), `listed ${show(names)}`);
+      expect(rows.every((r) => r.webcal && r.feed), `a row lacks a link: ${show(rows)}`);
+    });
+    for (const row of rows) {
+      await check(`categories: ${row.name}'s calendar and feed are served and carry only it`, async () => {
+        const local = row.webcal.replace('webcal://history.example.org/', new URL('archive-site/', BASE_URL).href);
+        const calendar = await get(context, local);
+        expect(calendar.status === 200, `${local}: ${calendar.status}`);
+        const ics = unfold(calendar.text);
+        expect(ics.startsWith('BEGIN:VCALENDAR'), `${local} is not a calendar`);
+        const categories = [...ics.matchAll(/^CATEGORIES:(.*)$/gm)].map((m) => m[1].trim());
+        const escaped = row.name.replace(/[;,]/g, (c) => `\\${c}`);
+        expect(categories.length > 0 && categories.every((c) => c === escaped), `CATEGORIES ${show(categories.slice(0, 5))}`);
+        const feed = await get(context, row.feed);
+        expect(feed.status === 200, `${row.feed}: ${feed.status}`);
+        const items = (feed.text.match(/<item>/g) || []).length;
+        expect(items === 5, `${row.feed} has ${items} items, not its budget's 5`);
+      });
+    }
+  } finally {
+    await context.close();
+  }
+}
+
 // --- main -------------------------------------------------------------------------------
 
 let browser;
@@ -575,6 +617,7 @@ try {
   await phone(browser);
   await indexPage(browser, title);
   await archiveWalk(browser);
+  await categorySubscriptions(browser);
 
   await check('no request left the origin (every request was to 127.0.0.1, data: or about:)', async () => {
     expect(requests.length > 0, 'no requests were recorded at all');

@@ -117,17 +117,22 @@ archive_items="$(python3 - "$archive_feeds/history.toml" <<'PY'
 import sys
 out = ['[channel]\ntitle = "History"\ndescription = "A paginated archive"\n'
        'link = "https://history.example.org/"\nlanguage = "en"\ntimezone = "UTC"\n'
-       'updated = "2025-01-01T00:00:00Z"\n']
+       'updated = "2025-01-01T00:00:00Z"\n'
+       # A calendar and a feed per category (page.test.mjs follows the "By category" links).
+       'by_category = { feed_items = 5 }\n']
 items = 0
 def event(i, start):
     global items
     items += 1
-    out.append(f'\n[[events]]\nid = "e{i}"\ntitle = "Event {i}"\nstart = "{start}"\nduration = "1h"\n')
+    category = ["Talks", "Café; bar", "東京"][i % 3]
+    out.append(f'\n[[events]]\nid = "e{i}"\ntitle = "Event {i}"\nstart = "{start}"\nduration = "1h"\n'
+               f'categories = ["{category}"]\n')
 def article(i, published):
     global items
     items += 1
+    category = ["Talks", "Café; bar", "東京"][i % 3]
     out.append(f'\n[[articles]]\nid = "a{i}"\ntitle = "Article {i}"\npublished = "{published}"\n'
-               f'content = "The body of article {i}."\n')
+               f'content = "The body of article {i}."\ncategories = ["{category}"]\n')
 n = 0
 for d in range(1, 6):
     event(n, f"2021-03-{d:02}T10:00"); article(n, f"2021-04-{d:02}"); n += 1
