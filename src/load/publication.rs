@@ -170,20 +170,23 @@ impl Checker<'_> {
         let Some(by_category) = &publication.channel.by_category else {
             return;
         };
-        let known: std::collections::BTreeSet<String> = publication
+        // Lowercased, each with its first spelling (for the help line).
+        let mut known: std::collections::BTreeMap<String, &str> = Default::default();
+        for name in publication
             .events
             .iter()
             .flat_map(|e| &e.categories)
             .chain(publication.articles.iter().flat_map(|a| &a.categories))
-            .map(|c| c.to_lowercase())
-            .collect();
+        {
+            known.entry(name.to_lowercase()).or_insert(name);
+        }
         let at = FieldPath::root()
             .key("channel")
             .key("by_category")
             .key("only");
         for (i, name) in by_category.only.iter().enumerate() {
-            if !known.contains(&name.to_lowercase()) {
-                let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
+            if !known.contains_key(&name.to_lowercase()) {
+                let shown: Vec<&str> = known.values().take(8).copied().collect();
                 let help = if known.is_empty() {
                     "no event or article has a category yet".to_string()
                 } else {
