@@ -5,7 +5,9 @@
 //! wrong, and `finish` splices in the VTIMEZONEs (which the crate would give a random UID
 //! and a wall-clock DTSTAMP) and refolds the result.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -15,9 +17,11 @@ use std::io::{self, Write};
 
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::pages::period::{Archive, year_name};
 use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
 use crate::recurrence;
+use crate::spill::{Store, Text};
 use crate::when::{Zone, iso_duration};
 
 /// `public/<slug>.ics`: every event, with the calendar's name, description and refresh
@@ -66,26 +70,32 @@ pub fn calendar(shared: &Shared) -> String {
 /// Writes the scope's calendar (`public/<slug>.ics`, or a category's) alone, without the
 /// one-event files.
 pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
-    let measured = measure(shared, |_, _| Ok(()))?;
+    let measured = measure(shared, None, |_, _| Ok(()))?;
     write_calendar(shared, out, &measured)
 }
 
 /// Writes the scope's calendar alone into `sink` (a category's: see `Shared::for_category`).
 pub fn write_calendar_only_into(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
-    let measured = measure(shared, |_, _| Ok(()))?;
+    let measured = measure(shared, None, |_, _| Ok(()))?;
     sink.file(&shared.scope.calendar, &mut |out| {
         write_calendar(shared, out, &measured)
     })
 }
 
 /// Writes every event's own file, then `public/<slug>.ics` with the events its budget lets
-/// in (what it leaves out becomes a [`super::Trimmed`] note): each event's VEVENTs are
-/// rendered once for both while the calendar is small, and again only for the events it
-/// carries when it is not.
-pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
+/// in (what it leaves out becomes a [`super::Trimmed`] note), then the archive's yearly
+/// calendars (`public/<slug>/archive/<year>.ics`). Each event's VEVENTs are rendered once
+/// for all three: kept in memory while they are few, and in the build's temporary file
+/// (`spill`) beyond that, to be read back rather than rendered again.
+pub fn write_calendar_and_events(
+    shared: &Shared,
+    sink: &dyn Sink,
+    archive: &Archive,
+) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
-    let measured = measure(shared, |event, vevents| {
+    let store = Store::new();
+    let measured = measure(shared, store.as_ref(), |event, vevents| {
         sink.file(
             &files::event_calendar(&publication.slug, &event.id),
             &mut |out| write_single(shared, out, &single_head, event, vevents),
@@ -93,31 +103,75 @@ pub fn write_calendar_and_events(shared: &Shared, sink: &dyn Sink) -> io::Result
     })?;
     sink.file(&shared.scope.calendar, &mut |out| {
         write_calendar(shared, out, &measured)
-    })
+    })?;
+    // `public/<slug>/archive/<year>.ics`, a year of the archive and its VTIMEZONEs, for
+    // importing the past: an import file like the one-event files, without NAME,
+    // X-WR-CALNAME, DESCRIPTION or REFRESH-INTERVAL (with them, Outlook makes a new calendar
+    // of the file) and without SOURCE (it is not a subscription). The VEVENTs are the
+    // subscribed calendar's, UIDs included.
+    for year in archive.years_with_events() {
+        let positions = archive.event_positions_of_year(year);
+        let events: Vec<&Event> = positions.iter().map(|&i| &publication.events[i]).collect();
+        let path = files::archive_calendar(&publication.slug, &year_name(year));
+        sink.file(&path, &mut |out| {
+            out.write_all(head(base_calendar()).as_bytes())?;
+            out.write_all(timezones(shared, &events).as_bytes())?;
+            for &i in &positions {
+                out.write_all(measured.vevents(shared, i).as_bytes())?;
+            }
+            out.write_all(END.as_bytes())
+        })?;
+    }
+    Ok(())
 }
 
-/// Every event's VEVENTs, measured for the budget (and kept while they are few).
-struct Measured {
+/// Every event's VEVENTs, measured for the budget, and kept: in memory while they are few,
+/// in `store` (when there is one) beyond that.
+struct Measured<'a> {
+    /// The events in scope ([`Shared::events`]).
+    events: Vec<&'a Event>,
     candidates: Vec<budget::Candidate>,
-    texts: Vec<Option<String>>,
+    texts: Vec<Kept>,
 }
 
-/// How much of the rendered VEVENTs is kept for the calendar rather than rendered again:
+/// One event's rendered VEVENTs, as [`measure`] kept them.
+enum Kept {
+    InMemory(String),
+    Stored(Text),
+    /// Not kept: rendered again when needed.
+    Dropped,
+}
+
+impl Measured<'_> {
+    /// The VEVENTs of the `i`th event in scope, as kept or rendered again.
+    fn vevents<'m>(&'m self, shared: &Shared, i: usize) -> Cow<'m, str> {
+        match &self.texts[i] {
+            Kept::InMemory(text) => Cow::Borrowed(text),
+            Kept::Stored(text) => text.get(),
+            Kept::Dropped => Cow::Owned(vevents_text(shared.publication, self.events[i])),
+        }
+    }
+}
+
+/// How much of the rendered VEVENTs is kept in memory rather than stored or rendered again:
 /// twice the largest calendar a default budget allows.
 const KEEP_RENDERED: usize = 2_000_000;
 
-/// Renders each event's VEVENTs once, handing them to `each`.
-fn measure(
-    shared: &Shared,
+/// Renders each event in scope's VEVENTs once, handing them to `each`, and keeps them (see
+/// [`Measured`]).
+fn measure<'a>(
+    shared: &Shared<'a>,
+    store: Option<&Arc<Store>>,
     mut each: impl FnMut(&Event, &str) -> io::Result<()>,
-) -> io::Result<Measured> {
+) -> io::Result<Measured<'a>> {
     let events = shared.events();
     let mut measured = Measured {
         candidates: Vec::with_capacity(events.len()),
         texts: Vec::with_capacity(events.len()),
+        events: Vec::new(),
     };
     let mut kept = 0;
-    for event in events {
+    for &event in &events {
         let vevents = vevents_text(shared.publication, event);
         each(event, &vevents)?;
         measured.candidates.push(budget::Candidate {
@@ -125,10 +179,13 @@ fn measure(
             vevents: vevents.matches("BEGIN:VEVENT\r\n").count(),
         });
         kept += vevents.len();
-        measured
-            .texts
-            .push((kept <= KEEP_RENDERED).then_some(vevents));
+        measured.texts.push(match store {
+            _ if kept <= KEEP_RENDERED => Kept::InMemory(vevents),
+            Some(store) => Kept::Stored(store.put(vevents)),
+            None => Kept::Dropped,
+        });
     }
+    measured.events = events;
     Ok(measured)
 }
 
@@ -136,7 +193,7 @@ fn measure(
 fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> io::Result<()> {
     let publication = shared.publication;
     let head = head(calendar_properties(shared));
-    let scoped = shared.events();
+    let scoped = &measured.events;
     let events_of =
         |selection: &[usize]| -> Vec<&Event> { selection.iter().map(|&i| scoped[i]).collect() };
     let size_of = |selection: &[usize]| {
@@ -151,7 +208,7 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     let (selection, note) = budget::select_events(
         publication,
         &shared.scope,
-        &scoped,
+        scoped,
         &measured.candidates,
         size_of,
     );
@@ -161,10 +218,7 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     out.write_all(head.as_bytes())?;
     out.write_all(timezones(shared, &events_of(&selection)).as_bytes())?;
     for i in selection {
-        match &measured.texts[i] {
-            Some(vevents) => out.write_all(vevents.as_bytes())?,
-            None => out.write_all(vevents_text(publication, scoped[i]).as_bytes())?,
-        }
+        out.write_all(measured.vevents(shared, i).as_bytes())?;
     }
     out.write_all(END.as_bytes())
 }
@@ -190,20 +244,6 @@ fn write_single(
     out.write_all(head.as_bytes())?;
     out.write_all(timezones(shared, &[event]).as_bytes())?;
     out.write_all(vevents.as_bytes())?;
-    out.write_all(END.as_bytes())
-}
-
-/// `public/<slug>/archive/<year>.ics`: `events` (a year of the archive) and their
-/// VTIMEZONEs, for importing the past. An import file like the one-event files: without
-/// NAME, X-WR-CALNAME, DESCRIPTION or REFRESH-INTERVAL (with them, Outlook makes a new
-/// calendar of the file) and without SOURCE (it is not a subscription). The VEVENTs are the
-/// subscribed calendar's, UIDs included.
-pub fn write_events(shared: &Shared, out: &mut dyn Write, events: &[&Event]) -> io::Result<()> {
-    out.write_all(head(base_calendar()).as_bytes())?;
-    out.write_all(timezones(shared, events).as_bytes())?;
-    for event in events {
-        out.write_all(vevents_text(shared.publication, event).as_bytes())?;
-    }
     out.write_all(END.as_bytes())
 }
 

@@ -104,9 +104,9 @@ fn render_each(
                 html::write_publication_page(shared, w)
             })
         }),
-        // The calendar's job also writes the one-event files: each VEVENT is rendered
-        // once, for both.
-        Box::new(move || ics::write_calendar_and_events(shared, sink)),
+        // The calendar's job also writes the one-event files and the archive's yearly
+        // calendars: each VEVENT is rendered once, for all three.
+        Box::new(move || ics::write_calendar_and_events(shared, sink, archive)),
         Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
             sink.file(&files::json_feed(slug), &mut |w| {

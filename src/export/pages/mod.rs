@@ -1,7 +1,7 @@
 //! The pages that keep history reachable: one page per event and per article (its
 //! permalink, `<slug>/<id>.html`), the archive (`<slug>/archive/`, see [`archive`] and
-//! [`period`]) and one calendar per year of events to import (`<slug>/archive/<year>.ics`).
-//! Each file is one job of the build.
+//! [`period`]) and one calendar per year of events to import (`<slug>/archive/<year>.ics`,
+//! written by [`ics::write_calendar_and_events`]). Each page is one job of the build.
 
 pub mod archive;
 pub mod period;
@@ -12,8 +12,8 @@ use std::io::{self, Write};
 use super::document::{document_end, document_start, footer};
 use super::escape::escape_html as esc;
 use super::html::{self, Place, feed_links};
-use super::{Shared, Sink, files, ics};
-use period::{Archive, Item, year_name};
+use super::{Shared, Sink, files};
+use period::{Archive, Item};
 
 /// One file to render.
 pub type Job<'j> = Box<dyn Fn() -> io::Result<()> + Send + Sync + 'j>;
@@ -41,14 +41,8 @@ pub fn jobs<'j>(shared: &'j Shared<'j>, archive: &'j Archive, sink: &'j dyn Sink
             })
         }));
     }
-    for year in archive.years_with_events() {
-        jobs.push(Box::new(move || {
-            let events = archive.events_of_year(publication, year);
-            sink.file(&files::archive_calendar(slug, &year_name(year)), &mut |w| {
-                ics::write_events(shared, w, &events)
-            })
-        }));
-    }
+    // The yearly calendars are written by the calendar's job (`ics`), from the VEVENTs it
+    // renders anyway.
     for (i, event) in publication.events.iter().enumerate() {
         jobs.push(Box::new(move || {
             sink.file(&files::permalink(slug, &event.id), &mut |w| {

@@ -242,6 +242,14 @@ impl Archive {
 
     /// The events filed under `year`, in the order of the data (as in the calendar).
     pub fn events_of_year<'p>(&self, publication: &'p Publication, year: i32) -> Vec<&'p Event> {
+        self.event_positions_of_year(year)
+            .into_iter()
+            .map(|i| &publication.events[i])
+            .collect()
+    }
+
+    /// The positions of the events filed under `year`, in the order of the data.
+    pub fn event_positions_of_year(&self, year: i32) -> Vec<usize> {
         let mut positions: Vec<usize> = self
             .entries
             .iter()
@@ -253,9 +261,6 @@ impl Archive {
             .collect();
         positions.sort_unstable();
         positions
-            .into_iter()
-            .map(|i| &publication.events[i])
-            .collect()
     }
 }
 
