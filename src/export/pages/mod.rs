@@ -1,7 +1,7 @@
 //! The pages that keep history reachable: one page per event and per article (its
 //! permalink, `<slug>/<id>.html`), the archive (`<slug>/archive/`, see [`archive`] and
 //! [`period`]) and one calendar per year of events to import (`<slug>/archive/<year>.ics`,
-//! written by [`ics::write_calendar_and_events`]). Each page is one job of the build.
+//! written by [`super::ics::write_calendar_and_events`]). Each page is one job of the build.
 
 pub mod archive;
 pub mod period;
