@@ -194,9 +194,9 @@ struct OtherBuild {
 impl OtherBuild {
     fn lock(public: &Path, pid: &str) -> Self {
         fs::create_dir_all(public).unwrap();
-        let file = fs::File::create(public.join(".calfeed-lock")).unwrap();
+        let file = fs::File::create(public.join(".calfeed-lock.tmp")).unwrap();
         file.try_lock().expect("the lock is free");
-        fs::write(public.join(".calfeed-lock"), pid).unwrap();
+        fs::write(public.join(".calfeed-lock.tmp"), pid).unwrap();
         OtherBuild { _locked: file }
     }
 }
@@ -230,6 +230,7 @@ fn a_second_build_of_one_output_folder_stops_and_leaves_the_first_alone() {
         .stdout_contains("wrote public/launches.ics")
         .run();
     assert!(!site.path(&format!("public/{temp}")).exists());
+    assert!(!site.path("public/.calfeed-lock.tmp").exists());
 }
 
 #[test]
