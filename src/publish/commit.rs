@@ -96,8 +96,11 @@ impl<'a> Transaction<'a> {
                     }
                 }
                 Done::Replaced { target, backup } => {
-                    if fs::rename(&backup, &target).is_err() {
-                        let kept = backup.keep().ok();
+                    let restored = fs::rename(&backup, &target).is_ok();
+                    // Either way the backup must not be deleted: it is the file now, or
+                    // the only copy of its old bytes.
+                    let kept = backup.keep().ok();
+                    if !restored {
                         failed.push((target, kept));
                     }
                 }
