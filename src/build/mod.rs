@@ -51,6 +51,7 @@
 //! assert!(std::fs::read_to_string(&published).unwrap().contains("DTSTART;TZID=Asia/Shanghai:20220705T190000"));
 //! ```
 
+mod folders;
 mod guard;
 
 use std::fmt;
@@ -80,6 +81,9 @@ pub struct Build {
     pub allow_unbumped: bool,
     /// Stop the build when an event published before is gone (an error, not a warning).
     pub strict: bool,
+    /// Overwrite a file where an output goes that no earlier build wrote (it is not in
+    /// the output folder's manifest); by default the build stops, naming it.
+    pub adopt: bool,
     /// How many threads render.
     pub threads: usize,
 }
@@ -115,7 +119,8 @@ pub struct Checked {
     pub produced: usize,
 }
 
-/// Why a build stopped. In every case nothing that was published has changed.
+/// Why a build stopped. In every case nothing that was published has changed (a failed
+/// commit undoes what it did; the rare file it cannot put back, its message names).
 #[derive(Debug)]
 pub enum Error {
     /// The input is invalid: every problem found.
@@ -128,6 +133,9 @@ pub enum Error {
     },
     /// The publish guard found a reason to stop (its findings went to the callback).
     Guard { previous: PathBuf },
+    /// The input and output folders (or the input folder and `previous`) overlap: the
+    /// build would overwrite or delete what it reads. Nothing was read or written.
+    Overlap(String),
 }
 
 impl fmt::Display for Error {
@@ -151,6 +159,7 @@ impl fmt::Display for Error {
                 "the publish guard stopped the build (compared with {}); nothing was written",
                 previous.display()
             ),
+            Error::Overlap(why) => write!(f, "{why}; nothing was written"),
         }
     }
 }
@@ -189,6 +198,7 @@ impl Build {
             previous: None,
             allow_unbumped: false,
             strict: false,
+            adopt: false,
             threads: export::default_threads(),
         }
     }
@@ -196,6 +206,14 @@ impl Build {
     /// Loads and validates every publication.
     pub fn load(&self) -> Result<Vec<Publication>, Error> {
         load::load_dir(&self.input, &self.load).map_err(Error::Input)
+    }
+
+    /// Refuses folders that overlap (see [`Error::Overlap`]).
+    fn folders(&self) -> Result<(), Error> {
+        match folders::overlap(&self.input, &self.output, self.previous.as_deref()) {
+            Some(why) => Err(Error::Overlap(why)),
+            None => Ok(()),
+        }
     }
 
     fn previous(&self) -> &Path {
@@ -206,13 +224,16 @@ impl Build {
     /// into place before the guard has seen every calendar and every file is staged.
     /// `report` hears each guard finding (warnings too) as it is found.
     pub fn write(&self, mut report: impl FnMut(&Finding)) -> Result<Written, Error> {
+        self.folders()?;
         let publications = self.load()?;
         let output_error = |source| Error::Output {
             folder: self.output.clone(),
             writing: true,
             source,
         };
-        let staging = publish::Staging::new(&self.output).map_err(output_error)?;
+        let staging = publish::Staging::new(&self.output)
+            .map_err(output_error)?
+            .adopting(self.adopt);
         let trimmed =
             export::for_each_output(&publications, &staging, self.threads).map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
@@ -235,6 +256,7 @@ impl Build {
     /// Compares what a build would write with what is published, writing nothing; the
     /// guard runs as it would for [`Build::write`].
     pub fn check(&self, mut report: impl FnMut(&Finding)) -> Result<Checked, Error> {
+        self.folders()?;
         let publications = self.load()?;
         let checking = publish::Checking::new(&self.output);
         let trimmed =

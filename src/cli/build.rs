@@ -32,6 +32,11 @@ pub struct Args {
     /// Fail (exit 6) when an event published before is gone, instead of warning.
     #[arg(long)]
     strict: bool,
+    /// Overwrite files where outputs go that calfeed did not write (not in the output
+    /// folder's .calfeed-manifest); they then count as outputs, deleted once no longer
+    /// produced. Without it such a file stops the build (exit 4).
+    #[arg(long)]
+    adopt: bool,
     #[arg(long, value_enum, default_value = "human")]
     format: DiagnosticFormat,
 }
@@ -43,6 +48,7 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
         previous: args.previous,
         allow_unbumped: args.allow_unbumped,
         strict: args.strict,
+        adopt: args.adopt,
         ..Build::new(args.input.input, args.output)
     };
     let finding = |finding: &Finding| {
@@ -91,6 +97,10 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
         Error::Guard { .. } => {
             reporter.error(error);
             Exit::Guard
+        }
+        Error::Overlap(_) => {
+            reporter.error(error);
+            Exit::Usage
         }
     })
 }

@@ -30,9 +30,16 @@ impl Exit {
         match self {
             Exit::Success => "success",
             Exit::InvalidInput => "the input data is invalid (every problem is printed to stderr)",
-            Exit::Usage => "the command line is invalid",
+            Exit::Usage => {
+                "the command line is invalid (also: `build` with --in and --out overlapping,\n\
+                 or --previous inside --in)"
+            }
             Exit::Stale => "`build --check`: published output is missing or out of date",
-            Exit::Output => "the output could not be written (nothing published was changed)",
+            Exit::Output => {
+                "the output could not be written, or another build is writing to it, or a\n\
+                 file calfeed did not write is in the way (see --adopt); nothing published\n\
+                 was changed"
+            }
             Exit::Serve => "`serve`: the server could not start (e.g. the address is in use)",
             Exit::Guard => {
                 "the publish guard: an event changed without a higher `sequence`\n\

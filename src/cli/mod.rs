@@ -132,6 +132,20 @@ fn parse_reference(text: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
+/// Writes `bytes` to stdout. A closed pipe (`calfeed man | head`) is not an error: the
+/// reader had what it wanted.
+fn print_bytes(reporter: &Reporter, what: &str, bytes: &[u8]) -> Exit {
+    let mut out = io::stdout();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Success,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
+        Err(e) => {
+            reporter.error(format!("cannot write {what}: {e}"));
+            Exit::Output
+        }
+    }
+}
+
 /// Parses the command line, runs the command, and gives its exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -145,14 +159,14 @@ pub fn run() -> ExitCode {
         Command::New(args) => new::run(&reporter, args),
         Command::Serve(args) => serve::run(&reporter, args),
         Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "calfeed", &mut io::stdout());
-            Exit::Success
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "calfeed", &mut script);
+            print_bytes(&reporter, "the completion script", &script)
         }
         Command::Man => {
-            let mut out = io::stdout();
-            match man::render(Cli::command(), &mut out).and_then(|()| out.flush()) {
-                Ok(()) => Exit::Success,
+            let mut page = Vec::new();
+            match man::render(Cli::command(), &mut page) {
+                Ok(()) => print_bytes(&reporter, "the man page", &page),
                 Err(e) => {
                     reporter.error(format!("cannot write the man page: {e}"));
                     Exit::Output

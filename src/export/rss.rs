@@ -337,7 +337,7 @@ feed_items = 1000
         // Only the second and third batches have authors: the dc namespace is needed
         // after the first batch, and the channel has no author to fall back on.
         let author_of =
-            |i: usize| (i >= ITEMS_PER_BATCH && i % 7 == 0).then(|| format!("Writer {i}"));
+            |i: usize| (i >= ITEMS_PER_BATCH && i.is_multiple_of(7)).then(|| format!("Writer {i}"));
         let publication = many_articles(COUNT, author_of);
         assert!(publication.channel.author.is_none());
         assert!(

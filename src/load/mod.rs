@@ -29,6 +29,7 @@ pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -194,19 +195,35 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
             )]);
         }
     };
-    // Refused before reading: a runaway export must not be read into memory whole.
-    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > options.max_input_bytes {
-        return Err(vec![
+    // Refused before reading: a runaway export must not be read into memory whole. And
+    // while reading: the limit holds for the bytes actually read, so a file swapped for a
+    // larger one after its size was looked at (or one whose size the file system does not
+    // know, as in /proc) is refused all the same. The file is opened once, and its size
+    // is that of the open file.
+    let limit = options.max_input_bytes;
+    let too_large = |size: Option<u64>| {
+        let size = match size {
+            Some(size) => format!("file is {size} bytes"),
+            None => "file holds more bytes than its size said".to_string(),
+        };
+        vec![
             Diagnostic::file(
-                shown,
-                format!(
-                    "file is {size} bytes, more than the limit of {} bytes",
-                    options.max_input_bytes
-                ),
+                shown.clone(),
+                format!("{size}, more than the limit of {limit} bytes"),
             )
             .with_help("split the publication, or raise the limit with --max-input-size"),
-        ]);
+        ]
+    };
+    let cannot_read = |e: std::io::Error| {
+        vec![Diagnostic::file(
+            shown.clone(),
+            format!("cannot read file: {e}"),
+        )]
+    };
+    let file = fs::File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(too_large(Some(size)));
     }
     let slug = path
         .file_stem()
@@ -216,17 +233,27 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
     // `spill`); it lives as long as the publication.
     let store = Store::new();
     if format == Format::Json && check_id(&slug).is_ok() {
-        let streamed = load_json_streaming(path, &slug, &shown, options, store.as_ref());
+        let mut reader =
+            std::io::BufReader::with_capacity(64 * 1024, (&file).take(limit.saturating_add(1)));
+        let streamed = load_json_streaming(&mut reader, &slug, &shown, options, store.as_ref());
+        if reader.get_ref().limit() == 0 {
+            return Err(too_large(None));
+        }
         if let Some(publication) = streamed {
             return Ok(publication);
         }
+        (&file)
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(cannot_read)?;
     }
-    let bytes = fs::read(path).map_err(|e| {
-        vec![Diagnostic::file(
-            shown.clone(),
-            format!("cannot read file: {e}"),
-        )]
-    })?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    (&file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(None));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -272,15 +299,12 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
 /// publication; the caller then loads the text and reports exactly what is wrong, with
 /// the lines and columns that only the text can give. Large texts go to `store`.
 fn load_json_streaming(
-    path: &Path,
+    mut reader: impl std::io::BufRead,
     slug: &str,
     shown: &str,
     options: &LoadOptions,
     store: Option<&Arc<Store>>,
 ) -> Option<Publication> {
-    use std::io::BufRead;
-    let file = fs::File::open(path).ok()?;
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
     // A byte-order mark is allowed, as in the text path.
     if reader.fill_buf().ok()?.starts_with("\u{feff}".as_bytes()) {
         reader.consume(3);

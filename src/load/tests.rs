@@ -126,9 +126,14 @@ fn valid_json_is_streamed_to_the_same_publication_with_long_texts_spilled() {
         let shown_path = path.display().to_string();
         // The file is valid, so it is read straight from the file, BOM or not...
         let store = Store::new();
-        let streamed =
-            load_json_streaming(&path, "launch", &shown_path, &options(), store.as_ref())
-                .unwrap_or_else(|| panic!("valid JSON (bom: {bom}) was not streamed"));
+        let streamed = load_json_streaming(
+            reader(&path),
+            "launch",
+            &shown_path,
+            &options(),
+            store.as_ref(),
+        )
+        .unwrap_or_else(|| panic!("valid JSON (bom: {bom}) was not streamed"));
         let expected = reference(&path, &text).expect("valid");
         assert_eq!(shown(&streamed), shown(&expected), "bom: {bom}");
         // ...and load_file gives the same, its long texts kept in the temporary file.
@@ -181,13 +186,23 @@ pub(crate) fn loaded_with_spilled_texts(bom: bool) -> (Publication, Publication)
     (loaded, expected)
 }
 
+fn reader(path: &Path) -> std::io::BufReader<fs::File> {
+    std::io::BufReader::new(fs::File::open(path).unwrap())
+}
+
 /// `text` must fail to load from a file exactly as it fails on the text path, at the
 /// line (1-based) where `needle` starts; the diagnostics are returned.
 fn fails_as_on_the_text_path(text: &str, options: &LoadOptions, needle: &str) -> Vec<Diagnostic> {
     let (_dir, path) = write_temp("launch.json", text.as_bytes());
     let shown_path = path.display().to_string();
     let store = Store::new();
-    let streamed = load_json_streaming(&path, "launch", &shown_path, options, store.as_ref());
+    let streamed = load_json_streaming(
+        reader(&path),
+        "launch",
+        &shown_path,
+        options,
+        store.as_ref(),
+    );
     assert!(
         streamed.is_none(),
         "invalid JSON was accepted by the streaming path"

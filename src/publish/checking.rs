@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::{BUFFER, Compare, no_longer_produced};
+use super::{BUFFER, Compare, no_longer_produced, previous_outputs};
 use crate::export::{Output, Render, Sink};
 
 /// Why a published file is not what a build would write.
@@ -108,7 +108,7 @@ impl Write for CompareOnly {
 
 /// Files an earlier build wrote that a build producing `produced` would remove.
 pub fn obsolete(out_dir: &Path, produced: &[PathBuf]) -> Vec<Stale> {
-    no_longer_produced(out_dir, produced)
+    no_longer_produced(out_dir, previous_outputs(out_dir), produced)
         .into_iter()
         .map(Stale::Obsolete)
         .collect()

@@ -8,11 +8,17 @@ use std::path::{Path, PathBuf};
 use crate::export::Output;
 
 mod checking;
+mod commit;
+mod lock;
+mod paths;
+#[cfg(test)]
+mod safety_tests;
 mod staging;
 #[cfg(test)]
 mod tests;
 
 pub use checking::{Checking, Stale, check, obsolete};
+pub use lock::LOCK;
 pub use staging::Staging;
 
 /// The list of files calfeed wrote, kept in the output directory so that outputs of
@@ -37,20 +43,24 @@ fn previous_outputs(out_dir: &Path) -> Vec<PathBuf> {
     };
     text.lines()
         .map(PathBuf::from)
-        .filter(|path| {
-            path.components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-                && !path.as_os_str().is_empty()
-        })
+        .filter(|path| paths::is_plain(path))
         .collect()
 }
 
-fn no_longer_produced(out_dir: &Path, produced: &[PathBuf]) -> Vec<PathBuf> {
+/// The files an earlier build wrote (`previous`) that a build producing `produced` no
+/// longer does: only regular files reached through real folders, so that a link put in
+/// the output folder (a folder linked elsewhere, or a link in place of a file) makes
+/// nothing outside it go.
+fn no_longer_produced(
+    out_dir: &Path,
+    previous: Vec<PathBuf>,
+    produced: &[PathBuf],
+) -> Vec<PathBuf> {
     let produced: std::collections::HashSet<&PathBuf> = produced.iter().collect();
-    previous_outputs(out_dir)
+    previous
         .into_iter()
         .filter(|old| !produced.contains(old))
-        .filter(|old| out_dir.join(old).is_file())
+        .filter(|old| paths::is_plain_file(out_dir, old))
         .collect()
 }
 
@@ -118,11 +128,47 @@ impl Compare {
     }
 }
 
+/// How calfeed names its temporary files: `.calfeed-<pid>-<12 random letters or digits>.tmp`.
+/// [`is_own_temp_name`] knows them by exactly that form, so that a file of the user's that
+/// merely starts with `.calfeed-` is never taken for one.
+fn temp_builder() -> tempfile::Builder<'static, 'static> {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| format!(".calfeed-{}-", std::process::id()));
+    let mut builder = tempfile::Builder::new();
+    builder
+        .prefix(prefix)
+        .suffix(".tmp")
+        .rand_bytes(TEMP_RANDOM);
+    builder
+}
+
+/// Random characters in a temporary file's name.
+const TEMP_RANDOM: usize = 12;
+
+/// Whether `name` is exactly the name of one of calfeed's temporary files.
+fn is_own_temp_name(name: &str) -> bool {
+    let Some(middle) = name
+        .strip_prefix(".calfeed-")
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    let Some((pid, random)) = middle.split_once('-') else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.len() <= 10
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == TEMP_RANDOM
+        && random.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A build killed between writing a temporary file and renaming it leaves the file
-/// behind; the next build removes such files (only calfeed's, by their name).
+/// behind; the next build removes such files: only calfeed's (by [`is_own_temp_name`]),
+/// and only while it holds the output folder's lock, so never a running build's.
 fn remove_abandoned_temp_files(out_dir: &Path) {
     // Outputs are at most two folders deep (`<slug>/archive/<year>.ics`); a removed
-    // publication's folders count too.
+    // publication's folders count too. Links are not followed (`file_type` does not).
     let mut dirs = vec![out_dir.to_path_buf()];
     let mut level = dirs.clone();
     for _ in 0..2 {
@@ -143,9 +189,8 @@ fn remove_abandoned_temp_files(out_dir: &Path) {
             continue;
         };
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".calfeed-") && name.ends_with(".tmp") {
+            let own = entry.file_name().to_str().is_some_and(is_own_temp_name);
+            if own && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -159,10 +204,7 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".calfeed-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut temp = temp_builder().tempfile_in(dir)?;
     temp.write_all(contents)?;
     temp.as_file().sync_all()?;
     set_readable(temp.as_file())?;

@@ -7,9 +7,12 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::commit::{Transaction, rolled_back};
+use super::lock::Lock;
+use super::paths::{at_path, is_plain, link_error, make_folders};
 use super::{
-    BUFFER, Compare, MANIFEST, WriteReport, no_longer_produced, remove_abandoned_temp_files,
-    set_readable,
+    BUFFER, Compare, MANIFEST, WriteReport, no_longer_produced, previous_outputs,
+    remove_abandoned_temp_files, set_readable, temp_builder,
 };
 use crate::export::{Output, Render, Sink};
 
@@ -19,10 +22,21 @@ use crate::export::{Output, Render, Sink};
 /// whose bytes are already right is neither written nor touched. Only
 /// [`Staging::commit`] renames the temporary files into place, all together, so a failure
 /// or a kill part-way leaves the published files whole; dropping a `Staging` without
-/// committing removes its temporary files. Files can be staged from several threads.
+/// committing removes its temporary files and the folders it made. Files can be staged
+/// from several threads.
+///
+/// A `Staging` holds the output folder's lock ([`LOCK`](super::LOCK)) from
+/// [`Staging::new`] until it is committed or dropped: a second build of the same folder
+/// meanwhile fails at once. No symbolic link below the output folder is followed: an
+/// output whose path goes through one, or is one, is refused.
 pub struct Staging {
     out_dir: PathBuf,
+    /// What the previous build recorded in the manifest: the files calfeed wrote.
+    previous: HashSet<PathBuf>,
+    adopt: bool,
     state: Mutex<StagingState>,
+    /// Held to the end (fields drop after [`Drop::drop`] has cleaned up).
+    _lock: Lock,
 }
 
 #[derive(Default)]
@@ -34,16 +48,36 @@ struct StagingState {
     unchanged: Vec<PathBuf>,
     /// Folders known to exist.
     folders: HashSet<PathBuf>,
+    /// Folders this build made: removed again (when empty) unless it commits.
+    created: Vec<PathBuf>,
+    /// Staged outputs that would replace a file the previous build did not write.
+    foreign: Vec<PathBuf>,
 }
 
 impl Staging {
+    /// Starts a build of `out_dir` (made if missing): takes its lock, then removes the
+    /// temporary files a killed build left there.
     pub fn new(out_dir: &Path) -> io::Result<Self> {
-        fs::create_dir_all(out_dir)?;
+        fs::create_dir_all(out_dir).map_err(|e| at_path(out_dir, e))?;
+        let lock = Lock::acquire(out_dir)?;
         remove_abandoned_temp_files(out_dir);
         Ok(Staging {
             out_dir: out_dir.to_path_buf(),
+            previous: previous_outputs(out_dir).into_iter().collect(),
+            adopt: false,
             state: Mutex::default(),
+            _lock: lock,
         })
+    }
+
+    /// Whether the build may replace a file that is where one of its outputs goes but
+    /// that no earlier build wrote (it is not in the manifest): someone's own file, by
+    /// default left alone, the commit refused. Once adopted, such a file is an output like
+    /// any other, and is deleted when no build produces it any more. (A file that already
+    /// holds exactly the output's bytes is adopted either way: nothing is overwritten.)
+    pub fn adopting(mut self, adopt: bool) -> Self {
+        self.adopt = adopt;
+        self
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, StagingState> {
@@ -72,10 +106,18 @@ impl Staging {
     }
 
     /// Renames every staged file into place, records the manifest, then removes the
-    /// outputs of earlier builds that this one no longer produces.
-    pub fn commit(self) -> io::Result<WriteReport> {
+    /// outputs of earlier builds that this one no longer produces. When a step fails,
+    /// every step before it is undone: the error names the file, and nothing published
+    /// has changed (or the error says exactly what could not be put back).
+    pub fn commit(mut self) -> io::Result<WriteReport> {
         let out_dir = self.out_dir.clone();
         let mut state = std::mem::take(&mut *self.state());
+        // The folders made stay listed, to go again (by `drop`) unless all goes through.
+        self.state().created = std::mem::take(&mut state.created);
+        if !state.foreign.is_empty() && !self.adopt {
+            state.foreign.sort();
+            return Err(foreign_error(&out_dir, &state.foreign));
+        }
         // Files were staged in whatever order the threads finished them.
         state.staged.sort_by(|a, b| a.1.cmp(&b.1));
         state.unchanged.sort();
@@ -83,7 +125,9 @@ impl Staging {
             unchanged: state.unchanged,
             ..WriteReport::default()
         };
-        let stale = no_longer_produced(&out_dir, &state.produced);
+        let mut previous: Vec<PathBuf> = std::mem::take(&mut self.previous).into_iter().collect();
+        previous.sort();
+        let stale = no_longer_produced(&out_dir, previous, &state.produced);
         let mut manifest: Vec<String> = state
             .produced
             .iter()
@@ -95,25 +139,28 @@ impl Staging {
             if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
                 None
             } else {
-                let mut file = tempfile::Builder::new()
-                    .prefix(".calfeed-")
-                    .suffix(".tmp")
-                    .tempfile_in(&out_dir)?;
+                let mut file = temp_builder().tempfile_in(&out_dir)?;
                 file.write_all(manifest.as_bytes())?;
-                Some(file)
+                Some(file.into_temp_path())
             };
-        for (temp, relative) in state.staged {
-            temp.persist(out_dir.join(&relative)).map_err(|e| e.error)?;
-            report.written.push(relative);
+        let mut transaction = Transaction::new(&out_dir);
+        let applied = apply(
+            &mut transaction,
+            state.staged,
+            manifest_file,
+            &stale,
+            &mut report,
+        );
+        if let Err(error) = applied {
+            let steps = transaction.steps();
+            let failed = transaction.roll_back();
+            return Err(rolled_back(error, steps, &failed));
         }
-        if let Some(file) = manifest_file {
-            file.persist(out_dir.join(MANIFEST)).map_err(|e| e.error)?;
-        }
-        // Only now that the new build is complete do the old outputs go.
-        for old in stale {
-            fs::remove_file(out_dir.join(&old))?;
-            // Each folder up the path goes too, while calfeed's removals leave it empty
-            // (`<slug>/archive/`, then `<slug>/`).
+        transaction.finish();
+        self.state().created.clear();
+        // Each folder up a removed file's path goes too, while calfeed's removals leave
+        // it empty (`<slug>/archive/`, then `<slug>/`).
+        for old in &report.removed {
             let mut parent = old.parent();
             while let Some(dir) = parent.filter(|p| !p.as_os_str().is_empty()) {
                 if fs::remove_dir(out_dir.join(dir)).is_err() {
@@ -121,21 +168,103 @@ impl Staging {
                 }
                 parent = dir.parent();
             }
-            report.removed.push(old);
         }
         Ok(report)
+    }
+}
+
+/// The steps of a commit: the new files, the manifest, then (only now that the new build
+/// is complete) the removal of the old outputs.
+fn apply(
+    transaction: &mut Transaction<'_>,
+    staged: Vec<(tempfile::TempPath, PathBuf)>,
+    manifest: Option<tempfile::TempPath>,
+    stale: &[PathBuf],
+    report: &mut WriteReport,
+) -> io::Result<()> {
+    for (temp, relative) in staged {
+        transaction.replace(temp, &relative)?;
+        report.written.push(relative);
+    }
+    if let Some(manifest) = manifest {
+        transaction.replace(manifest, Path::new(MANIFEST))?;
+    }
+    for old in stale {
+        transaction.remove(old)?;
+        report.removed.push(old.clone());
+    }
+    Ok(())
+}
+
+/// The refusal to replace files no earlier build wrote.
+fn foreign_error(out_dir: &Path, foreign: &[PathBuf]) -> io::Error {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = foreign
+        .iter()
+        .take(SHOWN)
+        .map(|path| out_dir.join(path).display().to_string())
+        .collect();
+    if foreign.len() > SHOWN {
+        list.push(format!("and {} more", foreign.len() - SHOWN));
+    }
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "not replacing what calfeed did not write (not listed in {}): {}; move it away, \
+             or build with --adopt to let calfeed overwrite it (it then counts as an output, \
+             deleted once no longer produced); nothing was written",
+            out_dir.join(MANIFEST).display(),
+            list.join(", ")
+        ),
+    )
+}
+
+impl Drop for Staging {
+    /// Without a commit: the temporary files go, then the folders this build made (those
+    /// now empty), deepest first.
+    fn drop(&mut self) {
+        let state = std::mem::take(&mut *self.state());
+        let StagingState {
+            staged,
+            mut created,
+            ..
+        } = state;
+        drop(staged);
+        created.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
+        for dir in created {
+            let _ = fs::remove_dir(dir);
+        }
     }
 }
 
 impl Sink for Staging {
     fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
         let relative = PathBuf::from(path);
-        let target = self.out_dir.join(&relative);
-        let dir = target.parent().unwrap_or(&self.out_dir).to_path_buf();
-        if !self.state().folders.contains(&dir) {
-            fs::create_dir_all(&dir)?;
-            self.state().folders.insert(dir.clone());
+        if !is_plain(&relative) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{path} is not a path inside the output folder"),
+            ));
         }
+        let parent = relative.parent().unwrap_or(Path::new(""));
+        let dir = self.out_dir.join(parent);
+        if !self.state().folders.contains(&dir) {
+            let mut created = Vec::new();
+            let made = make_folders(&self.out_dir, parent, &mut created);
+            let mut state = self.state();
+            state.created.extend(created);
+            made?;
+            state.folders.insert(dir.clone());
+        }
+        let target = self.out_dir.join(&relative);
+        let existing = fs::symlink_metadata(&target).ok();
+        if existing
+            .as_ref()
+            .is_some_and(|m| m.file_type().is_symlink())
+        {
+            return Err(link_error(&target));
+        }
+        let foreign = existing.is_some() && !self.previous.contains(&relative);
         let mut writer = io::BufWriter::with_capacity(
             BUFFER,
             StagedFile {
@@ -150,7 +279,12 @@ impl Sink for Staging {
         let mut state = self.state();
         state.produced.push(relative.clone());
         match staged {
-            Some(temp) => state.staged.push((temp, relative)),
+            Some(temp) => {
+                if foreign {
+                    state.foreign.push(relative.clone());
+                }
+                state.staged.push((temp, relative));
+            }
             None => state.unchanged.push(relative),
         }
         Ok(())
@@ -170,10 +304,7 @@ impl StagedFile {
     /// Starts the temporary file with the bytes that matched the published file.
     fn diverge(&mut self) -> io::Result<&mut tempfile::NamedTempFile> {
         if self.temp.is_none() {
-            let mut temp = tempfile::Builder::new()
-                .prefix(".calfeed-")
-                .suffix(".tmp")
-                .tempfile_in(&self.dir)?;
+            let mut temp = temp_builder().tempfile_in(&self.dir)?;
             if self.compare.matched > 0 {
                 let mut same = fs::File::open(&self.target)?.take(self.compare.matched);
                 io::copy(&mut same, &mut temp)?;

@@ -62,19 +62,49 @@ fn a_tampered_manifest_cannot_delete_outside_the_output() {
 }
 
 #[test]
-fn temporary_files_of_a_killed_build_are_removed() {
+fn temporary_files_of_a_killed_build_are_removed_and_only_those() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir_all(dir.path().join("sub/archive")).unwrap();
-    fs::write(dir.path().join(".calfeed-abc.tmp"), "half").unwrap();
-    fs::write(dir.path().join("sub/.calfeed-def.tmp"), "half").unwrap();
-    // An archive's folder, two levels down (found by the killed-build test).
-    fs::write(dir.path().join("sub/archive/.calfeed-ghi.tmp"), "half").unwrap();
-    fs::write(dir.path().join("keep.tmp"), "not ours").unwrap();
+    let abandoned = [
+        ".calfeed-4242-abcdefABCDEF.tmp",
+        "sub/.calfeed-1-0123456789ab.tmp",
+        // An archive's folder, two levels down (found by the killed-build test).
+        "sub/archive/.calfeed-77-ZZZZZZZZZZZZ.tmp",
+    ];
+    // Files of the user's that only look like calfeed's.
+    let kept = [
+        "keep.tmp",
+        ".calfeed-abc.tmp",
+        ".calfeed-notes.tmp",
+        ".calfeed-12-abcdefABCDE.tmp",
+        ".calfeed-x1-abcdefABCDEF.tmp",
+        "sub/.calfeed-4242-abcdefABCDEF.tmp.bak",
+    ];
+    for name in abandoned.iter().chain(&kept) {
+        fs::write(dir.path().join(name), "half").unwrap();
+    }
     write_all(dir.path(), &[output("sub/b.ics", "B")]).unwrap();
-    assert!(!dir.path().join(".calfeed-abc.tmp").exists());
-    assert!(!dir.path().join("sub/.calfeed-def.tmp").exists());
-    assert!(!dir.path().join("sub/archive/.calfeed-ghi.tmp").exists());
-    assert!(dir.path().join("keep.tmp").exists());
+    for name in abandoned {
+        assert!(!dir.path().join(name).exists(), "{name} is still there");
+    }
+    for name in kept {
+        assert!(dir.path().join(name).exists(), "{name} was removed");
+    }
+}
+
+#[test]
+fn temporary_files_are_named_as_calfeed_knows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let temp = temp_builder().tempfile_in(dir.path()).unwrap();
+    let name = temp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(is_own_temp_name(&name), "{name}");
+    assert!(name.starts_with(&format!(".calfeed-{}-", std::process::id())));
 }
 
 #[test]

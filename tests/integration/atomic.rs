@@ -165,7 +165,7 @@ fn temporary_files_in_the_folder_of_a_removed_publication_are_cleaned_up() {
     site.write("feeds/gone.toml", &many_events(1, 0, "gone"));
     site.again().args(["build"]).run();
     // What a build killed between writing and renaming leaves behind.
-    site.write("public/gone/.calfeed-AbC123.tmp", "half a file");
+    site.write("public/gone/.calfeed-4242-AbC123dEf456.tmp", "half a file");
     fs::remove_file(site.path("feeds/gone.toml")).expect("remove a publication");
     site.again().args(["build"]).run();
     let temporary: Vec<_> = tree(&site.path("public"))

@@ -26,6 +26,7 @@ mod paths;
 mod properties;
 mod readers;
 mod rejections;
+mod reliability;
 mod serve;
 mod times;
 mod vtimezone;
