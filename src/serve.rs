@@ -13,7 +13,8 @@
 //!   subscriber never gets a broken or half-written file.
 //! - The input directory is polled for changes (`serve/watch.rs` says why), debounced.
 //! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
-//!   If-Modified-Since, gzip, fixed worker threads and bounded requests.
+//!   If-Modified-Since, gzip, a readiness loop (no thread per connection) and bounded
+//!   requests.
 //! - Nothing here prints: what happens is reported as [`Event`]s to the [`Report`] the
 //!   caller puts in [`Options`] (`serve/report.rs`), so the caller decides what is shown
 //!   (the CLI's `--quiet`) and where.

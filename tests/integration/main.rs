@@ -24,5 +24,6 @@ mod properties;
 mod readers;
 mod rejections;
 mod serve;
+mod serve_clients;
 mod times;
 mod vtimezone;

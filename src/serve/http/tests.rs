@@ -113,45 +113,65 @@ fn an_oversized_head_gets_431_or_414() {
 }
 
 #[test]
-fn one_worker_serves_connections_in_turn_and_yields_when_idle() {
+fn idle_and_trickling_connections_do_not_hold_up_others() {
     let server = start(Limits {
-        workers: 1,
+        threads: 1,
         ..Limits::default()
     });
-    // The first connection is kept alive and idle; the second one waits for the
-    // only worker, which gives up the idle connection for it.
-    let mut first = TcpStream::connect(server.addr()).unwrap();
-    first
-        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let mut reply = [0u8; 12];
-    first.read_exact(&mut reply).unwrap();
-    assert_eq!(&reply, b"HTTP/1.1 200");
-    let mut second = TcpStream::connect(server.addr()).unwrap();
-    second
+    // Connections that send nothing, and connections with half a request head.
+    let mut held = Vec::new();
+    for i in 0..40 {
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        if i % 2 == 0 {
+            stream.write_all(b"GET /a.ics HTTP/1.1\r\nHo").unwrap();
+        }
+        held.push(stream);
+    }
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
         .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
-    let started = Instant::now();
-    assert!(read_all(&mut second).starts_with("HTTP/1.1 200 "));
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(read_all(&mut stream).starts_with("HTTP/1.1 200 "));
+    // The half-sent requests are still being waited for: finishing one gets its answer.
+    held[0]
+        .write_all(b"st: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_all(&mut held[0]).starts_with("HTTP/1.1 200 "));
     server.stop();
 }
 
 #[test]
-fn a_full_queue_gets_503() {
+fn past_the_connection_limit_requests_are_read_then_answered_503() {
     let server = start(Limits {
-        workers: 1,
-        queue: 1,
+        connections: 2,
+        overload: 1,
         ..Limits::default()
     });
-    // Fresh connections that send nothing hold the worker and the queue slot.
     let mut held = Vec::new();
     for _ in 0..2 {
         held.push(TcpStream::connect(server.addr()).unwrap());
-        thread::sleep(Duration::from_millis(100));
     }
+    thread::sleep(Duration::from_millis(100));
+    // Over the limit: the request is read, then answered (not reset), and the
+    // connection closed.
     let mut third = TcpStream::connect(server.addr()).unwrap();
-    assert!(read_all(&mut third).starts_with("HTTP/1.1 503 "));
+    thread::sleep(Duration::from_millis(100));
+    third
+        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answer = read_all(&mut third);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("\r\nRetry-After: 1\r\n"), "{answer}");
+    assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+    // Once a held connection goes, a new one is served again.
+    drop(third);
+    drop(held.pop());
+    thread::sleep(Duration::from_millis(200));
+    let mut fourth = TcpStream::connect(server.addr()).unwrap();
+    fourth
+        .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_all(&mut fourth).starts_with("HTTP/1.1 200 "));
     server.stop();
 }
 
