@@ -108,7 +108,6 @@ const WAKE: Token = Token(usize::MAX);
 
 /// A running server: the loop threads.
 pub struct Server {
-    addr: SocketAddr,
     shared: Arc<Shared>,
     wakers: Vec<Arc<Waker>>,
     threads: Vec<JoinHandle<()>>,
@@ -131,7 +130,6 @@ impl Shared {
 impl Server {
     /// Serves `site` on `listener` until [`Server::stop`].
     pub fn start(listener: TcpListener, site: Arc<Current>, limits: Limits) -> io::Result<Server> {
-        let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let shared = Arc::new(Shared {
             site,
@@ -158,15 +156,10 @@ impl Server {
             );
         }
         Ok(Server {
-            addr,
             shared,
             wakers,
             threads,
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// Stops accepting (the listener is closed), lets each response being written

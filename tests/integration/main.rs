@@ -25,5 +25,6 @@ mod readers;
 mod rejections;
 mod serve;
 mod serve_clients;
+mod serve_preview;
 mod times;
 mod vtimezone;

@@ -36,7 +36,7 @@ pub(super) fn site() -> Site {
             contents: b"<p>page</p>".to_vec(),
         },
     ];
-    Site::build(outputs, None, at(1_000)).0
+    Site::build(outputs, None, at(1_000), &Default::default()).0
 }
 
 #[test]
@@ -51,9 +51,27 @@ fn unspecified_addresses_are_reached_through_loopback() {
 
 // ---- A real server with small limits, in this process ------------------------------
 
-fn start(limits: Limits) -> Server {
+/// A server with `limits`, and its address.
+struct Started {
+    server: Server,
+    addr: SocketAddr,
+}
+
+impl Started {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn stop(self) {
+        self.server.stop();
+    }
+}
+
+fn start(limits: Limits) -> Started {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    Server::start(listener, Arc::new(Current::new(site())), limits).unwrap()
+    let addr = listener.local_addr().unwrap();
+    let server = Server::start(listener, Arc::new(Current::new(site())), limits).unwrap();
+    Started { server, addr }
 }
 
 fn read_all(stream: &mut TcpStream) -> String {
