@@ -1,7 +1,7 @@
-//! A small HTTP/1.1 server for GET and HEAD of the in-memory [`Site`]: a readiness loop
-//! (`mio`: epoll, kqueue or IOCP under one small API) that reads request heads without
-//! blocking, answers them from memory and writes the responses without blocking, and
-//! `httparse` for the request head.
+//! A small HTTP/1.1 server for GET and HEAD of the in-memory [`Site`]: readiness loops
+//! (`mio`: epoll, kqueue or IOCP under one small API; four threads, each with its share
+//! of the connections) that read request heads without blocking, answer them from memory
+//! and write the responses without blocking, and `httparse` for the request head.
 //!
 //! Why a readiness loop and not a thread per connection: a client that opens a
 //! connection and sends nothing, or a byte every few seconds, holds a thread for as long
@@ -29,8 +29,8 @@
 //! - methods other than GET and HEAD get 405 with `Allow: GET, HEAD`.
 //!
 //! The modules, in the order a request meets them:
-//! - this file: the listener and the loop threads (accepting, readiness, deadlines,
-//!   stopping);
+//! - this file: the listener and the loop threads (accepting and handing connections
+//!   out, readiness, deadlines, stopping);
 //! - `connection`: one connection's state: reading, answering and writing without
 //!   blocking, against its deadlines, keep-alive, closing without losing the response;
 //! - `request`: the request head (`httparse`) and the request target, decoded and checked;
@@ -50,8 +50,8 @@ mod tests;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -79,7 +79,9 @@ pub struct Limits {
     /// Connections answered 503 at once, past `connections`; past both, new
     /// connections are closed without a word.
     pub overload: usize,
-    /// Threads running a loop, each with its share of the connections.
+    /// Threads running a loop, each with its share of the connections (the first
+    /// accepts them and hands them out in turn). More than cores on purpose: a loop
+    /// preempted on a busy machine then holds up only its share.
     pub threads: usize,
 }
 
@@ -93,7 +95,7 @@ impl Default for Limits {
             write_time: Duration::from_secs(10),
             connections: 512,
             overload: 128,
-            threads: 2,
+            threads: 4,
         }
     }
 }
@@ -137,22 +139,39 @@ impl Server {
             stop: AtomicBool::new(false),
             open: AtomicUsize::new(0),
         });
-        let mut wakers = Vec::new();
-        let mut threads = Vec::new();
-        for i in 0..shared.limits.threads.max(1) {
-            // Each loop has the listener: the kernel wakes them all on a connection, and
-            // whichever accepts it first serves it.
-            let mut listener = mio::net::TcpListener::from_std(listener.try_clone()?);
+        let count = shared.limits.threads.max(1);
+        let mut polls = Vec::with_capacity(count);
+        let mut wakers = Vec::with_capacity(count);
+        for _ in 0..count {
             let poll = Poll::new()?;
-            poll.registry()
-                .register(&mut listener, LISTENER, Interest::READABLE)?;
-            let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
-            wakers.push(Arc::clone(&waker));
+            wakers.push(Arc::new(Waker::new(poll.registry(), WAKE)?));
+            polls.push(poll);
+        }
+        // The first loop accepts, and hands each connection to the loops in turn: every
+        // core serves its share (with one listener in each loop, the kernel would wake
+        // them all and the first awake would take every connection).
+        let mut listener = Some(mio::net::TcpListener::from_std(listener));
+        let mut outboxes = Vec::with_capacity(count);
+        let mut inboxes = Vec::with_capacity(count);
+        for waker in &wakers {
+            let (sender, receiver) = mpsc::channel();
+            outboxes.push((sender, Arc::clone(waker)));
+            inboxes.push(receiver);
+        }
+        let mut threads = Vec::with_capacity(count);
+        for (i, (poll, inbox)) in polls.into_iter().zip(inboxes).enumerate() {
+            let mut listener = if i == 0 { listener.take() } else { None };
+            if let Some(listener) = &mut listener {
+                poll.registry()
+                    .register(listener, LISTENER, Interest::READABLE)?;
+            }
+            let outboxes = if i == 0 { outboxes.clone() } else { Vec::new() };
             let shared = Arc::clone(&shared);
+            let lp = Loop::new(poll, listener, shared, inbox, outboxes, i);
             threads.push(
                 thread::Builder::new()
                     .name(format!("serve-loop-{i}"))
-                    .spawn(move || Loop::new(poll, listener, shared).run())?,
+                    .spawn(move || lp.run())?,
             );
         }
         Ok(Server {
@@ -192,10 +211,22 @@ pub fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-/// One loop: its listener (until stopping) and its connections, by token.
+/// A connection accepted by the first loop for another one, and whether it is past the
+/// connection limit; the waker tells that loop.
+type Outbox = (mpsc::Sender<(mio::net::TcpStream, bool)>, Arc<Waker>);
+
+/// One loop: its connections, by token; the first loop also has the listener (until
+/// stopping) and hands connections to the others.
 struct Loop {
     poll: Poll,
     listener: Option<mio::net::TcpListener>,
+    /// Connections handed to this loop.
+    inbox: mpsc::Receiver<(mio::net::TcpStream, bool)>,
+    /// Every loop's inbox (this one's included), for the first loop.
+    outboxes: Vec<Outbox>,
+    /// This loop's place in `outboxes`, and the next loop to hand a connection to.
+    index: usize,
+    turn: usize,
     shared: Arc<Shared>,
     connections: Vec<Option<Connection>>,
     free: Vec<usize>,
@@ -206,10 +237,21 @@ struct Loop {
 }
 
 impl Loop {
-    fn new(poll: Poll, listener: mio::net::TcpListener, shared: Arc<Shared>) -> Loop {
+    fn new(
+        poll: Poll,
+        listener: Option<mio::net::TcpListener>,
+        shared: Arc<Shared>,
+        inbox: mpsc::Receiver<(mio::net::TcpStream, bool)>,
+        outboxes: Vec<Outbox>,
+        index: usize,
+    ) -> Loop {
         Loop {
             poll,
-            listener: Some(listener),
+            listener,
+            inbox,
+            outboxes,
+            index,
+            turn: 0,
             shared,
             connections: Vec::new(),
             free: Vec::new(),
@@ -237,7 +279,7 @@ impl Loop {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept(),
-                    WAKE => {}
+                    WAKE => self.take_handed(),
                     Token(i) => self.drive(i),
                 }
             }
@@ -271,12 +313,13 @@ impl Loop {
             return;
         }
         self.accept_after = None;
-        let limits = &self.shared.limits;
+        let shared = Arc::clone(&self.shared);
+        let limits = &shared.limits;
         loop {
             let Some(listener) = &self.listener else {
                 return;
             };
-            let mut stream = match listener.accept() {
+            let stream = match listener.accept() {
                 Ok((stream, _)) => stream,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -294,21 +337,48 @@ impl Loop {
                 continue;
             }
             let overloaded = open >= limits.connections;
-            let i = self.free.pop().unwrap_or_else(|| {
-                self.connections.push(None);
-                self.connections.len() - 1
-            });
-            let registered =
-                self.poll
-                    .registry()
-                    .register(&mut stream, Token(i), Interest::READABLE);
-            if registered.is_err() {
-                self.free.push(i);
+            let target = self.turn % self.outboxes.len().max(1);
+            self.turn = self.turn.wrapping_add(1);
+            if target == self.index || self.outboxes.is_empty() {
+                self.add(stream, overloaded);
+            } else {
+                let (sender, waker) = &self.outboxes[target];
+                if sender.send((stream, overloaded)).is_ok() {
+                    let _ = waker.wake();
+                } else {
+                    self.shared.open.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
+    /// Takes the connections the first loop handed to this one.
+    fn take_handed(&mut self) {
+        while let Ok((stream, overloaded)) = self.inbox.try_recv() {
+            if self.shared.stopping() {
                 self.shared.open.fetch_sub(1, Ordering::SeqCst);
                 continue;
             }
-            self.connections[i] = Some(Connection::new(stream, overloaded, &self.shared));
+            self.add(stream, overloaded);
         }
+    }
+
+    /// Serves `stream` in this loop.
+    fn add(&mut self, mut stream: mio::net::TcpStream, overloaded: bool) {
+        let i = self.free.pop().unwrap_or_else(|| {
+            self.connections.push(None);
+            self.connections.len() - 1
+        });
+        let registered = self
+            .poll
+            .registry()
+            .register(&mut stream, Token(i), Interest::READABLE);
+        if registered.is_err() {
+            self.free.push(i);
+            self.shared.open.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        self.connections[i] = Some(Connection::new(stream, overloaded, &self.shared));
     }
 
     /// Drives connection `i`, if it is open, and acts on what it says next.

@@ -77,6 +77,9 @@ pub(super) struct Connection {
     pub(super) wants_writable: bool,
     /// A write would block: the loop is to ask for writability.
     pub(super) blocked: bool,
+    /// The last read took less than it had room for: the socket had nothing more, and
+    /// the loop hears when more arrives, so reading again now would only be told so.
+    drained: bool,
     lingered: usize,
 }
 
@@ -98,6 +101,7 @@ impl Connection {
             overloaded,
             wants_writable: false,
             blocked: false,
+            drained: false,
             lingered: 0,
         }
     }
@@ -111,6 +115,8 @@ impl Connection {
     pub(super) fn drive(&mut self, shared: &Shared) -> Next {
         let limits = &shared.limits;
         let mut answered = 0;
+        // Called because the socket is ready (or a deadline passed): try it.
+        self.drained = false;
         loop {
             match self.phase {
                 Phase::Lingering => return self.drain(),
@@ -143,6 +149,9 @@ impl Connection {
                             answered += 1;
                             continue;
                         }
+                    }
+                    if self.drained {
+                        return Next::Wait;
                     }
                     match self.read(limits.head_bytes) {
                         Ok(0) => return Next::Close,
@@ -259,8 +268,11 @@ impl Connection {
             }
             self.buf.resize(grown, 0);
         }
+        let room = self.buf.len() - self.filled;
         let n = self.stream.read(&mut self.buf[self.filled..])?;
         self.filled += n;
+        // A stream socket gives all it has, up to the room: a short read emptied it.
+        self.drained = n > 0 && n < room;
         Ok(n)
     }
 
