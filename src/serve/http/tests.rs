@@ -101,6 +101,36 @@ fn a_slow_request_times_out_with_408() {
 }
 
 #[test]
+fn a_head_trickling_in_gets_408_at_its_deadline_however_it_is_split() {
+    let server = start(Limits {
+        request_time: Duration::from_millis(500),
+        ..Limits::default()
+    });
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream.write_all(b"GET /a.ics HTTP/1.1\r\nX: ").unwrap();
+    // A byte every 50 ms would go on for 10 s: the head's deadline comes first.
+    let mut answered = false;
+    for _ in 0..200 {
+        if stream.write_all(b"a").is_err() {
+            answered = true;
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+        stream.set_nonblocking(true).unwrap();
+        let mut peek = [0u8; 12];
+        let got = stream.peek(&mut peek);
+        stream.set_nonblocking(false).unwrap();
+        if let Ok(12) = got {
+            assert_eq!(&peek, b"HTTP/1.1 408");
+            answered = true;
+            break;
+        }
+    }
+    assert!(answered, "no 408 while the head trickled in");
+    server.stop();
+}
+
+#[test]
 fn an_idle_connection_is_closed() {
     let server = start(Limits {
         idle_time: Duration::from_millis(200),
@@ -190,6 +220,43 @@ fn past_the_connection_limit_requests_are_read_then_answered_503() {
         .write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     assert!(read_all(&mut fourth).starts_with("HTTP/1.1 200 "));
+    server.stop();
+}
+
+#[test]
+fn a_body_larger_than_the_socket_buffer_is_written_whole_to_a_slow_reader() {
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let outputs = vec![Output {
+        path: PathBuf::from("big.ics"),
+        contents: big.clone(),
+    }];
+    let site = Site::build(outputs, None, at(1_000), &Default::default()).0;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = Server::start(listener, Arc::new(Current::new(site)), Limits::default()).unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    // Two requests on one connection: the second is answered after the first's body.
+    stream
+        .write_all(b"GET /big.ics HTTP/1.1\r\nHost: x\r\n\r\nHEAD /big.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    // Let the server fill the socket and wait for it to drain.
+    thread::sleep(Duration::from_millis(300));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).unwrap();
+    let head_end = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&all[..head_end]);
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(
+        head.contains(&format!("Content-Length: {}", big.len())),
+        "{head}"
+    );
+    assert_eq!(&all[head_end..head_end + big.len()], &big[..]);
+    let rest = String::from_utf8_lossy(&all[head_end + big.len()..]);
+    assert!(rest.starts_with("HTTP/1.1 200 "), "{rest}");
+    assert!(rest.ends_with("\r\n\r\n"), "a HEAD has no body: {rest}");
     server.stop();
 }
 
