@@ -19,7 +19,7 @@
 //!   the request line does not fit); at most 32 headers, else 431;
 //! - a request head must arrive whole within 10 s of its first byte, however it is split,
 //!   else 408; an idle connection (before the first byte, or between keep-alive requests)
-//!   is closed after 5 s;
+//!   is closed after 5 s, or after 500 ms while the connection limit is reached;
 //! - a response must be written within 10 s, else the connection is dropped;
 //! - request bodies are refused (413, or 405 for other methods) and the connection closed;
 //! - at most 512 connections are open at once; past that, a new connection's request is
@@ -126,6 +126,11 @@ pub(super) struct Shared {
 impl Shared {
     pub(super) fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Whether the connection limit is reached: idle connections then make room.
+    pub(super) fn crowded(&self) -> bool {
+        self.open.load(Ordering::Relaxed) >= self.limits.connections
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! A connection is in one [`Phase`] at a time, each with its deadline:
 //! - `Idle`: waiting for the first byte of a request (new, or between keep-alive
-//!   requests): closed after `idle_time`;
+//!   requests): closed after `idle_time`, or after 500 ms while the server is full;
 //! - `Head`: part of a request head has arrived: the whole head is due `request_time`
 //!   after its first byte, however it trickles in, else 408;
 //! - `Writing`: a response is being written: it must be gone within `write_time`;
@@ -32,6 +32,9 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// Requests answered in one go before the loop turns to other connections: a client
 /// pipelining without end does not starve the others.
 const FAIR_SHARE: usize = 32;
+/// How long a connection may stay idle while the server is full (see
+/// [`Shared::crowded`]): a client waiting for room gets it soon.
+const CROWDED_IDLE: Duration = Duration::from_millis(500);
 /// Bodies up to this size go in the same write as the head: one packet for most
 /// responses.
 const INLINE_BODY: usize = 16 * 1024;
@@ -68,6 +71,8 @@ pub(super) struct Connection {
     body_at: usize,
     close_after: bool,
     phase: Phase,
+    /// When the phase began, and when it ends.
+    since: Instant,
     deadline: Instant,
     /// Accepted past the connection limit: its request is read, then answered 503.
     overloaded: bool,
@@ -97,6 +102,7 @@ impl Connection {
             body_at: 0,
             close_after: false,
             phase: Phase::Idle,
+            since: Instant::now(),
             deadline: Instant::now() + shared.limits.idle_time,
             overloaded,
             wants_writable: false,
@@ -173,7 +179,11 @@ impl Connection {
     /// Called when the loop finds the deadline passed: an idle connection is closed, a
     /// request head that did not arrive in time gets 408, a response that could not be
     /// written in time is abandoned.
+    /// An idle connection goes sooner while the server is full.
     pub(super) fn expire(&mut self, now: Instant, shared: &Shared) -> Next {
+        if self.phase == Phase::Idle && now >= self.since + CROWDED_IDLE && shared.crowded() {
+            return Next::Close;
+        }
         if now < self.deadline {
             return Next::Wait;
         }
@@ -199,7 +209,8 @@ impl Connection {
 
     fn enter(&mut self, phase: Phase, time: Duration) {
         self.phase = phase;
-        self.deadline = Instant::now() + time;
+        self.since = Instant::now();
+        self.deadline = self.since + time;
     }
 
     /// The response to the complete request at the start of the buffer, if there is one,

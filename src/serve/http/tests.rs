@@ -195,9 +195,12 @@ fn past_the_connection_limit_requests_are_read_then_answered_503() {
         overload: 1,
         ..Limits::default()
     });
+    // Connections with half a request hold their place (idle ones would make room).
     let mut held = Vec::new();
     for _ in 0..2 {
-        held.push(TcpStream::connect(server.addr()).unwrap());
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        stream.write_all(b"GET /a.ics HTTP/1.1\r\n").unwrap();
+        held.push(stream);
     }
     thread::sleep(Duration::from_millis(100));
     // Over the limit: the request is read, then answered (not reset), and the
@@ -257,6 +260,35 @@ fn a_body_larger_than_the_socket_buffer_is_written_whole_to_a_slow_reader() {
     let rest = String::from_utf8_lossy(&all[head_end + big.len()..]);
     assert!(rest.starts_with("HTTP/1.1 200 "), "{rest}");
     assert!(rest.ends_with("\r\n\r\n"), "a HEAD has no body: {rest}");
+    server.stop();
+}
+
+#[test]
+fn idle_connections_make_room_when_the_server_is_full() {
+    let server = start(Limits {
+        connections: 2,
+        ..Limits::default()
+    });
+    let mut held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    // Full: idle ones are closed (a read gives the end, not a time-out) to make room,
+    // well before the 5 s idle time.
+    let mut closed = 0;
+    for stream in &mut held {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(1500)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        if let Ok(0) = stream.read(&mut byte) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 1, "no idle connection made room");
+    let mut next = TcpStream::connect(server.addr()).unwrap();
+    next.write_all(b"GET /a.ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_all(&mut next).starts_with("HTTP/1.1 200 "));
     server.stop();
 }
 
