@@ -272,7 +272,7 @@ impl Connection {
     /// Reads what has arrived, up to `limit` bytes of request in the buffer.
     fn read(&mut self, limit: usize) -> io::Result<usize> {
         if self.filled == self.buf.len() {
-            let grown = (self.buf.len() * 2).clamp(1024, limit.max(1));
+            let grown = (self.buf.len() * 2).max(1024).min(limit.max(1));
             if grown <= self.buf.len() {
                 // Full: `request` answers 431 or 414 before reading again.
                 return Err(io::ErrorKind::WouldBlock.into());
