@@ -9,11 +9,17 @@
 //!   symlinks out, no dotfiles, no listings" true by construction, and the request path
 //!   is checked on top of that (`decode_path` in `serve/http/request.rs`).
 //! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
-//!   reports the same diagnostics as `build` and the last good build stays up, so a
-//!   subscriber never gets a broken or half-written file.
-//! - The input directory is polled for changes (`serve/watch.rs` says why), debounced.
+//!   reports the same diagnostics as `build` and the last good build stays up, marked
+//!   stale (a banner on each page, `X-Calfeed-Stale` on each response), so a subscriber
+//!   never gets a broken or half-written file, and the person previewing knows.
+//! - The pages link to the preview, not to `channel.link`; calendars and feeds are as
+//!   `build` writes them (`serve/preview.rs`).
+//! - Each build's calendars go through the publish guard of `calfeed build`, against
+//!   [`Options::previous`]; what it would refuse is reported ([`Event::Guard`]).
+//! - The input directory is polled for changes, and a change is built once it has
+//!   settled (`serve/watch.rs` says why and how).
 //! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
-//!   If-Modified-Since, gzip, a readiness loop (no thread per connection) and bounded
+//!   If-Modified-Since, gzip, readiness loops (no thread per connection) and bounded
 //!   requests.
 //! - Nothing here prints: what happens is reported as [`Event`]s to the [`Report`] the
 //!   caller puts in [`Options`] (`serve/report.rs`), so the caller decides what is shown
