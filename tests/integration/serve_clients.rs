@@ -3,7 +3,7 @@
 //! client the server has no room for reads a 503 rather than a reset.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
@@ -80,4 +80,34 @@ fn trickling_and_idle_connections_do_not_keep_others_waiting() {
     }
     let page = served.request("GET", "/xiaomi-12s/", &[("Accept-Encoding", "gzip")]);
     assert_eq!(page.status, 200);
+}
+
+#[test]
+fn past_the_connection_limit_a_client_reads_a_503_not_a_reset() {
+    let served = Served::start(seed());
+    // More connections than serve takes at once (512), each with half a request head,
+    // so that none is idle.
+    let mut held: Vec<TcpStream> = (0..520)
+        .map(|_| {
+            let mut stream = connect(served.addr);
+            let _ = stream.write_all(b"GET /xiaomi-12s.ics HTTP/1.1\r\n");
+            stream
+        })
+        .collect();
+    // Accepted after all of those: past the limit. Its request is read, then answered.
+    let mut stream = connect(served.addr);
+    stream
+        .write_all(b"GET /xiaomi-12s.ics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("send the request");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .expect("the answer, then the end of the connection (not a reset)");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("\r\nRetry-After: 1\r\n"), "{answer}");
+    assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+    // With room again, requests are served.
+    held.truncate(100);
+    served.poll("/xiaomi-12s.ics", "was served again", |r| r.status == 200);
 }
