@@ -35,6 +35,7 @@ browser:
 bench:
 	bash bench/run.sh
 	bash bench/serve-load.sh 10
+	python3 bench/slow_clients.py target/release/calfeed 20 200
 
 # Each fuzz target for a bounded time (not in CI).
 fuzz:

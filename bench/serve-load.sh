@@ -14,7 +14,7 @@
 # as much as the server, so compare its numbers only with its own).
 #
 # Bounded: each phase runs SECONDS (default 10, at most 60) with CONNECTIONS keep-alive
-# connections (default 4, at most 8, the number of server workers), against 127.0.0.1
+# connections (default 4, at most 8), against 127.0.0.1
 # only; the Python generator also stops after 200000 requests per phase.
 #
 # Usage: bench/serve-load.sh [SECONDS] [CONNECTIONS]

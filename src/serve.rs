@@ -9,11 +9,18 @@
 //!   symlinks out, no dotfiles, no listings" true by construction, and the request path
 //!   is checked on top of that (`decode_path` in `serve/http/request.rs`).
 //! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
-//!   reports the same diagnostics as `build` and the last good build stays up, so a
-//!   subscriber never gets a broken or half-written file.
-//! - The input directory is polled for changes (`serve/watch.rs` says why), debounced.
+//!   reports the same diagnostics as `build` and the last good build stays up, marked
+//!   stale (a banner on each page, `X-Calfeed-Stale` on each response), so a subscriber
+//!   never gets a broken or half-written file, and the person previewing knows.
+//! - The pages link to the preview, not to `channel.link`; calendars and feeds are as
+//!   `build` writes them (`serve/preview.rs`).
+//! - Each build's calendars go through the publish guard of `calfeed build`, against
+//!   [`Options::previous`]; what it would refuse is reported ([`Event::Guard`]).
+//! - The input directory is polled for changes, and a change is built once it has
+//!   settled (`serve/watch.rs` says why and how).
 //! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
-//!   If-Modified-Since, gzip, fixed worker threads and bounded requests.
+//!   If-Modified-Since, gzip, readiness loops (no thread per connection) and bounded
+//!   requests.
 //! - Nothing here prints: what happens is reported as [`Event`]s to the [`Report`] the
 //!   caller puts in [`Options`] (`serve/report.rs`), so the caller decides what is shown
 //!   (the CLI's `--quiet`) and where.
@@ -22,6 +29,7 @@
 //! CDN serving the `public/` that `calfeed build` writes does better.
 
 mod http;
+mod preview;
 mod report;
 mod site;
 mod watch;
@@ -37,12 +45,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::SystemTime;
 
+use crate::build::{Build, Severity};
 use crate::diagnostic::Diagnostic;
 use crate::export::{self, files};
 use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 
 use self::http::{Limits, Server};
+use self::preview::{Rewrites, stale_summary};
 use self::site::{Current, Site};
 
 pub use self::report::{Event, Link, Report, Subscription};
@@ -52,10 +62,18 @@ pub use self::report::{Event, Link, Report, Subscription};
 pub struct Options {
     /// The directory of publications (`feeds/`).
     pub input: PathBuf,
-    /// Where to listen. Port 0 picks a free port; the address chosen is reported
+    /// Where to listen: the addresses a `HOST:PORT` resolves to (`localhost:8080` may
+    /// give `[::1]:8080` and `127.0.0.1:8080`), tried in turn until one can be listened
+    /// on. Port 0 picks a free port; the address chosen is reported
     /// ([`Event::Serving`]).
-    pub addr: SocketAddr,
+    pub addrs: Vec<SocketAddr>,
     pub load: LoadOptions,
+    /// The published calendars the publish guard compares each build with, as
+    /// `calfeed build --previous` does (a folder of `<slug>.ics` files or one file; the
+    /// command line's default is `public`, where `build` writes by default): an edit
+    /// that `build` would refuse, or warn about, is reported ([`Event::Guard`]). `None`:
+    /// no comparison.
+    pub previous: Option<PathBuf>,
     /// Where what happens while serving goes.
     pub report: Report,
 }
@@ -65,9 +83,10 @@ pub struct Options {
 pub enum Error {
     /// The first build failed: there is nothing to serve.
     Input(Vec<Diagnostic>),
-    /// The address could not be listened on (in use, not this machine's, ...).
+    /// The address could not be listened on (in use, not this machine's, ...): the last
+    /// one tried, and why.
     Bind { addr: SocketAddr, source: io::Error },
-    /// The server could not be set up (threads, signal handler).
+    /// The server could not be set up (threads, signal handler, no address given).
     Start(io::Error),
 }
 
@@ -100,30 +119,36 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let watched = watch::snapshot(&options.input);
     let publications = load::load_dir(&options.input, &options.load).map_err(Error::Input)?;
     let report = &options.report;
-    let (site, changes) = Site::build(export::render_all(&publications), None, SystemTime::now());
+    let listener = bind(&options.addrs)?;
+    let addr = listener.local_addr().map_err(Error::Start)?;
+    let base = base_url(addr);
+    let rewrites = Rewrites::new(&publications, &base);
+    let outputs = export::render_all(&publications);
+    let (site, changes) = Site::build(outputs, None, SystemTime::now(), &rewrites);
     for path in changes.not_served {
         report.send(Event::NotServed { path });
     }
-
-    let listener = TcpListener::bind(options.addr).map_err(|source| Error::Bind {
-        addr: options.addr,
-        source,
-    })?;
     let current = Arc::new(Current::new(site));
     let server =
         Server::start(listener, Arc::clone(&current), Limits::default()).map_err(Error::Start)?;
-    let addr = server.addr();
-    let base = base_url(addr);
-    let mut shown = Vec::new();
-    let subscriptions = subscriptions(&base, &publications, &current.load(), &mut shown);
+    let mut preview = Preview {
+        options: options.clone(),
+        current,
+        base,
+        shown: Vec::new(),
+    };
+    let subscriptions = preview.subscriptions(&publications, &preview.current.load());
 
-    report.send(Event::Serving { base: base.clone() });
+    report.send(Event::Serving {
+        base: preview.base.clone(),
+    });
     if let Some(warning) = exposure_warning(addr) {
         report.send(warning);
     }
     if !subscriptions.is_empty() {
         report.send(Event::Subscribe(subscriptions));
     }
+    preview.guard(&publications, &preview.current.load());
     report.send(Event::Watching {
         input: options.input.clone(),
     });
@@ -131,12 +156,12 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let stop = Arc::clone(&stop);
-        let options = options.clone();
+        let input = options.input.clone();
         thread::Builder::new()
             .name("serve-watch".into())
             .spawn(move || {
-                watch::watch(&options.input, watched, &stop, || {
-                    rebuild(&options, &current, &base, &mut shown);
+                watch::watch(&input, watched, &stop, |unchanged| {
+                    preview.rebuild(unchanged)
                 });
             })
             .map_err(Error::Start)?
@@ -151,39 +176,125 @@ pub fn run(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// Rebuilds from the input and, if every file is valid, serves the new build; otherwise
-/// reports every problem (as `build` does) and leaves the last good build up.
-fn rebuild(options: &Options, current: &Current, base: &str, shown: &mut Vec<String>) {
-    // A panic in loading or rendering is a bug, but it should not end the watching: the
-    // last good build stays up, as for invalid input.
-    let built = panic::catch_unwind(AssertUnwindSafe(|| {
-        load::load_dir(&options.input, &options.load)
-            .map(|publications| (export::render_all(&publications), publications))
-    }));
-    let report = &options.report;
-    match built {
-        Ok(Ok((outputs, publications))) => {
-            let previous = current.load();
-            let (site, changes) = Site::build(outputs, Some(&previous), SystemTime::now());
-            for path in changes.not_served {
-                report.send(Event::NotServed { path });
+/// Listens on the first of `addrs` that can be listened on.
+fn bind(addrs: &[SocketAddr]) -> Result<TcpListener, Error> {
+    let mut failed = None;
+    for &addr in addrs {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(source) => failed = Some(Error::Bind { addr, source }),
+        }
+    }
+    Err(failed.unwrap_or_else(|| {
+        Error::Start(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no address to listen on",
+        ))
+    }))
+}
+
+/// What the watcher needs to rebuild and to tell about it.
+struct Preview {
+    options: Options,
+    current: Arc<Current>,
+    /// `http://HOST:PORT/`.
+    base: String,
+    /// The publications whose URLs were listed.
+    shown: Vec<String>,
+}
+
+impl Preview {
+    /// Rebuilds from the input and, if every file is valid, serves the new build;
+    /// otherwise reports every problem (as `build` does) and serves the last good build
+    /// marked stale. Nothing at all when `unchanged` says the input changed while it was
+    /// read: the watcher builds again.
+    fn rebuild(&mut self, unchanged: &dyn Fn() -> bool) {
+        // A panic in loading or rendering is a bug, but it should not end the watching:
+        // the last good build stays up, as for invalid input.
+        let options = &self.options;
+        let built = panic::catch_unwind(AssertUnwindSafe(|| {
+            load::load_dir(&options.input, &options.load)
+                .map(|publications| (export::render_all(&publications), publications))
+        }));
+        if !unchanged() {
+            return;
+        }
+        let report = self.options.report.clone();
+        match built {
+            Ok(Ok((outputs, publications))) => {
+                let rewrites = Rewrites::new(&publications, &self.base);
+                let previous = self.current.load();
+                let (site, changes) =
+                    Site::build(outputs, Some(&previous), SystemTime::now(), &rewrites);
+                for path in changes.not_served {
+                    report.send(Event::NotServed { path });
+                }
+                let new = self.subscriptions(&publications, &site);
+                let files = site.len();
+                let site = self.current.store(site);
+                report.send(Event::Rebuilt {
+                    publications: publications.len(),
+                    files,
+                    changed: changes.changed,
+                    added: changes.added,
+                    removed: changes.removed,
+                });
+                if !new.is_empty() {
+                    report.send(Event::Subscribe(new));
+                }
+                self.guard(&publications, &site);
             }
-            let new = subscriptions(base, &publications, &site, shown);
-            let files = site.len();
-            current.store(site);
-            report.send(Event::Rebuilt {
-                publications: publications.len(),
-                files,
-                changed: changes.changed,
-                added: changes.added,
-                removed: changes.removed,
-            });
-            if !new.is_empty() {
-                report.send(Event::Subscribe(new));
+            Ok(Err(problems)) => {
+                self.mark_stale(stale_summary(&problems));
+                report.send(Event::RebuildFailed(problems));
+            }
+            Err(_) => {
+                self.mark_stale("the build failed unexpectedly (a bug in calfeed)".into());
+                report.send(Event::RebuildPanicked);
             }
         }
-        Ok(Err(problems)) => report.send(Event::RebuildFailed(problems)),
-        Err(_) => report.send(Event::RebuildPanicked),
+    }
+
+    /// Serves the last good build again, marked stale.
+    fn mark_stale(&self, summary: String) {
+        let served = self.current.load();
+        self.current
+            .store(Site::stale(&served, summary, SystemTime::now()));
+    }
+
+    /// Reports what the publish guard of `calfeed build` would say of `site`'s calendars.
+    fn guard(&self, publications: &[Publication], site: &Site) {
+        let Some(previous) = &self.options.previous else {
+            return;
+        };
+        let build = Build {
+            load: self.options.load,
+            previous: Some(previous.clone()),
+            ..Build::new(&self.options.input, previous)
+        };
+        let mut findings = Vec::new();
+        build.guard(
+            publications,
+            |publication| {
+                site.built_bytes(&files::calendar(&publication.slug))
+                    .map(<[u8]>::to_vec)
+            },
+            |finding| {
+                findings.push(Event::Guard {
+                    refused: finding.severity == Severity::Error,
+                    previous: previous.clone(),
+                    finding: finding.to_string(),
+                });
+            },
+        );
+        for finding in findings {
+            self.options.report.send(finding);
+        }
+    }
+
+    /// What to subscribe to, for each publication not yet listed.
+    fn subscriptions(&mut self, publications: &[Publication], site: &Site) -> Vec<Subscription> {
+        subscriptions(&self.base, publications, site, &mut self.shown)
     }
 }
 

@@ -111,6 +111,12 @@ impl<'a, R: FnMut(&Finding)> Guard<'a, R> {
         })
     }
 
+    /// Compares calendars the caller has rendered already (`calfeed serve` holds them in
+    /// memory). True when the build must stop.
+    pub(super) fn inspect_given(self, calendar: impl Fn(&Publication) -> Option<Calendar>) -> bool {
+        self.inspect_all(|publication, _| calendar(publication))
+    }
+
     /// Compares every publication's calendar, as `calendar` gives it (it is also given the
     /// published calendar's path; `None` skips the comparison), with its published one.
     fn inspect_all(mut self, calendar: impl Fn(&Publication, &Path) -> Option<Calendar>) -> bool {

@@ -253,6 +253,21 @@ impl Build {
         })
     }
 
+    /// Runs the publish guard alone, as [`Build::write`] would before publishing, on
+    /// calendars already rendered: `calendar` gives a publication's new `<slug>.ics`
+    /// (`None` skips it). `report` hears each finding; true when a build would stop. For
+    /// a preview that holds the outputs in memory (`calfeed serve`).
+    pub fn guard(
+        &self,
+        publications: &[Publication],
+        calendar: impl Fn(&Publication) -> Option<Vec<u8>>,
+        mut report: impl FnMut(&Finding),
+    ) -> bool {
+        guard::Guard::new(self, publications, &mut report).inspect_given(|publication| {
+            calendar(publication).map(|bytes| Box::new(io::Cursor::new(bytes)) as _)
+        })
+    }
+
     /// Compares what a build would write with what is published, writing nothing; the
     /// guard runs as it would for [`Build::write`].
     pub fn check(&self, mut report: impl FnMut(&Finding)) -> Result<Checked, Error> {

@@ -38,6 +38,14 @@ pub enum Event {
     RebuildFailed(Vec<Diagnostic>),
     /// A rebuild panicked (a bug); the last good build stays up (an error).
     RebuildPanicked,
+    /// The publish guard of `calfeed build` would refuse this build (`refused`), or warn
+    /// about it, compared with the calendars in `previous`: `finding` is what `build`
+    /// would say (a warning: the preview serves the build all the same).
+    Guard {
+        refused: bool,
+        previous: PathBuf,
+        finding: String,
+    },
     /// A rendered file whose path is not a plain relative one, and so is not served (a
     /// warning; `render_all` does not produce such paths).
     NotServed { path: PathBuf },
@@ -56,6 +64,7 @@ impl Event {
             Event::NotLoopback { .. }
                 | Event::RebuildFailed(_)
                 | Event::RebuildPanicked
+                | Event::Guard { .. }
                 | Event::NotServed { .. }
         )
     }
@@ -104,13 +113,28 @@ impl fmt::Display for Event {
                 }
                 write!(
                     f,
-                    "error: {} problem(s) in the input; still serving the last good build",
+                    "error: {} problem(s) in the input; still serving the last good build, \
+                     marked stale",
                     problems.len()
                 )
             }
             Event::RebuildPanicked => f.write_str(
-                "error: the build failed unexpectedly; still serving the last good build",
+                "error: the build failed unexpectedly; still serving the last good build, \
+                 marked stale",
             ),
+            Event::Guard {
+                refused,
+                previous,
+                finding,
+            } => {
+                let verb = if *refused { "refuse" } else { "warn about" };
+                write!(
+                    f,
+                    "warning: `calfeed build` would {verb} this (publish guard, compared with \
+                     {}): {finding}",
+                    previous.display()
+                )
+            }
             Event::NotServed { path } => write!(
                 f,
                 "warning: not serving {}: not a plain relative path",
@@ -222,7 +246,7 @@ mod tests {
     fn a_failed_rebuild_lists_its_problems_then_sums_up() {
         assert_eq!(
             Event::RebuildFailed(Vec::new()).to_string(),
-            "error: 0 problem(s) in the input; still serving the last good build"
+            "error: 0 problem(s) in the input; still serving the last good build, marked stale"
         );
         assert!(Event::RebuildFailed(Vec::new()).is_problem());
         assert!(!Event::Stopped.is_problem());

@@ -4,7 +4,8 @@
 //! to reach: no other file of the disk, no dotfile, no symlink, no directory listing. A
 //! rebuild makes a whole new [`Site`] and swaps it in with one pointer store
 //! ([`Current::store`]), so a request sees either the old build or the new one, never a
-//! mix and never a half-written file; a failed rebuild simply never stores.
+//! mix and never a half-written file. A failed rebuild stores the last good build again,
+//! marked stale, with a banner on each page ([`Site::stale`]).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,6 +17,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use crate::export::{Output, files};
+
+use super::preview::{Rewrites, stale_banner};
 
 /// Files smaller than this are not worth compressing (gzip's header and trailer alone
 /// are 18 bytes).
@@ -38,9 +41,18 @@ pub struct Entry {
 
 impl Entry {
     fn new(body: Vec<u8>, content_type: &'static str, built: SystemTime) -> Entry {
+        Entry::compressed(body, content_type, built, Compression::best())
+    }
+
+    fn compressed(
+        body: Vec<u8>,
+        content_type: &'static str,
+        built: SystemTime,
+        level: Compression,
+    ) -> Entry {
         let tag = format!("{:x}-{:016x}", body.len(), fnv1a64(&body));
         let gzip = (body.len() >= GZIP_MIN_BYTES)
-            .then(|| gzip(&body))
+            .then(|| gzip(&body, level))
             .filter(|gz| gz.len() < body.len());
         Entry {
             etag: format!("\"{tag}\""),
@@ -69,6 +81,16 @@ pub struct Changes {
 #[derive(Debug, Default)]
 pub struct Site {
     files: HashMap<String, Arc<Entry>>,
+    stale: Option<Stale>,
+}
+
+/// What a stale site is: the last good build, after a rebuild that failed.
+#[derive(Debug)]
+struct Stale {
+    /// One line on what failed (`X-Calfeed-Stale`).
+    summary: String,
+    /// The last good build, without the banners.
+    good: Arc<Site>,
 }
 
 /// What a request path names.
@@ -82,13 +104,16 @@ pub enum Resolved {
 }
 
 impl Site {
-    /// The site of `outputs`. Files whose bytes are the same as in `previous` keep its
-    /// entry (and so its Last-Modified and precomputed gzip); the others are new as of
-    /// `built`.
+    /// The site of `outputs`, the pages' links rewritten by `rewrites`. Files whose bytes
+    /// are the same as in `previous` (the site served until now) keep its entry (and so
+    /// its Last-Modified and precomputed gzip); the others are new as of `built`. The
+    /// changes are counted from the last good build (`previous` without its banners,
+    /// when it is stale).
     pub fn build(
         outputs: Vec<Output>,
         previous: Option<&Site>,
         built: SystemTime,
+        rewrites: &Rewrites,
     ) -> (Site, Changes) {
         let mut files = HashMap::with_capacity(outputs.len());
         let mut changes = Changes::default();
@@ -99,28 +124,85 @@ impl Site {
                 changes.not_served.push(output.path);
                 continue;
             };
+            let content_type = files::media_type(&key);
+            let contents = if content_type.starts_with("text/html") {
+                rewrites.apply(output.contents)
+            } else {
+                output.contents
+            };
+            let good = previous.and_then(|site| site.good().files.get(&key));
+            match good {
+                Some(good) if good.body == contents => {}
+                Some(_) => changes.changed += 1,
+                None => changes.added += 1,
+            }
             let old = previous.and_then(|site| site.files.get(&key));
             let entry = match old {
-                Some(old) if old.body == output.contents => Arc::clone(old),
-                _ => {
-                    if old.is_some() {
-                        changes.changed += 1;
-                    } else {
-                        changes.added += 1;
-                    }
-                    Arc::new(Entry::new(output.contents, files::media_type(&key), built))
-                }
+                Some(old) if old.body == contents => Arc::clone(old),
+                _ => Arc::new(Entry::new(contents, content_type, built)),
             };
             files.insert(key, entry);
         }
         if let Some(previous) = previous {
             changes.removed = previous
+                .good()
                 .files
                 .keys()
                 .filter(|key| !files.contains_key(*key))
                 .count();
         }
-        (Site { files }, changes)
+        (Site { files, stale: None }, changes)
+    }
+
+    /// The last good build of `served` (which may be stale already), marked stale with
+    /// `summary`: each page with a banner saying so (new bytes, so a new ETag and
+    /// Last-Modified `now`), every other file as it was.
+    pub fn stale(served: &Arc<Site>, summary: String, now: SystemTime) -> Site {
+        let good = match &served.stale {
+            Some(stale) => Arc::clone(&stale.good),
+            None => Arc::clone(served),
+        };
+        let files = good
+            .files
+            .iter()
+            .map(|(key, entry)| {
+                let entry = if entry.content_type.starts_with("text/html") {
+                    let body = stale_banner(&entry.body, &summary);
+                    // Fast: every page is compressed again, at each failed rebuild.
+                    Arc::new(Entry::compressed(
+                        body,
+                        entry.content_type,
+                        now,
+                        Compression::fast(),
+                    ))
+                } else {
+                    Arc::clone(entry)
+                };
+                (key.clone(), entry)
+            })
+            .collect();
+        Site {
+            files,
+            stale: Some(Stale { summary, good }),
+        }
+    }
+
+    /// Why this site is stale (a failed rebuild, in one line), if it is.
+    pub fn stale_summary(&self) -> Option<&str> {
+        self.stale.as_ref().map(|stale| stale.summary.as_str())
+    }
+
+    /// The last good build: this site, or the one it is a stale copy of.
+    fn good(&self) -> &Site {
+        self.stale.as_ref().map_or(self, |stale| &stale.good)
+    }
+
+    /// The bytes of the file at `key` (`show.ics`) as built, without a banner.
+    pub fn built_bytes(&self, key: &str) -> Option<&[u8]> {
+        self.good()
+            .files
+            .get(key)
+            .map(|entry| entry.body.as_slice())
     }
 
     pub fn len(&self) -> usize {
@@ -170,8 +252,10 @@ impl Current {
         Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    pub fn store(&self, site: Site) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(site);
+    pub fn store(&self, site: Site) -> Arc<Site> {
+        let site = Arc::new(site);
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&site);
+        site
     }
 }
 
@@ -188,10 +272,11 @@ fn url_key(path: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// gzip at the best level: it runs once per changed file per build, not per request.
+/// gzip (at the best level but for stale pages): it runs once per changed file per
+/// build, not per request.
 /// The header has no file name and a zero mtime, so the bytes depend on the input only.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+fn gzip(bytes: &[u8], level: Compression) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
     encoder
         .write_all(bytes)
         .and_then(|()| encoder.finish())
@@ -228,6 +313,10 @@ mod tests {
         }
     }
 
+    fn build(outputs: Vec<Output>, previous: Option<&Site>, at: SystemTime) -> (Site, Changes) {
+        Site::build(outputs, previous, at, &Rewrites::default())
+    }
+
     fn at(seconds: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(seconds)
     }
@@ -241,7 +330,7 @@ mod tests {
 
     #[test]
     fn resolves_files_directories_and_nothing_else() {
-        let (site, _) = Site::build(
+        let (site, _) = build(
             vec![
                 output("index.html", "root"),
                 output("show.ics", "cal"),
@@ -274,7 +363,7 @@ mod tests {
     #[test]
     fn unchanged_bytes_keep_their_last_modified_and_etag() {
         let big = "BEGIN:VEVENT\r\n".repeat(100);
-        let (first, changes) = Site::build(
+        let (first, changes) = build(
             vec![
                 output("a.ics", &big),
                 output("b.ics", "B"),
@@ -284,7 +373,7 @@ mod tests {
             at(1_000),
         );
         assert_eq!(changes.added, 3);
-        let (second, changes) = Site::build(
+        let (second, changes) = build(
             vec![
                 output("a.ics", &big),
                 output("b.ics", "B2"),
@@ -313,7 +402,7 @@ mod tests {
 
     #[test]
     fn etags_are_strong_quoted_and_differ_per_encoding() {
-        let (site, _) = Site::build(vec![output("a.ics", &"x".repeat(1000))], None, at(5));
+        let (site, _) = build(vec![output("a.ics", &"x".repeat(1000))], None, at(5));
         let entry = file(&site, "/a.ics");
         assert!(entry.etag.starts_with('"') && entry.etag.ends_with('"'));
         assert!(!entry.etag.starts_with("W/"));
@@ -324,20 +413,20 @@ mod tests {
             .unwrap();
         assert_eq!(unzipped, entry.body);
         // The same bytes get the same tag in any build, at any time.
-        let (again, _) = Site::build(vec![output("a.ics", &"x".repeat(1000))], None, at(99));
+        let (again, _) = build(vec![output("a.ics", &"x".repeat(1000))], None, at(99));
         assert_eq!(file(&again, "/a.ics").etag, entry.etag);
         assert_eq!(file(&again, "/a.ics").gzip, entry.gzip);
     }
 
     #[test]
     fn small_or_incompressible_files_have_no_gzip() {
-        let (site, _) = Site::build(vec![output("a.ics", "tiny")], None, at(5));
+        let (site, _) = build(vec![output("a.ics", "tiny")], None, at(5));
         assert!(file(&site, "/a.ics").gzip.is_none());
     }
 
     #[test]
     fn last_modified_is_whole_seconds() {
-        let (site, _) = Site::build(
+        let (site, _) = build(
             vec![output("a.ics", "A")],
             None,
             at(7) + Duration::from_millis(999),
@@ -354,11 +443,44 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_site_banners_its_pages_and_a_good_build_counts_from_the_last_good_one() {
+        let page = "<html><body>\n<p>Hello</p></body></html>";
+        let (good, _) = build(
+            vec![output("a.ics", "A"), output("a/index.html", page)],
+            None,
+            at(1_000),
+        );
+        let good = Arc::new(good);
+        let stale = Arc::new(Site::stale(&good, "1 problem(s)".into(), at(2_000)));
+        assert_eq!(stale.stale_summary(), Some("1 problem(s)"));
+        assert!(Arc::ptr_eq(&file(&good, "/a.ics"), &file(&stale, "/a.ics")));
+        let bannered = file(&stale, "/a/");
+        assert!(String::from_utf8_lossy(&bannered.body).contains("Preview out of date"));
+        assert_ne!(bannered.etag, file(&good, "/a/").etag);
+        assert_eq!(bannered.last_modified, at(2_000));
+        assert_eq!(stale.built_bytes("a/index.html"), Some(page.as_bytes()));
+        // Failing again banners the good build, not the bannered one.
+        let again = Site::stale(&stale, "2 problem(s)".into(), at(3_000));
+        let twice = String::from_utf8_lossy(&file(&again, "/a/").body).into_owned();
+        assert_eq!(twice.matches("Preview out of date").count(), 1, "{twice}");
+        // The fix: nothing changed since the good build, yet the pages are new again.
+        let (fixed, changes) = build(
+            vec![output("a.ics", "A"), output("a/index.html", page)],
+            Some(&again),
+            at(4_000),
+        );
+        assert_eq!((changes.added, changes.changed, changes.removed), (0, 0, 0));
+        assert_eq!(fixed.stale_summary(), None);
+        assert_eq!(file(&fixed, "/a/").body, page.as_bytes());
+        assert_eq!(file(&fixed, "/a/").last_modified, at(4_000));
+    }
+
+    #[test]
     fn current_swaps_whole_sites() {
-        let (one, _) = Site::build(vec![output("a.ics", "1")], None, at(1));
+        let (one, _) = build(vec![output("a.ics", "1")], None, at(1));
         let current = Current::new(one);
         let held = current.load();
-        let (two, _) = Site::build(vec![output("a.ics", "2")], Some(&held), at(2));
+        let (two, _) = build(vec![output("a.ics", "2")], Some(&held), at(2));
         current.store(two);
         assert_eq!(file(&held, "/a.ics").body, b"1");
         assert_eq!(file(&current.load(), "/a.ics").body, b"2");

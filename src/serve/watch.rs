@@ -7,9 +7,19 @@
 //! renaming a temporary file all just work), and the cost of a `stat` of a few files a
 //! few times a second is nothing. The price is up to 300 ms of extra latency.
 //!
-//! Debounce: after a change, wait until the listing stays the same for 150 ms (at most
-//! 2 s), so an editor's save in several writes, or a `git checkout` of many files, gives
-//! one rebuild of the finished state rather than several of half-written ones.
+//! Settling: after a change, the listing is taken again every 250 ms until it has stayed
+//! the same for a whole second (at most 10 s), so an editor's save in several writes, or a
+//! `git checkout` of many files, gives one rebuild of the finished state rather than
+//! several of half-written ones. A second, and not the 150 ms of an earlier version: a
+//! writer that paused for 150 ms with a valid first half written had that half
+//! published. And the build is published only if the listing is still the settled one
+//! once the files have been read (`rebuild` is handed the check): a save that goes on
+//! while the build reads is never published half-done; the next round builds it whole.
+//!
+//! What no watcher can tell from the outside is a writer that pauses for longer than
+//! that with a valid half written: that half is previewed until the rest arrives and
+//! is then rebuilt. Editors write a file at once or replace it by a rename, so this
+//! takes a program that writes slowly on purpose.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,8 +30,12 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::load;
 
 pub const POLL: Duration = Duration::from_millis(300);
-const QUIET: Duration = Duration::from_millis(150);
-const MAX_DEBOUNCE: Duration = Duration::from_secs(2);
+/// How often the listing is taken again while a change settles.
+const STEP: Duration = Duration::from_millis(250);
+/// How long the listing must stay the same before a rebuild.
+const SETTLE: Duration = Duration::from_secs(1);
+/// A directory that keeps changing is rebuilt after this anyway.
+const MAX_SETTLE: Duration = Duration::from_secs(10);
 
 /// What the build would read, as far as a listing tells: `None` when the directory cannot
 /// be read.
@@ -47,28 +61,37 @@ pub fn snapshot(dir: &Path) -> Snapshot {
 }
 
 /// Calls `rebuild` after each settled change of `dir` from `built` (the state the
-/// current build was made from) until `stop` is set.
-pub fn watch(dir: &Path, mut built: Snapshot, stop: &AtomicBool, mut rebuild: impl FnMut()) {
+/// current build was made from) until `stop` is set. `rebuild` is given a check to make
+/// once it has read the input and before it publishes anything: whether the directory is
+/// still as it was when the change settled (if not, it is to publish nothing; the next
+/// round rebuilds).
+pub fn watch(
+    dir: &Path,
+    mut built: Snapshot,
+    stop: &AtomicBool,
+    mut rebuild: impl FnMut(&dyn Fn() -> bool),
+) {
     while pause(POLL, stop) {
         let mut seen = snapshot(dir);
         if seen == built {
             continue;
         }
         let started = Instant::now();
-        while started.elapsed() < MAX_DEBOUNCE {
-            if !pause(QUIET, stop) {
+        let mut still_since = Instant::now();
+        while still_since.elapsed() < SETTLE && started.elapsed() < MAX_SETTLE {
+            if !pause(STEP, stop) {
                 return;
             }
             let again = snapshot(dir);
-            if again == seen {
-                break;
+            if again != seen {
+                seen = again;
+                still_since = Instant::now();
             }
-            seen = again;
         }
         // Taken before the build reads the files: an edit during the build is seen by
         // the next round.
-        built = seen;
-        rebuild();
+        built = seen.clone();
+        rebuild(&|| snapshot(dir) == seen);
     }
 }
 
@@ -119,7 +142,7 @@ mod tests {
             let (dir, stop, count) = (dir.path().to_owned(), stop.clone(), count.clone());
             let built = snapshot(&dir);
             thread::spawn(move || {
-                watch(&dir, built, &stop, || {
+                watch(&dir, built, &stop, |_| {
                     count.fetch_add(1, Ordering::SeqCst);
                 })
             })

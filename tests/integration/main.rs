@@ -28,6 +28,8 @@ mod readers;
 mod rejections;
 mod reliability;
 mod serve;
+mod serve_clients;
+mod serve_preview;
 mod times;
 mod vtimezone;
 mod walkthrough;

@@ -47,6 +47,29 @@ duration = "2h"
     )
 }
 
+/// A page as the preview serves it: the seed's `channel.link`, in each form a page has
+/// it, replaced by the preview's address.
+fn to_preview(page: &str, addr: std::net::SocketAddr) -> String {
+    let encode = |text: &str| text.replace(':', "%3A").replace('/', "%2F");
+    let (production, preview) = ("calfeed.example.org/", format!("{addr}/"));
+    page.replace(
+        &format!("https://{production}"),
+        &format!("http://{preview}"),
+    )
+    .replace(
+        &format!("webcal://{production}"),
+        &format!("webcal://{preview}"),
+    )
+    .replace(
+        &encode(&format!("https://{production}")),
+        &encode(&format!("http://{preview}")),
+    )
+    .replace(
+        &encode(&format!("webcal://{production}")),
+        &encode(&format!("webcal://{preview}")),
+    )
+}
+
 // ---- What is served ------------------------------------------------------------------------
 
 #[test]
@@ -59,10 +82,16 @@ fn serves_exactly_what_build_writes_with_the_right_types() {
     for (path, bytes) in &expected {
         let reply = served.get(path);
         assert_eq!(reply.status, 200, "{path}: {}", reply.text());
-        assert_eq!(&reply.body, bytes, "{path}");
+        if path.ends_with(".html") {
+            // Pages link to the preview rather than to channel.link (serve_preview.rs).
+            let page = String::from_utf8(bytes.clone()).unwrap();
+            assert_eq!(reply.body_text(), to_preview(&page, served.addr), "{path}");
+        } else {
+            assert_eq!(&reply.body, bytes, "{path}");
+        }
         assert_eq!(
             reply.header("Content-Length"),
-            Some(bytes.len().to_string().as_str())
+            Some(reply.body.len().to_string().as_str())
         );
         let extension = path.rsplit_once('.').unwrap().1;
         let content_type = match extension {

@@ -90,8 +90,19 @@ pub(super) fn error_response(status: u16) -> Response {
     }
 }
 
-/// The answer to a parsed request, from `site`, at time `now`.
+/// The answer to a parsed request, from `site`, at time `now`; every answer from a stale
+/// site (the last good build, after a failed rebuild) says so in `X-Calfeed-Stale`.
 pub(super) fn respond(head: &Head, site: &Site, now: SystemTime) -> Response {
+    let mut response = answer(head, site, now);
+    if let Some(summary) = site.stale_summary() {
+        response
+            .headers
+            .push(("X-Calfeed-Stale", summary.to_string()));
+    }
+    response
+}
+
+fn answer(head: &Head, site: &Site, now: SystemTime) -> Response {
     if head.method == Method::Other {
         let mut response = error_response(405);
         response.headers.push(("Allow", "GET, HEAD".into()));

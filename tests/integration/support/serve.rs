@@ -47,7 +47,13 @@ impl Served {
     /// Starts `calfeed serve --in feeds --addr 127.0.0.1:0` in `test`'s directory and waits
     /// for its `serving` line.
     pub fn start(test: Test) -> Served {
-        let mut running = spawn_serve(test, &["--addr", "127.0.0.1:0"]);
+        Served::start_with(test, &["--addr", "127.0.0.1:0"])
+    }
+
+    /// Starts `calfeed serve --in feeds ARGS` (which must pick a free port) and waits for
+    /// its `serving` line.
+    pub fn start_with(test: Test, args: &[&str]) -> Served {
+        let mut running = spawn_serve(test, args);
         let line = running.wait_for_stdout("serving http://");
         let line = line
             .lines()
