@@ -405,6 +405,9 @@ fn shape_problem(
         None => (span.clone(), locator.path_at(span.start).to_string()),
     };
     let mut problem = Diagnostic::at(file, text, span.clone(), field, message);
+    if let Some(meant) = near_miss(message) {
+        problem.message = meant;
+    }
     if message.contains("recurse") {
         problem.message = format!("the data is nested too deeply ({message})");
         problem = problem
@@ -428,6 +431,19 @@ fn shape_problem(
             .with_help("write the character itself, or both halves of the pair (\\ud83d\\ude00)");
     }
     problem
+}
+
+/// serde's `unknown field `x`, expected one of `a`, `b`, ...` (or `unknown variant`) as
+/// `unknown field `x`; did you mean `a`?` when one of the expected names is close to it;
+/// `None` when none is (the whole list then says what is valid).
+fn near_miss(message: &str) -> Option<String> {
+    let (what, rest) = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| Some((*prefix, message.strip_prefix(prefix)?)))?;
+    let (given, expected) = rest.split_once("`, expected ")?;
+    let names = expected.split('`').skip(1).step_by(2);
+    let meant = crate::diagnostic::did_you_mean(given, names)?;
+    Some(format!("{what}{given}`; did you mean `{meant}`?"))
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

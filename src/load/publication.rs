@@ -2,7 +2,7 @@
 //! events and articles, and the references from articles to events. The result is the
 //! [`Publication`] renderers read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveTime;
 use url::Url;
@@ -11,6 +11,7 @@ use super::LoadOptions;
 use super::check::{Checker, is_language_tag};
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
+use crate::diagnostic::candidates_help;
 use crate::model::{Article, Budget, Channel, Publication};
 use crate::when::Zone;
 
@@ -100,12 +101,21 @@ impl Checker<'_> {
         let mut seen_ids: HashMap<String, FieldPath> =
             HashMap::with_capacity(raw.events.len() + raw.articles.len());
         let mut event_updates = Vec::with_capacity(raw.events.len());
+        // The ids of events that are in the file but invalid (already reported): an
+        // article that names one gets no second error for the same mistake.
+        let mut invalid_events = HashSet::new();
         for (i, raw_event) in raw.events.into_iter().enumerate() {
             let base = FieldPath::root().key("events").index(i);
             self.unique_id(&mut seen_ids, &base, &raw_event.id);
-            if let Some((event, updated)) = self.event(&base, raw_event, &publication) {
-                publication.events.push(event);
-                event_updates.push(updated);
+            let id = raw_event.id.clone();
+            match self.event(&base, raw_event, &publication) {
+                Some((event, updated)) => {
+                    publication.events.push(event);
+                    event_updates.push(updated);
+                }
+                None => {
+                    invalid_events.insert(id);
+                }
             }
         }
         publication.event_index = publication
@@ -117,7 +127,7 @@ impl Checker<'_> {
         for (i, raw_article) in raw.articles.into_iter().enumerate() {
             let base = FieldPath::root().key("articles").index(i);
             self.unique_id(&mut seen_ids, &base, &raw_article.id);
-            if let Some(article) = self.article(&base, raw_article, &publication) {
+            if let Some(article) = self.article(&base, raw_article, &publication, &invalid_events) {
                 publication.articles.push(article);
             }
         }
@@ -181,6 +191,7 @@ impl Checker<'_> {
         base: &FieldPath,
         raw: RawArticle,
         publication: &Publication,
+        invalid_events: &HashSet<String>,
     ) -> Option<Article> {
         let zone = &publication.channel.zone;
         let events = &publication.events;
@@ -198,13 +209,12 @@ impl Checker<'_> {
         let image = self.url(&base.key("image"), raw.image);
         let related = self.list(&base.key("events"), raw.events);
         for (i, event_id) in related.iter().enumerate() {
-            if publication.event(event_id).is_none() {
+            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
                 let path = base.key("events").index(i);
-                let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-                let help = if known.is_empty() {
+                let help = if events.is_empty() {
                     "this publication has no events".to_string()
                 } else {
-                    format!("known event ids: {}", known.join(", "))
+                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
                 };
                 self.report(
                     &path,
