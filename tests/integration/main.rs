@@ -19,6 +19,7 @@ mod injection;
 mod limits;
 mod limits_check;
 mod links;
+mod mistakes;
 mod paths;
 mod properties;
 mod readers;
