@@ -133,7 +133,7 @@ author = "Desk"
 
 [[articles]]
 id = "a1"
-title = "Line\nbreak </script>"
+title = "Tab\tand </script>"
 published = "2024-07-01"
 categories = ["x"]
 image = "https://example.org/i.png"
@@ -146,7 +146,7 @@ image = "https://example.org/i.png"
         assert_eq!(value["authors"][0]["name"], "Desk");
         let item = &value["items"][0];
         assert_eq!(item["id"], "https://example.org/news/#a1");
-        assert_eq!(item["title"], "Line\nbreak </script>");
+        assert_eq!(item["title"], "Tab\tand </script>");
         assert_eq!(item["date_published"], "2024-07-01T12:00:00+00:00");
         assert_eq!(item["tags"][0], "x");
         assert_eq!(item["image"], "https://example.org/i.png");

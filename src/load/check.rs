@@ -16,6 +16,10 @@ use crate::when::{self, Moment, Zone};
 pub const ID_HELP: &str = "ids are 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', \
                            starting with a letter or digit (they become UIDs, guids and file names)";
 
+/// The help given with a line break in a one-line field.
+const ONE_LINE_HELP: &str = "calendar apps and feed readers show this field on one line, and \
+                             some drop an item with a line break in it; join the lines";
+
 /// Ids become file names, UIDs and URL fragments: keep them to a set that is safe in all
 /// three, on every file system.
 pub fn check_id(id: &str) -> Result<(), String> {
@@ -138,6 +142,36 @@ impl Checker<'_> {
         }
     }
 
+    /// [`Checker::text`] for a one-line field (a title, a location, an author): a line
+    /// break is refused, since calendars and feeds show such fields on one line, each
+    /// client mangling a break its own way (calcurse drops the whole event).
+    pub(super) fn line(&mut self, path: &FieldPath, value: &str, required: bool) -> String {
+        self.check_one_line(path, value);
+        self.text(path, value, required)
+    }
+
+    /// [`Checker::optional_text`] for a one-line field.
+    pub(super) fn optional_line(
+        &mut self,
+        path: &FieldPath,
+        value: Option<String>,
+    ) -> Option<String> {
+        if let Some(value) = &value {
+            self.check_one_line(path, value);
+        }
+        self.optional_text(path, value)
+    }
+
+    fn check_one_line(&mut self, path: &FieldPath, value: &str) {
+        if value.contains(['\n', '\r']) {
+            self.report(
+                path,
+                "must be one line of text, without line breaks",
+                Some(ONE_LINE_HELP),
+            );
+        }
+    }
+
     pub(super) fn optional_text(
         &mut self,
         path: &FieldPath,
@@ -186,6 +220,11 @@ impl Checker<'_> {
 
     pub(super) fn url(&mut self, path: &FieldPath, value: Option<String>) -> Option<Url> {
         let value = value?;
+        // The URL parser would silently drop a line break inside the link.
+        if value.trim().contains(['\n', '\r']) {
+            self.check_one_line(path, value.trim());
+            return None;
+        }
         match Url::parse(value.trim()) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
                 Some(url)

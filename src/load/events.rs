@@ -19,7 +19,7 @@ impl Checker<'_> {
         publication: &Publication,
     ) -> Option<(Event, Option<DateTime<Utc>>)> {
         let id = self.id(&base.key("id"), &raw.id);
-        let title = self.text(&base.key("title"), &raw.title, true);
+        let title = self.line(&base.key("title"), &raw.title, true);
         let zone = match &raw.timezone {
             Some(name) => self.zone(&base.key("timezone"), name),
             None => Some(publication.channel.zone),
@@ -41,7 +41,7 @@ impl Checker<'_> {
             None => Vec::new(),
         };
         let description = self.optional_large(&base.key("description"), raw.description);
-        let location = self.optional_text(&base.key("location"), raw.location);
+        let location = self.optional_line(&base.key("location"), raw.location);
         let url = self.url(&base.key("url"), raw.url);
         let livestream = self.url(&base.key("livestream"), raw.livestream);
         let image = self.url(&base.key("image"), raw.image);
@@ -456,9 +456,9 @@ impl Checker<'_> {
             overrides.push(Override {
                 occurrence,
                 schedule: moved,
-                title: self.optional_text(&here.key("title"), raw.title.clone()),
+                title: self.optional_line(&here.key("title"), raw.title.clone()),
                 description: self.optional_large(&here.key("description"), raw.description.clone()),
-                location: self.optional_text(&here.key("location"), raw.location.clone()),
+                location: self.optional_line(&here.key("location"), raw.location.clone()),
                 status: raw.status.map(RawStatus::model),
             });
         }

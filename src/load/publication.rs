@@ -77,12 +77,12 @@ impl Checker<'_> {
             slug: slug.to_string(),
             source: self.file.to_string(),
             channel: Channel {
-                title: self.text(&at.key("title"), &c.title, true),
+                title: self.line(&at.key("title"), &c.title, true),
                 description: self.text(&at.key("description"), &c.description, true),
                 link,
                 language,
                 zone,
-                author: self.optional_text(&at.key("author"), c.author),
+                author: self.optional_line(&at.key("author"), c.author),
                 refresh,
                 updated: fallback_time,
                 allow_html: c.allow_html,
@@ -196,13 +196,13 @@ impl Checker<'_> {
         let zone = &publication.channel.zone;
         let events = &publication.events;
         let id = self.id(&base.key("id"), &raw.id);
-        let title = self.text(&base.key("title"), &raw.title, true);
+        let title = self.line(&base.key("title"), &raw.title, true);
         let updated = raw
             .updated
             .as_ref()
             .and_then(|t| self.instant(&base.key("updated"), t, zone, NaiveTime::MIN));
         let link = self.url(&base.key("link"), raw.link);
-        let author = self.optional_text(&base.key("author"), raw.author);
+        let author = self.optional_line(&base.key("author"), raw.author);
         let summary = self.optional_text(&base.key("summary"), raw.summary);
         let content = self.optional_large(&base.key("content"), raw.content);
         let categories = self.categories(&base.key("categories"), raw.categories);

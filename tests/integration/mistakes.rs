@@ -259,3 +259,87 @@ fn json_publications_get_the_same_refusal() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "events[0].except[0]");
 }
+
+// ---- One-line fields ------------------------------------------------------------------------
+
+/// A line break in a title, a location, an author or a link is refused in TOML and JSON,
+/// with the usual diagnostic at the field; a description may have as many as it likes.
+#[test]
+fn line_breaks_in_one_line_fields_are_refused() {
+    use crate::support::fixtures::{Field, fixture};
+    for field in [
+        Field::ChannelTitle,
+        Field::ChannelAuthor,
+        Field::EventTitle,
+        Field::EventLocation,
+        Field::ArticleTitle,
+        Field::ArticleAuthor,
+    ] {
+        for value in ["Spring\nlaunch", "Spring\r\nlaunch", "Spring launch\r"] {
+            let found = problems(&fixture(field, value), Format::Toml);
+            assert_eq!(
+                found,
+                [(
+                    field.path().to_string(),
+                    "must be one line of text, without line breaks".to_string()
+                )],
+                "{value:?}"
+            );
+        }
+    }
+    for field in [
+        Field::EventDescription,
+        Field::ArticleSummary,
+        Field::ChannelDescription,
+    ] {
+        let text = fixture(field, "two\nlines");
+        assert!(
+            crate::support::api::parse_publication(
+                "x",
+                "feeds/x.toml",
+                &text,
+                Format::Toml,
+                &crate::support::api::options()
+            )
+            .is_ok(),
+            "{field:?}"
+        );
+    }
+}
+
+#[test]
+fn line_breaks_are_refused_in_json_and_in_overrides_and_links() {
+    let json = MINIMAL_JSON.replace(r#""title": "Launch""#, r#""title": "Launch\nday""#);
+    let found = problems(&json, Format::Json);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "events[0].title");
+    let text = weekly("").replace(
+        "except = []",
+        "livestream = \"https://example.org/\\nlive\"\n\n[[events.overrides]]\n\
+         occurrence = \"2025-03-13T17:00\"\ntitle = \"Stand-up\\n(late)\"\nlocation = \"Room\\r\\n4\"",
+    );
+    let found = problems(&text, Format::Toml);
+    let fields: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "events[0].overrides[0].title",
+            "events[0].overrides[0].location",
+            "events[0].livestream"
+        ],
+        "{found:?}"
+    );
+    // Through the binary: the usual diagnostic, its file, line and column.
+    Test::new()
+        .feed(
+            "launch.json",
+            &json.replace("Launch calendar", "Launch\\ncalendar"),
+        )
+        .args(["check"])
+        .status(1)
+        .stderr_contains("error: channel.title: must be one line of text, without line breaks\n")
+        .stderr_contains("--> feeds/launch.json:3:14")
+        .stderr_contains("= help: calendar apps and feed readers show this field on one line")
+        .diagnostic_count(2)
+        .run();
+}
