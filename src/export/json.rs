@@ -63,6 +63,8 @@ struct Item<'a> {
     tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
 }
 
 /// The feed as a string (for tests; a build uses [`write_feed`]).
@@ -108,6 +110,7 @@ fn item<'a>(publication: &'a Publication, article: &'a Article, content: &'a str
         authors: article.author.iter().map(|name| Author { name }).collect(),
         tags: &article.categories,
         image: article.image.as_ref().map(|url| url.to_string()),
+        language: article.language.as_deref(),
     }
 }
 

@@ -95,7 +95,9 @@ fn channel_without_items(publication: &Publication, articles: &[Article]) -> Cha
     if !articles.is_empty() {
         namespaces.insert("content".into(), CONTENT_NS.into());
     }
-    if articles.iter().any(|a| a.author.is_some())
+    if articles
+        .iter()
+        .any(|a| a.author.is_some() || a.language.is_some())
         || channel.author.is_some() && !articles.is_empty()
     {
         namespaces.insert("dc".into(), dublincore::NAMESPACE.into());
@@ -153,9 +155,12 @@ fn item(publication: &Publication, article: &Article, content: &str) -> Item {
         pub_date: Some(channel.zone.localize(article.published).to_rfc2822()),
         content: Some(content.to_string()),
         // RSS's own <author> must be an e-mail address; a name goes in dc:creator.
-        dublin_core_ext: author.map(|name| DublinCoreExtension {
-            creators: vec![name.clone()],
-            ..Default::default()
+        dublin_core_ext: (author.is_some() || article.language.is_some()).then(|| {
+            DublinCoreExtension {
+                creators: author.into_iter().cloned().collect(),
+                languages: article.language.iter().cloned().collect(),
+                ..Default::default()
+            }
         }),
         ..Default::default()
     }

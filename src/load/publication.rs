@@ -8,7 +8,7 @@ use chrono::NaiveTime;
 use url::Url;
 
 use super::LoadOptions;
-use super::check::{Checker, is_language_tag};
+use super::check::Checker;
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
 use crate::diagnostic::candidates_help;
@@ -49,14 +49,7 @@ impl Checker<'_> {
             let path = format!("{}/", link.path());
             link.set_path(&path);
         }
-        let language = self.text(&at.key("language"), &c.language, true);
-        if !is_language_tag(&language) {
-            self.report(
-                &at.key("language"),
-                format!("{language:?} is not a language tag"),
-                Some("use a BCP 47 tag such as en, en-GB or zh-Hans-CN"),
-            );
-        }
+        let language = self.language(&at.key("language"), &c.language);
         let refresh = c
             .refresh
             .as_ref()
@@ -203,6 +196,10 @@ impl Checker<'_> {
             .and_then(|t| self.instant(&base.key("updated"), t, zone, NaiveTime::MIN));
         let link = self.url(&base.key("link"), raw.link);
         let author = self.optional_line(&base.key("author"), raw.author);
+        let language = raw
+            .language
+            .as_ref()
+            .map(|language| self.language(&base.key("language"), language));
         let summary = self.optional_text(&base.key("summary"), raw.summary);
         let content = self.optional_large(&base.key("content"), raw.content);
         let categories = self.categories(&base.key("categories"), raw.categories);
@@ -242,6 +239,7 @@ impl Checker<'_> {
             categories,
             image,
             events: related,
+            language,
         })
     }
 }

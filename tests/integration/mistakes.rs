@@ -343,3 +343,94 @@ fn line_breaks_are_refused_in_json_and_in_overrides_and_links() {
         .diagnostic_count(2)
         .run();
 }
+
+// ---- Languages ------------------------------------------------------------------------------
+
+#[test]
+fn a_language_name_is_not_a_language_tag() {
+    let text = CHANNEL.replace("language = \"en\"", "language = \"English\"");
+    Test::new()
+        .feed("launch.toml", &text)
+        .args(["check"])
+        .status(1)
+        .stderr_contains("error: channel.language: \"English\" is not a language tag\n")
+        .stderr_contains("= help: did you mean \"en\"?")
+        .diagnostic_count(1)
+        .run();
+    let text = CHANNEL.replace("language = \"en\"", "language = \"zh_CN\"");
+    Test::new()
+        .feed("launch.toml", &text)
+        .args(["check"])
+        .status(1)
+        .stderr_contains("= help: did you mean \"zh-CN\"?")
+        .run();
+}
+
+/// An English publication with one article in Chinese.
+fn chinese_article(language: &str) -> String {
+    publication(&format!(
+        r#"
+        [[articles]]
+        id = "xinwen"
+        title = "发布会"
+        published = "2025-01-10"
+        content = "小米 12S 系列将于 7 月 4 日发布。"
+        language = "{language}"
+
+        [[articles]]
+        id = "news"
+        title = "The launch"
+        published = "2025-01-09"
+        "#
+    ))
+}
+
+#[test]
+fn an_article_says_its_own_language_in_every_output() {
+    let ran = Test::new()
+        .feed("launch.toml", &chinese_article("zh"))
+        .args(["build"])
+        .run();
+    let page = ran.read("public/launch/index.html");
+    assert!(
+        page.contains("<article id=\"xinwen\" class=\"item\" lang=\"zh\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<article id=\"news\" class=\"item\">"),
+        "{page}"
+    );
+    let own = ran.read("public/launch/xinwen.html");
+    assert!(own.contains("lang=\"zh\">"), "{own}");
+    let atom = ran.read("public/launch.atom");
+    assert_eq!(atom.matches("<entry xml:lang=\"zh\">").count(), 1, "{atom}");
+    assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
+    let rss = ran.read("public/launch.xml");
+    assert_eq!(
+        rss.matches("<dc:language>zh</dc:language>").count(),
+        1,
+        "{rss}"
+    );
+    let json = crate::support::json::parse(&ran.read("public/launch.json"));
+    assert_eq!(json["language"], "en");
+    assert_eq!(json["items"][0]["language"], "zh");
+    assert!(json["items"][1].get("language").is_none());
+}
+
+#[test]
+fn an_articles_language_is_checked_like_the_channels() {
+    let found = problems(&chinese_article("Chinese"), Format::Toml);
+    assert_eq!(
+        found,
+        [(
+            "articles[0].language".to_string(),
+            "\"Chinese\" is not a language tag".to_string()
+        )]
+    );
+    Test::new()
+        .feed("launch.toml", &chinese_article("简体中文"))
+        .args(["check"])
+        .status(1)
+        .stderr_contains("= help: did you mean \"zh-Hans\"?")
+        .run();
+}

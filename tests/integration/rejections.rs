@@ -520,6 +520,14 @@ fn cases() -> Vec<Case> {
             "error: channel.language: \"en_GB\" is not a language tag",
             "--> feeds/a.toml:5:12",
         ),
+        case(
+            "language name for a tag",
+            "a.toml",
+            CHANNEL.replace("language = \"en\"", "language = \"English\""),
+            "error: channel.language: \"English\" is not a language tag",
+            "--> feeds/a.toml:5:12",
+        )
+        .also(&["help: did you mean \"en\"?"]),
         // What tests/cli.rs json_type_error_points_at_its_line_and_column asserted: serde_json
         // points at the last character of the value, and its own ` at line ` is not shown.
         case(
