@@ -404,6 +404,21 @@ fn shape_problem(
         }
         None => (span.clone(), locator.path_at(span.start).to_string()),
     };
+    if locator.format() == Format::Toml
+        && (message.contains("missing comma between array elements")
+            || message.contains("expected `,`"))
+        && let Some((end, opener)) = locate::unclosed_toml_array(text, span.start)
+    {
+        let field = locate::toml_key_on_line(text, opener).to_string();
+        return Diagnostic::at(
+            file,
+            text,
+            end..end,
+            field,
+            "this list is not closed: expected `]` after its last item",
+        )
+        .with_help("end the list with `]` (or, if it goes on, put a `,` after this item)");
+    }
     let mut problem = Diagnostic::at(file, text, span.clone(), field, message);
     if let Some(meant) = near_miss(message) {
         problem.message = meant;

@@ -418,6 +418,18 @@ fn cases() -> Vec<Case> {
             "error: events[0].id: invalid basic string, expected `\"`",
             "--> feeds/a.toml:9:13",
         ),
+        // The parser stops at the next line, wanting `,` or `]`: the list's own line and
+        // field are named instead.
+        case(
+            "list without its closing bracket",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "categories = [\"a\", \"b\"\nlocation = \"Hall\"\n",
+            ),
+            "error: events[0].categories: this list is not closed: expected `]` after its last item",
+            "--> feeds/a.toml:12:23",
+        ),
         case(
             "empty file",
             "a.toml",
