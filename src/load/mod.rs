@@ -15,12 +15,14 @@
 //!   written in the file;
 //! - `check`: the checks of single fields; `events`: events, schedules and recurrence;
 //!   `publication`: the channel, articles and references between items;
-//! - `json_frames`: reading valid JSON one event or article at a time.
+//! - `json_frames`: reading valid JSON one event or article at a time;
+//! - `notes`: warnings about what is valid but probably not meant.
 
 mod check;
 mod events;
 mod json_frames;
 mod locate;
+mod notes;
 mod path;
 mod publication;
 mod raw;
@@ -39,6 +41,7 @@ use self::check::Checker;
 pub use self::check::{ID_HELP, check_id};
 pub use self::locate::Format;
 use self::locate::Locator;
+pub use self::notes::warnings;
 pub use self::publication::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING};
 use self::raw::{FileSeed, RawArticle, RawChannel, RawEvent, RawFile, Spilling};
 use crate::diagnostic::Diagnostic;

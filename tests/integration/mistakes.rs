@@ -434,3 +434,48 @@ fn an_articles_language_is_checked_like_the_channels() {
         .stderr_contains("= help: did you mean \"zh-Hans\"?")
         .run();
 }
+
+// ---- An event without an end ----------------------------------------------------------------
+
+/// Accepted (a deadline is a moment), published without DTEND, and `check` says so at the
+/// event's start; an all-day event without an end lasts its one day and is not mentioned.
+#[test]
+fn an_event_without_an_end_is_published_as_a_moment_with_a_warning() {
+    let text = publication(
+        r#"
+        [[events]]
+        id = "deadline"
+        title = "Entries close"
+        start = "2025-03-20T17:00"
+
+        [[events]]
+        id = "fair"
+        title = "Fair"
+        start = "2025-03-21"
+
+        [[events]]
+        id = "talk"
+        title = "Talk"
+        start = "2025-03-22T17:00"
+        duration = "1h"
+        "#,
+    );
+    let ran = Test::new()
+        .feed("dates.toml", &text)
+        .args(["check"])
+        .stderr_contains(
+            "warning: events[0].start: the event has neither `end` nor `duration`: it is \
+             published as a moment, which calendars show as lasting no time\n",
+        )
+        .stderr_contains(&crate::support::fixtures::at(
+            "dates.toml",
+            &text,
+            "\"2025-03-20T17:00\"",
+        ))
+        .stderr_contains("= help: give its length (e.g. duration = \"1h\") or its `end`")
+        .run();
+    assert_eq!(ran.stderr.matches("warning:").count(), 1, "{}", ran.stderr);
+    let built = Test::new().feed("dates.toml", &text).args(["build"]).run();
+    let ics = built.read("public/dates/deadline.ics");
+    assert!(!ics.contains("DTEND") && !ics.contains("DURATION"), "{ics}");
+}
