@@ -467,7 +467,7 @@ fn an_event_without_an_end_is_published_as_a_moment_with_a_warning() {
             "warning: events[0].start: the event has neither `end` nor `duration`: it is \
              published as a moment, which calendars show as lasting no time\n",
         )
-        .stderr_contains(&crate::support::fixtures::at(
+        .stderr_contains(crate::support::fixtures::at(
             "dates.toml",
             &text,
             "\"2025-03-20T17:00\"",
