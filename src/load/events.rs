@@ -481,8 +481,8 @@ fn nearest_help(
         .into_iter()
         .next();
     // The one before: looked for further and further back (a yearly rule's is a year away).
-    let before = [2, 35, 370, 3700].into_iter().find_map(|days| {
-        let from = at - chrono::Duration::days(days);
+    let before = [1, 48, 840, 8880, 88_800].into_iter().find_map(|hours| {
+        let from = at - chrono::Duration::hours(hours);
         recurrence::expand(schedule, recurrence, from, 10_000)
             .unwrap_or_default()
             .into_iter()
@@ -505,10 +505,15 @@ fn written(schedule: &Schedule, instance: Instance) -> String {
     match (schedule, instance) {
         (Schedule::Timed { zone, .. }, Instance::Timed(t)) => {
             let local = zone.localize(t);
-            if zone.resolve_local(local.naive_local()) == Ok(t) {
-                local.format("%Y-%m-%dT%H:%M").to_string()
+            let time = if t.timestamp() % 60 == 0 {
+                "%Y-%m-%dT%H:%M"
             } else {
-                local.format("%Y-%m-%dT%H:%M%:z").to_string()
+                "%Y-%m-%dT%H:%M:%S"
+            };
+            if zone.resolve_local(local.naive_local()) == Ok(t) {
+                local.format(time).to_string()
+            } else {
+                local.format(&format!("{time}%:z")).to_string()
             }
         }
         (_, Instance::Day(day)) => day.to_string(),
