@@ -219,6 +219,26 @@ fn an_exception_that_matches_no_occurrence_is_refused() {
 }
 
 #[test]
+fn an_override_of_no_occurrence_names_the_nearest_ones() {
+    let text = weekly("").replace(
+        "except = []",
+        "\n[[events.overrides]]\noccurrence = \"2025-03-13T18:00\"\nstatus = \"cancelled\"",
+    );
+    Test::new()
+        .feed("team.toml", &text)
+        .args(["check"])
+        .status(1)
+        .stderr_contains(
+            "error: events[0].overrides[0].occurrence: this is not an occurrence of the event's rule",
+        )
+        .stderr_contains(
+            "= help: write the start the rule gives that occurrence, before it moved: the nearest \
+             are 2025-03-13T17:00 and 2025-03-20T17:00",
+        )
+        .run();
+}
+
+#[test]
 fn an_all_day_exception_off_the_rule_names_the_nearest_days() {
     let text = publication(
         r#"
