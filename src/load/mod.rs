@@ -422,6 +422,13 @@ fn shape_problem(
         )
         .with_help("end the list with `]` (or, if it goes on, put a `,` after this item)");
     }
+    // serde_json points at the closing quote of an unknown key: show the whole key.
+    let span = match (locator.format(), text.get(span.clone())) {
+        (Format::Json, Some("\"")) if message.starts_with("unknown field") => text[..span.start]
+            .rfind('"')
+            .map_or(span.clone(), |open| open..span.end),
+        _ => span,
+    };
     let mut problem = Diagnostic::at(file, text, span.clone(), field, message);
     if let Some(meant) = near_miss(message) {
         problem.message = meant;

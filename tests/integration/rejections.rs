@@ -158,7 +158,7 @@ fn cases() -> Vec<Case> {
             "a.json",
             format!("{{\"channel\": {{\"title\": \"T\", \"langauge\": \"en\", {JSON_CHANNEL}}}}}\n"),
             "error: channel.langauge: unknown field `langauge`; did you mean `language`?",
-            "--> feeds/a.json:1:37",
+            "--> feeds/a.json:1:28",
         ),
         case(
             "misspelt status",
