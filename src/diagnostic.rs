@@ -123,6 +123,69 @@ impl Diagnostic {
     }
 }
 
+/// How many candidates a help line lists at most.
+pub const MAX_CANDIDATES: usize = 5;
+
+/// The edit distance (optimal string alignment, ignoring ASCII case) between two words.
+fn distance(a: &str, b: &str) -> usize {
+    strsim::osa_distance(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())
+}
+
+/// The candidates nearest to `word`, nearest first (ties keep their order), at most
+/// `most`.
+pub fn nearest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    most: usize,
+) -> Vec<&'a str> {
+    let mut ranked: Vec<(usize, usize, &str)> = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (distance(word, c), i, c))
+        .collect();
+    // Only the nearest few are wanted: no full sort of a long list.
+    if ranked.len() > most {
+        ranked.select_nth_unstable(most);
+        ranked.truncate(most);
+    }
+    ranked.sort();
+    ranked.into_iter().map(|(_, _, c)| c).collect()
+}
+
+/// The one candidate close enough to `word` to be what was meant (a typo, a letter
+/// missing or doubled, two letters swapped, another case), if there is one.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let near = word.chars().count().div_ceil(4).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|c| (distance(word, c), c))
+        .filter(|&(d, c)| d <= near && c != word)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// A help line for `word`, which is none of `candidates` (`what` names them, plural):
+/// the one meant when it is close, else the nearest few, nearest first.
+pub fn candidates_help<'a>(
+    word: &str,
+    what: &str,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+) -> String {
+    if let Some(meant) = did_you_mean(word, candidates.clone()) {
+        return format!("did you mean {meant:?}?");
+    }
+    let total = candidates.clone().count();
+    let shown = nearest(word, candidates, MAX_CANDIDATES).join(", ");
+    if total > MAX_CANDIDATES {
+        format!("the nearest of the {total} {what}: {shown}")
+    } else {
+        format!("known {what}: {shown}")
+    }
+}
+
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while !text.is_char_boundary(index) {
         index -= 1;
@@ -253,5 +316,26 @@ mod tests {
         let at = text.find('x').unwrap();
         let d = Diagnostic::at("f.toml", text, at..at + 1, "title", "m");
         assert_eq!(d.column, 14);
+    }
+
+    #[test]
+    fn suggestions_are_near_and_few() {
+        let ids = ["launch", "keynote", "spring-launch", "Q&A"];
+        assert_eq!(did_you_mean("lunch", ids), Some("launch"));
+        assert_eq!(did_you_mean("Spring-Lauhcn", ids), Some("spring-launch"));
+        assert_eq!(did_you_mean("dinner", ids), None);
+        assert_eq!(did_you_mean("launch", ids), None);
+        assert_eq!(nearest("keynotes", ids, 2), vec!["keynote", "launch"]);
+        let many: Vec<String> = (0..1000).map(|i| format!("event-{i}")).collect();
+        let help = candidates_help("party", "event ids", many.iter().map(String::as_str));
+        assert!(
+            help.starts_with("the nearest of the 1000 event ids: "),
+            "{help}"
+        );
+        assert_eq!(help.matches(", ").count(), MAX_CANDIDATES - 1, "{help}");
+        assert_eq!(
+            candidates_help("evnt-7", "event ids", many.iter().map(String::as_str)),
+            "did you mean \"event-7\"?"
+        );
     }
 }

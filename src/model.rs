@@ -168,6 +168,8 @@ pub struct Article {
     pub image: Option<Url>,
     /// Ids of related events; each names an event of this publication.
     pub events: Vec<String>,
+    /// The article's own language (a BCP 47 tag), when it says one; else the channel's.
+    pub language: Option<String>,
 }
 
 /// The start of one occurrence: an instant for timed events, a day for all-day ones.

@@ -50,10 +50,20 @@ impl Zone {
         };
         match result {
             LocalResult::Single(instant) => Ok(instant),
-            LocalResult::None => Err(format!(
-                "{} does not exist in {self}: the clocks skip it (daylight-saving gap)",
-                local.format("%Y-%m-%dT%H:%M")
-            )),
+            LocalResult::None => {
+                let mut message = format!(
+                    "{} does not exist in {self}: the clocks skip it (daylight-saving gap)",
+                    local.format("%Y-%m-%dT%H:%M")
+                );
+                if let Some((before, after)) = self.across_gap(local) {
+                    message.push_str(&format!(
+                        ": write it with an offset, {} or {}",
+                        self.localize(before).format("%Y-%m-%dT%H:%M%:z"),
+                        self.localize(after).format("%Y-%m-%dT%H:%M%:z"),
+                    ));
+                }
+                Err(message)
+            }
             LocalResult::Ambiguous(first, second) => Err(format!(
                 "{} happens twice in {self} (daylight-saving overlap): write it with an offset, \
                  {} or {}",
@@ -62,6 +72,25 @@ impl Zone {
                 self.localize(second).format("%Y-%m-%dT%H:%M%:z"),
             )),
         }
+    }
+}
+
+impl Zone {
+    /// The two instants a wall-clock time skipped by a gap can mean: read with the offset
+    /// after the change (the earlier instant, shown in the old offset) and with the offset
+    /// before it (the later one, shown in the new offset), in that order.
+    fn across_gap(&self, local: NaiveDateTime) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let probe = local.and_utc();
+        let day = Duration::days(1);
+        let (old, new) = (self.offset_at(probe - day), self.offset_at(probe + day));
+        let read_with = |offset: FixedOffset| {
+            offset
+                .from_local_datetime(&local)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let (earlier, later) = (read_with(new)?, read_with(old)?);
+        (earlier < later).then_some((earlier, later))
     }
 }
 
@@ -105,9 +134,13 @@ pub fn parse_zone(text: &str) -> Result<Zone, String> {
             .map(Zone::Fixed)
             .ok_or_else(|| format!("offset in {text:?} is out of range"));
     }
-    Tz::from_str(trimmed)
-        .map(Zone::Iana)
-        .map_err(|_| format!("unknown time zone {text:?}; expected {ZONE_HELP}"))
+    Tz::from_str(trimmed).map(Zone::Iana).map_err(|_| {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+        match crate::diagnostic::did_you_mean(trimmed, names) {
+            Some(meant) => format!("unknown time zone {text:?}; did you mean {meant:?}?"),
+            None => format!("unknown time zone {text:?}; expected {ZONE_HELP}"),
+        }
+    })
 }
 
 /// `Some` when `text` is an offset spelling (then `Ok(seconds east of UTC)` or why not),
@@ -366,6 +399,16 @@ mod tests {
     #[test]
     fn bad_zones_are_rejected_with_help() {
         assert!(parse_zone("Mars/Olympus").unwrap_err().contains("IANA"));
+        for (typo, meant) in [
+            ("America/NewYork", "America/New_York"),
+            ("asia/shanghai", "Asia/Shanghai"),
+            ("Europe/Londn", "Europe/London"),
+        ] {
+            assert_eq!(
+                parse_zone(typo).unwrap_err(),
+                format!("unknown time zone {typo:?}; did you mean {meant:?}?")
+            );
+        }
         assert!(parse_zone("GMT+15").unwrap_err().contains("out of range"));
         assert!(parse_zone("UTC+8:75").unwrap_err().contains("out of range"));
         assert!(parse_zone("GMT+x").unwrap_err().contains("malformed"));
@@ -375,7 +418,21 @@ mod tests {
     fn dst_gap_and_overlap_are_errors() {
         let ny = parse_zone("America/New_York").unwrap();
         let gap = NaiveDateTime::parse_from_str("2024-03-10T02:30", "%Y-%m-%dT%H:%M").unwrap();
-        assert!(ny.resolve_local(gap).unwrap_err().contains("gap"));
+        assert_eq!(
+            ny.resolve_local(gap).unwrap_err(),
+            "2024-03-10T02:30 does not exist in America/New_York: the clocks skip it \
+             (daylight-saving gap): write it with an offset, 2024-03-10T01:30-05:00 or \
+             2024-03-10T03:30-04:00"
+        );
+        // Lord Howe Island moves its clocks by half an hour.
+        let lord_howe = parse_zone("Australia/Lord_Howe").unwrap();
+        let gap = NaiveDateTime::parse_from_str("2024-10-06T02:10", "%Y-%m-%dT%H:%M").unwrap();
+        assert!(
+            lord_howe
+                .resolve_local(gap)
+                .unwrap_err()
+                .ends_with("2024-10-06T01:40+10:30 or 2024-10-06T02:40+11:00")
+        );
         let overlap = NaiveDateTime::parse_from_str("2024-11-03T01:30", "%Y-%m-%dT%H:%M").unwrap();
         let message = ny.resolve_local(overlap).unwrap_err();
         assert!(message.contains("overlap"), "{message}");

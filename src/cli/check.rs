@@ -6,7 +6,7 @@ use calfeed::{limits, load};
 
 use super::InputArgs;
 use super::exit::Exit;
-use super::report::{DiagnosticFormat, Reporter};
+use super::report::{DiagnosticFormat, Level, Reporter};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -19,6 +19,17 @@ pub struct Args {
 pub fn run(reporter: &Reporter, args: Args) -> Exit {
     match load::load_dir(&args.input.input, &args.input.options()) {
         Ok(publications) => {
+            // What is valid but probably not meant (an event without an end).
+            for warning in publications.iter().flat_map(load::warnings) {
+                match args.format {
+                    DiagnosticFormat::Github => reporter.output(
+                        warning
+                            .github_annotation()
+                            .replacen("::error", "::warning", 1),
+                    ),
+                    _ => reporter.problem(Level::Warning, warning.without_level()),
+                }
+            }
             let checked = match limits::check(&publications) {
                 Ok(checked) => checked,
                 Err(e) => {

@@ -76,7 +76,11 @@ pub fn write_feed(shared: &Shared, out: &mut dyn io::Write) -> io::Result<()> {
 
 fn entry(xml: &mut Xml, publication: &Publication, article: &Article, content: &str) {
     let zone = &publication.channel.zone;
-    write(xml, Event::Start(BytesStart::new("entry")));
+    let mut start = BytesStart::new("entry");
+    if let Some(language) = &article.language {
+        start.push_attribute(("xml:lang", language.as_str()));
+    }
+    write(xml, Event::Start(start));
     text_element(xml, "title", &article.title);
     text_element(xml, "id", publication.anchor_url(&article.id).as_str());
     link(xml, "alternate", "text/html", article.link.as_str());

@@ -129,7 +129,13 @@ pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, pl
     let level = place.heading;
     html.push_str("<article id=\"");
     push_esc(html, &article.id);
-    let _ = write!(html, "\" class=\"item\">\n<h{level}>");
+    html.push_str("\" class=\"item\"");
+    if let Some(language) = &article.language {
+        html.push_str(" lang=\"");
+        push_esc(html, language);
+        html.push('"');
+    }
+    let _ = write!(html, ">\n<h{level}>");
     title_text(html, &article.title, place, &permalink);
     let _ = write!(
         html,

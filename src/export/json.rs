@@ -63,6 +63,8 @@ struct Item<'a> {
     tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
 }
 
 /// The feed as a string (for tests; a build uses [`write_feed`]).
@@ -108,6 +110,7 @@ fn item<'a>(publication: &'a Publication, article: &'a Article, content: &'a str
         authors: article.author.iter().map(|name| Author { name }).collect(),
         tags: &article.categories,
         image: article.image.as_ref().map(|url| url.to_string()),
+        language: article.language.as_deref(),
     }
 }
 
@@ -133,7 +136,7 @@ author = "Desk"
 
 [[articles]]
 id = "a1"
-title = "Line\nbreak </script>"
+title = "Tab\tand </script>"
 published = "2024-07-01"
 categories = ["x"]
 image = "https://example.org/i.png"
@@ -146,7 +149,7 @@ image = "https://example.org/i.png"
         assert_eq!(value["authors"][0]["name"], "Desk");
         let item = &value["items"][0];
         assert_eq!(item["id"], "https://example.org/news/#a1");
-        assert_eq!(item["title"], "Line\nbreak </script>");
+        assert_eq!(item["title"], "Tab\tand </script>");
         assert_eq!(item["date_published"], "2024-07-01T12:00:00+00:00");
         assert_eq!(item["tags"][0], "x");
         assert_eq!(item["image"], "https://example.org/i.png");

@@ -96,7 +96,11 @@ fn channel_without_items<'a>(
     if any {
         namespaces.insert("content".into(), CONTENT_NS.into());
     }
-    if articles.clone().any(|a| a.author.is_some()) || channel.author.is_some() && any {
+    if articles
+        .clone()
+        .any(|a| a.author.is_some() || a.language.is_some())
+        || channel.author.is_some() && any
+    {
         namespaces.insert("dc".into(), dublincore::NAMESPACE.into());
     }
     Channel {
@@ -152,9 +156,12 @@ fn item(publication: &Publication, article: &Article, content: &str) -> Item {
         pub_date: Some(channel.zone.localize(article.published).to_rfc2822()),
         content: Some(content.to_string()),
         // RSS's own <author> must be an e-mail address; a name goes in dc:creator.
-        dublin_core_ext: author.map(|name| DublinCoreExtension {
-            creators: vec![name.clone()],
-            ..Default::default()
+        dublin_core_ext: (author.is_some() || article.language.is_some()).then(|| {
+            DublinCoreExtension {
+                creators: author.into_iter().cloned().collect(),
+                languages: article.language.iter().cloned().collect(),
+                ..Default::default()
+            }
         }),
         ..Default::default()
     }

@@ -16,6 +16,10 @@ use crate::when::{self, Moment, Zone};
 pub const ID_HELP: &str = "ids are 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', \
                            starting with a letter or digit (they become UIDs, guids and file names)";
 
+/// The help given with a line break in a one-line field.
+const ONE_LINE_HELP: &str = "calendar apps and feed readers show this field on one line, and \
+                             some drop an item with a line break in it; join the lines";
+
 /// Ids become file names, UIDs and URL fragments: keep them to a set that is safe in all
 /// three, on every file system.
 pub fn check_id(id: &str) -> Result<(), String> {
@@ -138,6 +142,36 @@ impl Checker<'_> {
         }
     }
 
+    /// [`Checker::text`] for a one-line field (a title, a location, an author): a line
+    /// break is refused, since calendars and feeds show such fields on one line, each
+    /// client mangling a break its own way (calcurse drops the whole event).
+    pub(super) fn line(&mut self, path: &FieldPath, value: &str, required: bool) -> String {
+        self.check_one_line(path, value);
+        self.text(path, value, required)
+    }
+
+    /// [`Checker::optional_text`] for a one-line field.
+    pub(super) fn optional_line(
+        &mut self,
+        path: &FieldPath,
+        value: Option<String>,
+    ) -> Option<String> {
+        if let Some(value) = &value {
+            self.check_one_line(path, value);
+        }
+        self.optional_text(path, value)
+    }
+
+    fn check_one_line(&mut self, path: &FieldPath, value: &str) {
+        if value.contains(['\n', '\r']) {
+            self.report(
+                path,
+                "must be one line of text, without line breaks",
+                Some(ONE_LINE_HELP),
+            );
+        }
+    }
+
     pub(super) fn optional_text(
         &mut self,
         path: &FieldPath,
@@ -186,6 +220,11 @@ impl Checker<'_> {
 
     pub(super) fn url(&mut self, path: &FieldPath, value: Option<String>) -> Option<Url> {
         let value = value?;
+        // The URL parser would silently drop a line break inside the link.
+        if value.trim().contains(['\n', '\r']) {
+            self.check_one_line(path, value.trim());
+            return None;
+        }
         match Url::parse(value.trim()) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
                 Some(url)
@@ -272,13 +311,117 @@ impl Checker<'_> {
     }
 }
 
-/// A loose BCP 47 check: letters, then subtags of letters and digits.
+/// A loose BCP 47 check: a language of 2 or 3 letters (ISO 639; `x` for private use),
+/// then subtags of 1 to 8 letters and digits. A word such as `English` is not one.
 pub(super) fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let primary = parts.next().unwrap_or("");
-    (2..=8).contains(&primary.len())
+    let private = primary.eq_ignore_ascii_case("x") && tag.len() > 2;
+    ((2..=3).contains(&primary.len()) || private)
         && primary.chars().all(|c| c.is_ascii_alphabetic())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Language names people write instead of a tag, and the tag meant (lower case; English
+/// names and the languages' own).
+const LANGUAGE_NAMES: &[(&str, &str)] = &[
+    ("english", "en"),
+    ("british english", "en-GB"),
+    ("american english", "en-US"),
+    ("chinese", "zh"),
+    ("mandarin", "zh"),
+    ("simplified chinese", "zh-Hans"),
+    ("traditional chinese", "zh-Hant"),
+    ("中文", "zh"),
+    ("简体中文", "zh-Hans"),
+    ("繁體中文", "zh-Hant"),
+    ("cantonese", "yue"),
+    ("french", "fr"),
+    ("français", "fr"),
+    ("german", "de"),
+    ("deutsch", "de"),
+    ("spanish", "es"),
+    ("español", "es"),
+    ("japanese", "ja"),
+    ("日本語", "ja"),
+    ("korean", "ko"),
+    ("한국어", "ko"),
+    ("portuguese", "pt"),
+    ("português", "pt"),
+    ("russian", "ru"),
+    ("русский", "ru"),
+    ("italian", "it"),
+    ("italiano", "it"),
+    ("dutch", "nl"),
+    ("nederlands", "nl"),
+    ("arabic", "ar"),
+    ("hindi", "hi"),
+    ("swedish", "sv"),
+    ("svenska", "sv"),
+    ("polish", "pl"),
+    ("polski", "pl"),
+    ("turkish", "tr"),
+    ("türkçe", "tr"),
+    ("vietnamese", "vi"),
+    ("tiếng việt", "vi"),
+    ("indonesian", "id"),
+    ("thai", "th"),
+    ("greek", "el"),
+    ("hebrew", "he"),
+    ("danish", "da"),
+    ("dansk", "da"),
+    ("finnish", "fi"),
+    ("suomi", "fi"),
+    ("norwegian", "nb"),
+    ("norsk", "nb"),
+    ("czech", "cs"),
+    ("čeština", "cs"),
+    ("ukrainian", "uk"),
+    ("українська", "uk"),
+    ("hungarian", "hu"),
+    ("magyar", "hu"),
+    ("romanian", "ro"),
+    ("malay", "ms"),
+    ("persian", "fa"),
+    ("farsi", "fa"),
+    ("bengali", "bn"),
+    ("catalan", "ca"),
+    ("català", "ca"),
+    ("urdu", "ur"),
+    ("tamil", "ta"),
+    ("swahili", "sw"),
+];
+
+/// The tag most likely meant by a value that is not one: a language's name, or a tag
+/// written with `_` (`en_GB`).
+fn meant_language(value: &str) -> Option<String> {
+    let lower = value.trim().to_lowercase();
+    if let Some((_, tag)) = LANGUAGE_NAMES.iter().find(|(name, _)| *name == lower) {
+        return Some((*tag).to_string());
+    }
+    let dashed = value.trim().replace('_', "-");
+    is_language_tag(&dashed).then_some(dashed)
+}
+
+impl Checker<'_> {
+    /// A language tag (the channel's, or an article's own).
+    pub(super) fn language(&mut self, path: &FieldPath, value: &str) -> String {
+        let language = self.text(path, value, true);
+        if !language.trim().is_empty() && !is_language_tag(&language) {
+            let help = match meant_language(&language) {
+                Some(tag) => {
+                    format!("did you mean {tag:?}? (a BCP 47 tag such as en, en-GB or zh-Hans-CN)")
+                }
+                None => "use a BCP 47 tag such as en, en-GB or zh-Hans-CN".to_string(),
+            };
+            self.report(
+                path,
+                format!("{language:?} is not a language tag"),
+                Some(&help),
+            );
+        }
+        language
+    }
 }
 
 impl Checker<'_> {
@@ -318,11 +461,24 @@ mod tests {
 
     #[test]
     fn language_tags() {
-        for good in ["en", "en-GB", "zh-Hans-CN"] {
+        for good in ["en", "en-GB", "zh-Hans-CN", "yue", "es-419", "x-klingon"] {
             assert!(is_language_tag(good), "{good}");
         }
-        for bad in ["", "e", "en_GB", "english language", "en-"] {
+        for bad in [
+            "",
+            "e",
+            "x",
+            "en_GB",
+            "english language",
+            "en-",
+            "English",
+            "Chinese",
+        ] {
             assert!(!is_language_tag(bad), "{bad}");
         }
+        assert_eq!(meant_language("English").as_deref(), Some("en"));
+        assert_eq!(meant_language("简体中文").as_deref(), Some("zh-Hans"));
+        assert_eq!(meant_language("zh_CN").as_deref(), Some("zh-CN"));
+        assert_eq!(meant_language("Klingon"), None);
     }
 }

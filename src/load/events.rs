@@ -19,7 +19,7 @@ impl Checker<'_> {
         publication: &Publication,
     ) -> Option<(Event, Option<DateTime<Utc>>)> {
         let id = self.id(&base.key("id"), &raw.id);
-        let title = self.text(&base.key("title"), &raw.title, true);
+        let title = self.line(&base.key("title"), &raw.title, true);
         let zone = match &raw.timezone {
             Some(name) => self.zone(&base.key("timezone"), name),
             None => Some(publication.channel.zone),
@@ -41,7 +41,7 @@ impl Checker<'_> {
             None => Vec::new(),
         };
         let description = self.optional_large(&base.key("description"), raw.description);
-        let location = self.optional_text(&base.key("location"), raw.location);
+        let location = self.optional_line(&base.key("location"), raw.location);
         let url = self.url(&base.key("url"), raw.url);
         let livestream = self.url(&base.key("livestream"), raw.livestream);
         let image = self.url(&base.key("image"), raw.image);
@@ -304,8 +304,41 @@ impl Checker<'_> {
             },
             (None, None) => None,
         };
-        let except = self.instances(&base.key("except"), &raw.except, schedule);
+        let except_at: Vec<(usize, Instance)> = raw
+            .except
+            .iter()
+            .enumerate()
+            .filter_map(|(i, value)| {
+                let instance = self.instance(&base.key("except").index(i), value, schedule)?;
+                Some((i, instance))
+            })
+            .collect();
+        let except: Vec<Instance> = except_at.iter().map(|&(_, instance)| instance).collect();
         let extra = self.instances(&base.key("extra"), &raw.extra, schedule);
+        if let Some(rule) = &rule {
+            // An exception that matches no occurrence would publish an EXDATE that cancels
+            // nothing: subscribers would still get the occurrence meant.
+            let bare = Recurrence {
+                rule: Some(rule.clone()),
+                except: Vec::new(),
+                extra: extra.clone(),
+            };
+            for &(i, instance) in &except_at {
+                if !recurrence::is_occurrence(schedule, &bare, instance) {
+                    let help = nearest_help(
+                        "write the start the rule gives the occurrence to cancel",
+                        schedule,
+                        &bare,
+                        instance,
+                    );
+                    self.report(
+                        &base.key("except").index(i),
+                        "this is not an occurrence of the event's rule",
+                        Some(&help),
+                    );
+                }
+            }
+        }
         if rule.is_none() && raw.repeat.is_none() && raw.rrule.is_none() && !raw.except.is_empty() {
             self.report(
                 &base.key("except"),
@@ -344,10 +377,16 @@ impl Checker<'_> {
                 continue;
             };
             if !recurrence::is_occurrence(schedule, recurrence, occurrence) {
+                let help = nearest_help(
+                    "write the start the rule gives that occurrence, before it moved",
+                    schedule,
+                    recurrence,
+                    occurrence,
+                );
                 self.report(
                     &here.key("occurrence"),
                     "this is not an occurrence of the event's rule",
-                    Some("write the start the rule gives that occurrence, before it moved"),
+                    Some(&help),
                 );
                 continue;
             }
@@ -417,14 +456,68 @@ impl Checker<'_> {
             overrides.push(Override {
                 occurrence,
                 schedule: moved,
-                title: self.optional_text(&here.key("title"), raw.title.clone()),
+                title: self.optional_line(&here.key("title"), raw.title.clone()),
                 description: self.optional_large(&here.key("description"), raw.description.clone()),
-                location: self.optional_text(&here.key("location"), raw.location.clone()),
+                location: self.optional_line(&here.key("location"), raw.location.clone()),
                 status: raw.status.map(RawStatus::model),
             });
         }
         overrides.sort_by_key(|o| o.occurrence);
         overrides
+    }
+}
+
+/// `advice`, and the occurrences nearest to `instance` (the one before it and the one
+/// after), nearest first, as they would be written.
+fn nearest_help(
+    advice: &str,
+    schedule: &Schedule,
+    recurrence: &Recurrence,
+    instance: Instance,
+) -> String {
+    let at = instance.instant();
+    let after = recurrence::expand(schedule, recurrence, at, 1)
+        .unwrap_or_default()
+        .into_iter()
+        .next();
+    // The one before: looked for further and further back (a yearly rule's is a year away).
+    let before = [1, 48, 840, 8880, 88_800].into_iter().find_map(|hours| {
+        let from = at - chrono::Duration::hours(hours);
+        recurrence::expand(schedule, recurrence, from, 10_000)
+            .unwrap_or_default()
+            .into_iter()
+            .take_while(|x| x.instant() < at)
+            .last()
+    });
+    let mut near: Vec<Instance> = before.into_iter().chain(after).collect();
+    near.sort_by_key(|x| (x.instant() - at).abs());
+    let written: Vec<String> = near.iter().map(|x| written(schedule, *x)).collect();
+    match written.as_slice() {
+        [] => advice.to_string(),
+        [one] => format!("{advice}: the nearest is {one}"),
+        [one, two, ..] => format!("{advice}: the nearest are {one} and {two}"),
+    }
+}
+
+/// An occurrence's start as it is written in the data: a date, or a local time in the
+/// event's zone (with its offset when that time happens twice).
+fn written(schedule: &Schedule, instance: Instance) -> String {
+    match (schedule, instance) {
+        (Schedule::Timed { zone, .. }, Instance::Timed(t)) => {
+            let local = zone.localize(t);
+            let time = if t.timestamp() % 60 == 0 {
+                "%Y-%m-%dT%H:%M"
+            } else {
+                "%Y-%m-%dT%H:%M:%S"
+            };
+            if zone.resolve_local(local.naive_local()) == Ok(t) {
+                local.format(time).to_string()
+            } else {
+                local.format(&format!("{time}%:z")).to_string()
+            }
+        }
+        (_, Instance::Day(day)) => day.to_string(),
+        (_, Instance::Timed(t)) => t.format("%Y-%m-%dT%H:%MZ").to_string(),
     }
 }
 

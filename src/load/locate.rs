@@ -42,6 +42,11 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// The syntax of the text located.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// A text that does not parse gives a locator that finds nothing (its syntax error is
     /// reported by the deserializer instead).
     fn root(&self) -> Option<&Node> {
@@ -102,7 +107,27 @@ impl<'a> Locator<'a> {
 
 /// For TOML that does not parse, the `key = ` on the line of `offset` under the nearest
 /// `[table]` or `[[array]]` header above it: enough to name the field of a syntax error.
-fn toml_key_on_line(text: &str, offset: usize) -> FieldPath {
+/// A TOML line without its `# comment`, if it has one outside a string.
+fn without_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => return &line[..i],
+            _ => {}
+        }
+        escaped = false;
+    }
+    line
+}
+
+pub(super) fn toml_key_on_line(text: &str, offset: usize) -> FieldPath {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
@@ -139,6 +164,54 @@ fn toml_key_on_line(text: &str, offset: usize) -> FieldPath {
         path.push(Step::Key(part.trim().to_string()));
     }
     path
+}
+
+/// Where a TOML array left open ends, when the parser stopped at `offset` at the start of a
+/// later line that begins a new `key = ` or `[table]` (it wanted a `,` or a `]` there): the
+/// end of the array's last element, and the start of the line that opened the array. The
+/// parser's own position is a line late, on another field.
+pub(super) fn unclosed_toml_array(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let here = text[line_start..].lines().next().unwrap_or("").trim_start();
+    let starts_entry = here.starts_with('[')
+        || here.split_once('=').is_some_and(|(key, _)| {
+            let key = key.trim();
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.\"' ".contains(c))
+        });
+    if !starts_entry || text[line_start..offset].trim() != "" {
+        return None;
+    }
+    // The last element: the end of the last line above with something but a comment.
+    let mut end = None;
+    let mut opener = None;
+    let mut cursor = line_start;
+    while cursor > 0 {
+        let above_start = text[..cursor - 1].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[above_start..cursor - 1];
+        let content = line.trim_end_matches('\r');
+        let trimmed = content.trim();
+        if end.is_none() && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            end = Some(above_start + without_comment(content).trim_end().len());
+        }
+        if end.is_some()
+            && let Some((key, value)) = content.split_once('=')
+            && !key.contains(['"', '['])
+            && value.trim_start().starts_with('[')
+        {
+            opener = Some(above_start);
+            break;
+        }
+        if trimmed.starts_with('[') && !trimmed.starts_with("[\"") && end.is_some() {
+            // A table header: the array did not open on a line above it.
+            break;
+        }
+        cursor = above_start;
+    }
+    Some((end?, opener?))
 }
 
 fn toml_table(table: &DeTable<'_>, span: Range<usize>) -> Node {
@@ -371,6 +444,22 @@ mod tests {
             let locator = Locator::new(text, Format::Json);
             assert_eq!(locator.path_at(1), FieldPath::root(), "{text}");
         }
+    }
+
+    #[test]
+    fn an_unclosed_toml_array_ends_after_its_last_item() {
+        let text = "[[events]]\nreminders = [\"1h\",\n  \"1#0m\"  # ten\n\nduration = \"1h\"\n";
+        let stopped = text.find("duration").unwrap();
+        let (end, opener) = unclosed_toml_array(text, stopped).unwrap();
+        assert_eq!(&text[..end], "[[events]]\nreminders = [\"1h\",\n  \"1#0m\"");
+        assert_eq!(&text[opener..opener + 9], "reminders");
+        assert_eq!(
+            toml_key_on_line(text, opener).to_string(),
+            "events[0].reminders"
+        );
+        // Not a missing `]`: two items without a comma on one line.
+        let text = "categories = [\"a\" \"b\"]\n";
+        assert_eq!(unclosed_toml_array(text, text.find("\"b").unwrap()), None);
     }
 
     #[test]

@@ -15,12 +15,14 @@
 //!   written in the file;
 //! - `check`: the checks of single fields; `events`: events, schedules and recurrence;
 //!   `publication`: the channel, articles and references between items;
-//! - `json_frames`: reading valid JSON one event or article at a time.
+//! - `json_frames`: reading valid JSON one event or article at a time;
+//! - `notes`: warnings about what is valid but probably not meant.
 
 mod check;
 mod events;
 mod json_frames;
 mod locate;
+mod notes;
 mod path;
 mod publication;
 mod raw;
@@ -40,6 +42,7 @@ use self::check::Checker;
 pub use self::check::{ID_HELP, check_id};
 pub use self::locate::Format;
 use self::locate::Locator;
+pub use self::notes::warnings;
 pub use self::publication::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING};
 use self::raw::{FileSeed, RawArticle, RawChannel, RawEvent, RawFile, Spilling};
 use crate::diagnostic::Diagnostic;
@@ -428,7 +431,32 @@ fn shape_problem(
         }
         None => (span.clone(), locator.path_at(span.start).to_string()),
     };
+    if locator.format() == Format::Toml
+        && (message.contains("missing comma between array elements")
+            || message.contains("expected `,`"))
+        && let Some((end, opener)) = locate::unclosed_toml_array(text, span.start)
+    {
+        let field = locate::toml_key_on_line(text, opener).to_string();
+        return Diagnostic::at(
+            file,
+            text,
+            end..end,
+            field,
+            "this list is not closed: expected `]` after its last item",
+        )
+        .with_help("end the list with `]` (or, if it goes on, put a `,` after this item)");
+    }
+    // serde_json points at the closing quote of an unknown key: show the whole key.
+    let span = match (locator.format(), text.get(span.clone())) {
+        (Format::Json, Some("\"")) if message.starts_with("unknown field") => text[..span.start]
+            .rfind('"')
+            .map_or(span.clone(), |open| open..span.end),
+        _ => span,
+    };
     let mut problem = Diagnostic::at(file, text, span.clone(), field, message);
+    if let Some(meant) = near_miss(message) {
+        problem.message = meant;
+    }
     if message.contains("recurse") {
         problem.message = format!("the data is nested too deeply ({message})");
         problem = problem
@@ -452,6 +480,19 @@ fn shape_problem(
             .with_help("write the character itself, or both halves of the pair (\\ud83d\\ude00)");
     }
     problem
+}
+
+/// serde's `unknown field `x`, expected one of `a`, `b`, ...` (or `unknown variant`) as
+/// `unknown field `x`; did you mean `a`?` when one of the expected names is close to it;
+/// `None` when none is (the whole list then says what is valid).
+fn near_miss(message: &str) -> Option<String> {
+    let (what, rest) = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| Some((*prefix, message.strip_prefix(prefix)?)))?;
+    let (given, expected) = rest.split_once("`, expected ")?;
+    let names = expected.split('`').skip(1).step_by(2);
+    let meant = crate::diagnostic::did_you_mean(given, names)?;
+    Some(format!("{what}{given}`; did you mean `{meant}`?"))
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

@@ -2,15 +2,16 @@
 //! events and articles, and the references from articles to events. The result is the
 //! [`Publication`] renderers read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveTime;
 use url::Url;
 
 use super::LoadOptions;
-use super::check::{Checker, is_language_tag};
+use super::check::Checker;
 use super::path::FieldPath;
 use super::raw::{RawArticle, RawFile};
+use crate::diagnostic::candidates_help;
 use crate::model::{Article, Budget, ByCategory, Channel, Publication};
 use crate::when::Zone;
 
@@ -48,14 +49,7 @@ impl Checker<'_> {
             let path = format!("{}/", link.path());
             link.set_path(&path);
         }
-        let language = self.text(&at.key("language"), &c.language, true);
-        if !is_language_tag(&language) {
-            self.report(
-                &at.key("language"),
-                format!("{language:?} is not a language tag"),
-                Some("use a BCP 47 tag such as en, en-GB or zh-Hans-CN"),
-            );
-        }
+        let language = self.language(&at.key("language"), &c.language);
         let refresh = c
             .refresh
             .as_ref()
@@ -75,12 +69,12 @@ impl Checker<'_> {
             slug: slug.to_string(),
             source: self.file.to_string(),
             channel: Channel {
-                title: self.text(&at.key("title"), &c.title, true),
+                title: self.line(&at.key("title"), &c.title, true),
                 description: self.text(&at.key("description"), &c.description, true),
                 link,
                 language,
                 zone,
-                author: self.optional_text(&at.key("author"), c.author),
+                author: self.optional_line(&at.key("author"), c.author),
                 refresh,
                 updated: fallback_time,
                 allow_html: c.allow_html,
@@ -100,12 +94,21 @@ impl Checker<'_> {
         let mut seen_ids: HashMap<String, FieldPath> =
             HashMap::with_capacity(raw.events.len() + raw.articles.len());
         let mut event_updates = Vec::with_capacity(raw.events.len());
+        // The ids of events that are in the file but invalid (already reported): an
+        // article that names one gets no second error for the same mistake.
+        let mut invalid_events = HashSet::new();
         for (i, raw_event) in raw.events.into_iter().enumerate() {
             let base = FieldPath::root().key("events").index(i);
             self.unique_id(&mut seen_ids, &base, &raw_event.id);
-            if let Some((event, updated)) = self.event(&base, raw_event, &publication) {
-                publication.events.push(event);
-                event_updates.push(updated);
+            let id = raw_event.id.clone();
+            match self.event(&base, raw_event, &publication) {
+                Some((event, updated)) => {
+                    publication.events.push(event);
+                    event_updates.push(updated);
+                }
+                None => {
+                    invalid_events.insert(id);
+                }
             }
         }
         publication.event_index = publication
@@ -117,7 +120,7 @@ impl Checker<'_> {
         for (i, raw_article) in raw.articles.into_iter().enumerate() {
             let base = FieldPath::root().key("articles").index(i);
             self.unique_id(&mut seen_ids, &base, &raw_article.id);
-            if let Some(article) = self.article(&base, raw_article, &publication) {
+            if let Some(article) = self.article(&base, raw_article, &publication, &invalid_events) {
                 publication.articles.push(article);
             }
         }
@@ -186,19 +189,10 @@ impl Checker<'_> {
             .key("only");
         for (i, name) in by_category.only.iter().enumerate() {
             if !known.contains_key(&name.to_lowercase()) {
-                let shown: Vec<&str> = known.values().take(8).copied().collect();
                 let help = if known.is_empty() {
                     "no event or article has a category yet".to_string()
                 } else {
-                    format!(
-                        "the categories in use are {}{}",
-                        shown.join(", "),
-                        if known.len() > shown.len() {
-                            ", ..."
-                        } else {
-                            ""
-                        }
-                    )
+                    candidates_help(name, "categories", known.values().copied())
                 };
                 self.report(
                     &at.index(i),
@@ -245,30 +239,34 @@ impl Checker<'_> {
         base: &FieldPath,
         raw: RawArticle,
         publication: &Publication,
+        invalid_events: &HashSet<String>,
     ) -> Option<Article> {
         let zone = &publication.channel.zone;
         let events = &publication.events;
         let id = self.id(&base.key("id"), &raw.id);
-        let title = self.text(&base.key("title"), &raw.title, true);
+        let title = self.line(&base.key("title"), &raw.title, true);
         let updated = raw
             .updated
             .as_ref()
             .and_then(|t| self.instant(&base.key("updated"), t, zone, NaiveTime::MIN));
         let link = self.url(&base.key("link"), raw.link);
-        let author = self.optional_text(&base.key("author"), raw.author);
+        let author = self.optional_line(&base.key("author"), raw.author);
+        let language = raw
+            .language
+            .as_ref()
+            .map(|language| self.language(&base.key("language"), language));
         let summary = self.optional_text(&base.key("summary"), raw.summary);
         let content = self.optional_large(&base.key("content"), raw.content);
         let categories = self.categories(&base.key("categories"), raw.categories);
         let image = self.url(&base.key("image"), raw.image);
         let related = self.list(&base.key("events"), raw.events);
         for (i, event_id) in related.iter().enumerate() {
-            if publication.event(event_id).is_none() {
+            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
                 let path = base.key("events").index(i);
-                let known: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-                let help = if known.is_empty() {
+                let help = if events.is_empty() {
                     "this publication has no events".to_string()
                 } else {
-                    format!("known event ids: {}", known.join(", "))
+                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
                 };
                 self.report(
                     &path,
@@ -296,6 +294,7 @@ impl Checker<'_> {
             categories,
             image,
             events: related,
+            language,
         })
     }
 }

@@ -157,6 +157,7 @@ pub(super) struct RawArticle {
     pub(super) image: Option<String>,
     #[serde(default)]
     pub(super) events: Vec<String>,
+    pub(super) language: Option<String>,
 }
 
 /// A time written as a string, or as a TOML date-time literal (`start = 2022-07-04T19:00:00`),

@@ -139,7 +139,7 @@ fn only_limits_which_categories_and_names_one_that_does_not_exist() {
             "channel.by_category.only[0]",
             "no event or article has the category \"Rsut\"",
         )
-        .stderr_contains("the categories in use are Meetup, Rust")
+        .stderr_contains("did you mean \"Rust\"?")
         .stderr_contains("--> feeds/talks.toml:8:25")
         .run();
 }

@@ -82,9 +82,16 @@ fn characters_xml_allows_are_accepted() {
     let allowed = "tab\t lf\n cr\r nel\u{85} c1\u{9F} bom\u{FEFF} replacement\u{FFFD} \
                    astral\u{10000} last\u{10FFFF}";
     for field in Field::ALL {
-        // Categories are one-line labels.
+        // Categories, titles, locations and authors are one line.
         let text = match field {
-            Field::EventCategory | Field::ArticleCategory => fixture(field, &one_line(allowed)),
+            Field::EventCategory
+            | Field::ArticleCategory
+            | Field::ChannelTitle
+            | Field::ChannelAuthor
+            | Field::EventTitle
+            | Field::EventLocation
+            | Field::ArticleTitle
+            | Field::ArticleAuthor => fixture(field, &one_line(allowed)),
             _ => fixture(field, allowed),
         };
         if let Err(problems) =

@@ -193,14 +193,16 @@ fn injected(field: Field, value: &str) -> Outputs {
 
 #[test]
 fn channel_title_is_never_injected() {
-    let out = nasty(Field::ChannelTitle);
-    assert_eq!(out.calendar.text("NAME"), lf(NASTY));
-    assert_eq!(out.calendar.text("X-WR-CALNAME"), lf(NASTY));
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::ChannelTitle, &line);
+    assert_eq!(out.calendar.text("NAME"), line.clone());
+    assert_eq!(out.calendar.text("X-WR-CALNAME"), line.clone());
     assert!(out.single.values("NAME").is_empty());
-    assert_eq!(xml::texts(&out.rss, "rss/channel/title"), [lf(NASTY)]);
-    assert_eq!(xml::texts(&out.atom, "feed/title"), [lf(NASTY)]);
-    assert_eq!(json::str_at(&out.json, "/title"), NASTY);
-    let shown = html_escape(NASTY);
+    assert_eq!(xml::texts(&out.rss, "rss/channel/title"), [line.as_str()]);
+    assert_eq!(xml::texts(&out.atom, "feed/title"), [line.as_str()]);
+    assert_eq!(json::str_at(&out.json, "/title"), line);
+    let shown = html_escape(&line);
     assert!(out.page.contains(&format!("<title>{shown}</title>")));
     assert!(out.page.contains(&format!("<h1>{shown}</h1>")));
     assert!(out.index.contains(&shown));
@@ -228,39 +230,43 @@ fn channel_description_is_never_injected() {
 
 #[test]
 fn channel_author_is_never_injected() {
-    let out = nasty(Field::ChannelAuthor);
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::ChannelAuthor, &line);
     // The article has no author of its own, so the channel's stands for it.
     assert_eq!(
         xml::texts(&out.rss, "rss/channel/item/dc:creator"),
-        [lf(NASTY)]
+        [line.as_str()]
     );
-    assert_eq!(xml::texts(&out.atom, "feed/author/name"), [lf(NASTY)]);
-    assert_eq!(json::str_at(&out.json, "/authors/0/name"), NASTY);
+    assert_eq!(xml::texts(&out.atom, "feed/author/name"), [line.as_str()]);
+    assert_eq!(json::str_at(&out.json, "/authors/0/name"), line);
 }
 
 #[test]
 fn event_title_is_never_injected() {
-    let out = nasty(Field::EventTitle);
-    assert_eq!(out.event().text("SUMMARY"), lf(NASTY));
-    assert_eq!(out.event().only("VALARM").text("DESCRIPTION"), lf(NASTY));
-    assert_eq!(out.single.only("VEVENT").text("SUMMARY"), lf(NASTY));
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::EventTitle, &line);
+    assert_eq!(out.event().text("SUMMARY"), line.clone());
+    assert_eq!(out.event().only("VALARM").text("DESCRIPTION"), line.clone());
+    assert_eq!(out.single.only("VEVENT").text("SUMMARY"), line.clone());
     // The related article names the event in every feed, as escaped HTML.
     let content = out.content_html();
     assert!(
-        content.contains(&format!("<strong>{}</strong>", html_escape(&lf(NASTY)))),
+        content.contains(&format!("<strong>{}</strong>", html_escape(&line.clone()))),
         "{content}"
     );
     assert!(
         json::str_at(&out.json, "/items/0/content_html")
-            .contains(&format!("<strong>{}</strong>", html_escape(NASTY)))
+            .contains(&format!("<strong>{}</strong>", html_escape(&line)))
     );
     assert!(
         out.page
-            .contains(&format!("\">{}</a></h3>", html_escape(NASTY)))
+            .contains(&format!("\">{}</a></h3>", html_escape(&line)))
     );
     assert!(
         out.event_page
-            .contains(&format!("<h1>{}</h1>", html_escape(NASTY)))
+            .contains(&format!("<h1>{}</h1>", html_escape(&line)))
     );
 }
 
@@ -288,12 +294,14 @@ fn event_description_is_never_injected() {
 
 #[test]
 fn event_location_is_never_injected() {
-    let out = nasty(Field::EventLocation);
-    assert_eq!(out.event().text("LOCATION"), lf(NASTY));
-    assert_eq!(out.single.only("VEVENT").text("LOCATION"), lf(NASTY));
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::EventLocation, &line);
+    assert_eq!(out.event().text("LOCATION"), line.clone());
+    assert_eq!(out.single.only("VEVENT").text("LOCATION"), line.clone());
     assert!(
         out.page
-            .contains(&format!("<p class=\"where\">{}</p>", html_escape(NASTY)))
+            .contains(&format!("<p class=\"where\">{}</p>", html_escape(&line)))
     );
 }
 
@@ -331,17 +339,22 @@ fn parameter_values_are_never_injected() {
 
 #[test]
 fn article_title_is_never_injected() {
-    let out = nasty(Field::ArticleTitle);
-    assert_eq!(xml::texts(&out.rss, "rss/channel/item/title"), [lf(NASTY)]);
-    assert_eq!(xml::texts(&out.atom, "feed/entry/title"), [lf(NASTY)]);
-    assert_eq!(json::str_at(&out.json, "/items/0/title"), NASTY);
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::ArticleTitle, &line);
+    assert_eq!(
+        xml::texts(&out.rss, "rss/channel/item/title"),
+        [line.as_str()]
+    );
+    assert_eq!(xml::texts(&out.atom, "feed/entry/title"), [line.as_str()]);
+    assert_eq!(json::str_at(&out.json, "/items/0/title"), line);
     assert!(
         out.page
-            .contains(&format!("\">{}</a></h3>", html_escape(NASTY)))
+            .contains(&format!("\">{}</a></h3>", html_escape(&line)))
     );
     assert!(
         out.article_page
-            .contains(&format!("<h1>{}</h1>", html_escape(NASTY)))
+            .contains(&format!("<h1>{}</h1>", html_escape(&line)))
     );
 }
 
@@ -379,14 +392,19 @@ fn article_content_is_never_injected() {
 
 #[test]
 fn article_author_is_never_injected() {
-    let out = nasty(Field::ArticleAuthor);
+    // A one-line field: NASTY without its line breaks (a line break is refused).
+    let line = one_line(NASTY);
+    let out = injected(Field::ArticleAuthor, &line);
     assert_eq!(
         xml::texts(&out.rss, "rss/channel/item/dc:creator"),
-        [lf(NASTY)]
+        [line.as_str()]
     );
-    assert_eq!(xml::texts(&out.atom, "feed/entry/author/name"), [lf(NASTY)]);
-    assert_eq!(json::str_at(&out.json, "/items/0/authors/0/name"), NASTY);
-    assert!(out.page.contains(&format!(" · {}</p>", html_escape(NASTY))));
+    assert_eq!(
+        xml::texts(&out.atom, "feed/entry/author/name"),
+        [line.as_str()]
+    );
+    assert_eq!(json::str_at(&out.json, "/items/0/authors/0/name"), line);
+    assert!(out.page.contains(&format!(" · {}</p>", html_escape(&line))));
 }
 
 #[test]

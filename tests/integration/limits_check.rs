@@ -25,7 +25,7 @@ fn events(count: usize, description_bytes: usize) -> String {
         let day = i % 28 + 1;
         let month = i / 28 % 12 + 1;
         text.push_str(&format!(
-            "\n[[events]]\nid = \"e{i}\"\ntitle = \"Event {i}\"\nstart = \"2030-{month:02}-{day:02}T10:00\"\n"
+            "\n[[events]]\nid = \"e{i}\"\ntitle = \"Event {i}\"\nstart = \"2030-{month:02}-{day:02}T10:00\"\nduration = \"1h\"\n"
         ));
         if description_bytes > 0 {
             text.push_str(&format!("description = \"{description}\"\n"));

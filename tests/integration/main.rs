@@ -21,6 +21,7 @@ mod injection;
 mod limits;
 mod limits_check;
 mod links;
+mod mistakes;
 mod ordering;
 mod paths;
 mod properties;

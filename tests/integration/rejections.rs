@@ -110,7 +110,7 @@ fn cases() -> Vec<Case> {
             "daylight-saving gap",
             "a.toml",
             event("\"2024-03-10T02:30\"", "timezone = \"America/New_York\"\n"),
-            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap)",
+            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap): write it with an offset, 2024-03-10T01:30-05:00 or 2024-03-10T03:30-04:00",
             "--> feeds/a.toml:11:9",
         ),
         // Also what tests/cli.rs time_in_a_daylight_saving_overlap_without_offset_is_rejected asserted.
@@ -127,7 +127,7 @@ fn cases() -> Vec<Case> {
             format!(
                 "{{\"channel\": {{\"title\": \"T\", {JSON_CHANNEL}}},\n \"events\": [{{\"id\": \"a\", \"title\": \"A\", \"start\": \"2024-03-10T02:30\", \"timezone\": \"America/New_York\"}}]}}\n"
             ),
-            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap)",
+            "error: events[0].start: 2024-03-10T02:30 does not exist in America/New_York: the clocks skip it (daylight-saving gap): write it with an offset, 2024-03-10T01:30-05:00 or 2024-03-10T03:30-04:00",
             "--> feeds/a.json:2:48",
         ),
         // Also what tests/cli.rs unknown_zone_is_rejected asserted.
@@ -142,8 +142,37 @@ fn cases() -> Vec<Case> {
             "misspelt key",
             "a.toml",
             channel("authr = \"me\""),
-            "error: channel.authr: unknown field `authr`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`, `by_category`",
+            "error: channel.authr: unknown field `authr`; did you mean `author`?",
             "--> feeds/a.toml:7:1",
+        ),
+        // A key near none of the valid ones: the message lists them all.
+        case(
+            "unknown key",
+            "a.toml",
+            channel("owner = \"me\""),
+            "error: channel.owner: unknown field `owner`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`",
+            "--> feeds/a.toml:7:1",
+        ),
+        case(
+            "misspelt key in JSON",
+            "a.json",
+            format!("{{\"channel\": {{\"title\": \"T\", \"langauge\": \"en\", {JSON_CHANNEL}}}}}\n"),
+            "error: channel.langauge: unknown field `langauge`; did you mean `language`?",
+            "--> feeds/a.json:1:28",
+        ),
+        case(
+            "misspelt status",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "status = \"canceled\"\n"),
+            "error: events[0].status: unknown variant `canceled`; did you mean `cancelled`?",
+            "--> feeds/a.toml:12:10",
+        ),
+        case(
+            "misspelt zone",
+            "a.toml",
+            event("\"2022-07-04T19:00\"", "timezone = \"America/NewYork\"\n"),
+            "error: events[0].timezone: unknown time zone \"America/NewYork\"; did you mean \"America/New_York\"?",
+            "--> feeds/a.toml:12:12",
         ),
         case(
             "feed budget of nothing",
@@ -358,7 +387,7 @@ fn cases() -> Vec<Case> {
             "error: articles[0].events[0]: no event has the id \"lunch\"",
             "--> feeds/a.toml:17:11",
         )
-        .also(&["help: known event ids: launch"]),
+        .also(&["help: did you mean \"launch\"?"]),
         // Also what tests/cli.rs invalid_status_lists_the_valid_ones asserted.
         case(
             "unknown status",
@@ -388,6 +417,18 @@ fn cases() -> Vec<Case> {
             format!("{CHANNEL}\n[[events]]\nid = \"launch\ntitle = \"Launch\"\n"),
             "error: events[0].id: invalid basic string, expected `\"`",
             "--> feeds/a.toml:9:13",
+        ),
+        // The parser stops at the next line, wanting `,` or `]`: the list's own line and
+        // field are named instead.
+        case(
+            "list without its closing bracket",
+            "a.toml",
+            event(
+                "\"2022-07-04T19:00\"",
+                "categories = [\"a\", \"b\"\nlocation = \"Hall\"\n",
+            ),
+            "error: events[0].categories: this list is not closed: expected `]` after its last item",
+            "--> feeds/a.toml:12:23",
         ),
         case(
             "empty file",
@@ -449,7 +490,7 @@ fn cases() -> Vec<Case> {
             "misspelt key in an event",
             "a.toml",
             event("\"2022-07-04T19:00\"", "tittle = \"Launch day\"\n"),
-            "error: events[0].tittle: unknown field `tittle`, expected one of `id`, `title`, `start`, `end`, `duration`, `timezone`, `description`, `location`, `url`, `livestream`, `categories`, `status`, `reminders`, `image`, `sequence`, `updated`, `repeat`, `rrule`, `except`, `extra`, `overrides`",
+            "error: events[0].tittle: unknown field `tittle`; did you mean `title`?",
             "--> feeds/a.toml:12:1",
         ),
         // What tests/cli.rs blank_required_field_is_rejected asserted.
@@ -491,6 +532,14 @@ fn cases() -> Vec<Case> {
             "error: channel.language: \"en_GB\" is not a language tag",
             "--> feeds/a.toml:5:12",
         ),
+        case(
+            "language name for a tag",
+            "a.toml",
+            CHANNEL.replace("language = \"en\"", "language = \"English\""),
+            "error: channel.language: \"English\" is not a language tag",
+            "--> feeds/a.toml:5:12",
+        )
+        .also(&["help: did you mean \"en\"?"]),
         // What tests/cli.rs json_type_error_points_at_its_line_and_column asserted: serde_json
         // points at the last character of the value, and its own ` at line ` is not shown.
         case(

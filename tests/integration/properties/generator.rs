@@ -294,10 +294,15 @@ pub(super) fn zone_and_start(
     ]
 }
 
+/// One-line required texts (titles): line breaks are refused there.
+pub(super) fn required_line(max: usize) -> impl Strategy<Value = String> {
+    required_text(max).prop_map(|t| t.replace(['\r', '\n'], " "))
+}
+
 pub(super) fn event(zones: Vec<ZoneChoice>) -> impl Strategy<Value = EventSpec> {
     (
         id(),
-        required_text(60),
+        required_line(60),
         prop::option::of(text(200)),
         zone_and_start(zones),
         length(),
@@ -319,7 +324,7 @@ pub(super) fn event(zones: Vec<ZoneChoice>) -> impl Strategy<Value = EventSpec> 
 pub(super) fn article() -> impl Strategy<Value = ArticleSpec> {
     (
         id(),
-        required_text(60),
+        required_line(60),
         prop::option::of(text(120)),
         prop::option::of(text(200)),
         date(),
@@ -336,7 +341,7 @@ pub(super) fn article() -> impl Strategy<Value = ArticleSpec> {
 pub(super) fn publication() -> impl Strategy<Value = PublicationSpec> {
     let zones = zones();
     (
-        required_text(60),
+        required_line(60),
         required_text(120),
         prop::sample::select(zones.clone()),
         prop::collection::vec(event(zones), 0..6),
