@@ -150,7 +150,7 @@ fn cases() -> Vec<Case> {
             "unknown key",
             "a.toml",
             channel("owner = \"me\""),
-            "error: channel.owner: unknown field `owner`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`",
+            "error: channel.owner: unknown field `owner`, expected one of `title`, `description`, `link`, `language`, `timezone`, `author`, `refresh`, `updated`, `allow_html`, `upcoming`, `feed_items`, `calendar_events`, `calendar_bytes`, `accept_limits`, `by_category`",
             "--> feeds/a.toml:7:1",
         ),
         case(
