@@ -199,15 +199,6 @@ pub fn limit(id: &str) -> Option<&'static Limit> {
     LIMITS.iter().find(|limit| limit.id == id)
 }
 
-/// Every id, as `accept_limits` takes them, comma-separated (for messages).
-pub fn ids() -> String {
-    LIMITS
-        .iter()
-        .map(|limit| limit.id)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Limit {
     /// `max` as people read it: `1 MB`, `5 MiB`, `512 KiB`, `3000 items`.
     pub fn shown_max(&self) -> String {

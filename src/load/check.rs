@@ -430,7 +430,8 @@ impl Checker<'_> {
         let ids = self.list(path, ids);
         for (i, id) in ids.iter().enumerate() {
             if crate::limits::limit(id).is_none() {
-                let help = format!("known limit ids: {}", crate::limits::ids());
+                let known = crate::limits::LIMITS.iter().map(|limit| limit.id);
+                let help = crate::diagnostic::candidates_help(id, "limit ids", known);
                 self.report(
                     &path.index(i),
                     format!("no client limit has the id {id:?}"),
