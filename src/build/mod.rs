@@ -51,6 +51,7 @@
 //! assert!(std::fs::read_to_string(&published).unwrap().contains("DTSTART;TZID=Asia/Shanghai:20220705T190000"));
 //! ```
 
+mod cache;
 mod guard;
 
 use std::fmt;
@@ -63,6 +64,7 @@ use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 use crate::publish::{self, Stale};
 
+pub use cache::CACHE;
 pub use guard::{Finding, Severity};
 
 /// What to build, from where to where, and how strictly to guard the published calendars.
@@ -102,6 +104,12 @@ pub struct Written {
     pub unchanged: Vec<PathBuf>,
     /// Files an earlier build wrote that this one no longer produces.
     pub removed: Vec<PathBuf>,
+    /// How many publications were not rendered, their input and outputs being as the
+    /// last build left them (see [`CACHE`]).
+    pub reused: usize,
+    /// Nothing was loaded or rendered: the input, the settings and every output were as
+    /// the last build left them.
+    pub from_cache: bool,
 }
 
 /// What [`Build::check`] found.
@@ -206,6 +214,10 @@ impl Build {
     /// into place before the guard has seen every calendar and every file is staged.
     /// `report` hears each guard finding (warnings too) as it is found.
     pub fn write(&self, mut report: impl FnMut(&Finding)) -> Result<Written, Error> {
+        let cache = cache::Cache::open(self);
+        if let Some(unchanged) = cache.unchanged(self) {
+            return Ok(unchanged);
+        }
         let publications = self.load()?;
         let output_error = |source| Error::Output {
             folder: self.output.clone(),
@@ -213,8 +225,9 @@ impl Build {
             source,
         };
         let staging = publish::Staging::new(&self.output).map_err(output_error)?;
-        let trimmed =
-            export::for_each_output(&publications, &staging, self.threads).map_err(output_error)?;
+        let rendered = cache
+            .render(&publications, &staging, self.threads)
+            .map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
         if blocked {
             // Dropping the staging removes its temporary files.
@@ -223,12 +236,15 @@ impl Build {
             });
         }
         let done = staging.commit().map_err(output_error)?;
+        cache.save(&publications, &rendered);
         Ok(Written {
             summary: Summary::of(&publications),
-            trimmed,
+            trimmed: rendered.trimmed.into_iter().flatten().collect(),
             written: done.written,
             unchanged: done.unchanged,
             removed: done.removed,
+            reused: rendered.reused,
+            from_cache: false,
         })
     }
 
