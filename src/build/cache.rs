@@ -116,6 +116,7 @@ impl Cache {
         }
         // As a build would: clear what a killed build left behind.
         drop(Staging::new(&self.out_dir).ok()?);
+        self.settle(previous);
         let mut unchanged: Vec<PathBuf> = previous
             .publications
             .iter()
@@ -142,6 +143,32 @@ impl Cache {
             reused: previous.publications.len(),
             from_cache: true,
         })
+    }
+
+    /// Records again, without their hashes, the outputs that were written too close to
+    /// the last build's record for their times to be trusted then and can be now, so that
+    /// the next builds only look at their times. (They were just found as recorded.)
+    fn settle(&self, previous: &Record) {
+        let all = previous.publications.iter().flat_map(|p| &p.outputs);
+        if !all.chain(&previous.whole).any(OutputRecord::hashed) {
+            return;
+        }
+        let Some(now) = record::file_system_now(&self.out_dir) else {
+            return;
+        };
+        let mut record = previous.clone();
+        let mut settled = false;
+        for output in record
+            .publications
+            .iter_mut()
+            .flat_map(|p| &mut p.outputs)
+            .chain(&mut record.whole)
+        {
+            settled |= output.settle(now);
+        }
+        if settled {
+            write_record(&self.out_dir, &record);
+        }
     }
 
     /// The last build's record of `publications[i]`, when its outputs can be used as
@@ -210,23 +237,15 @@ impl Cache {
     /// Records a successful build. Nothing is recorded (and the old record goes) when an
     /// input changed while the build read it, or an output cannot be looked at.
     pub(super) fn save(&self, publications: &[Publication], rendered: &Rendered) {
-        let path = self.out_dir.join(CACHE);
         match self.record(publications, rendered) {
-            Some(text) => {
-                if fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
-                    return;
-                }
-                if publish::replace_file(&path, text.as_bytes()).is_err() {
-                    let _ = fs::remove_file(&path);
-                }
-            }
+            Some(record) => write_record(&self.out_dir, &record),
             None => {
-                let _ = fs::remove_file(&path);
+                let _ = fs::remove_file(self.out_dir.join(CACHE));
             }
         }
     }
 
-    fn record(&self, publications: &[Publication], rendered: &Rendered) -> Option<String> {
+    fn record(&self, publications: &[Publication], rendered: &Rendered) -> Option<Record> {
         let inputs = self.inputs.as_ref()?;
         if inputs.len() != publications.len() || rendered.produced.len() != publications.len() {
             return None;
@@ -255,15 +274,30 @@ impl Cache {
                 outputs: outputs(&mut paths.iter().map(String::as_str))?,
             });
         }
-        let record = Record {
+        Some(Record {
             format: record::FORMAT,
             calfeed: program()?.clone(),
             settings: self.settings.clone(),
             publications: records,
             whole: outputs(&mut [files::INDEX, MANIFEST].into_iter())?,
-        };
-        let json = serde_json::to_string(&record).ok()?;
-        Some(format!("{}\n{json}\n", hex(xxh3(json.as_bytes()))))
+        })
+    }
+}
+
+fn serialize(record: &Record) -> Option<String> {
+    let json = serde_json::to_string(record).ok()?;
+    Some(format!("{}\n{json}\n", hex(xxh3(json.as_bytes()))))
+}
+
+/// Replaces the cache file; if that fails, removes it.
+fn write_record(out_dir: &Path, record: &Record) {
+    let path = out_dir.join(CACHE);
+    let written = serialize(record).is_some_and(|text| {
+        fs::read(&path).is_ok_and(|old| old == text.as_bytes())
+            || publish::replace_file(&path, text.as_bytes()).is_ok()
+    });
+    if !written {
+        let _ = fs::remove_file(&path);
     }
 }
 

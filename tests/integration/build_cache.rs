@@ -123,7 +123,7 @@ fn a_changed_publication_is_rendered_again_and_the_other_is_not() {
 fn every_change_leads_to_the_outputs_of_a_clean_build() {
     let public = |dir: &Path| dir.join("public");
     type Change = fn(&Path) -> Option<DateTime<Utc>>;
-    let changes: [(&str, Change); 9] = [
+    let changes: [(&str, Change); 10] = [
         ("an input byte", |dir| {
             let path = dir.join("feeds/xiaomi-12s.toml");
             let text =
@@ -154,6 +154,16 @@ fn every_change_leads_to_the_outputs_of_a_clean_build() {
                 .unwrap()
                 .set_modified(modified)
                 .unwrap();
+            None
+        }),
+        ("an output edited after a build with nothing to do", |dir| {
+            assert!(write(&build(dir, None)).from_cache);
+            let path = dir.join("public/many/e5.ics");
+            let modified = fs::metadata(&path).unwrap().modified().unwrap();
+            let text = fs::read_to_string(&path).unwrap().replacen("e5", "e6", 1);
+            fs::write(&path, text).unwrap();
+            let file = fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(modified).unwrap();
             None
         }),
         ("the index page edited", |dir| {

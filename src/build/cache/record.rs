@@ -15,7 +15,7 @@ use crate::export::{Dropped, Trimmed};
 pub(super) const FORMAT: u32 = 1;
 
 /// The whole cache file.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Record {
     pub format: u32,
     /// calfeed's version and a hash of the running program: another build of calfeed may
@@ -29,7 +29,7 @@ pub(super) struct Record {
 }
 
 /// One publication's input as it was read, and what its build wrote.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct PublicationRecord {
     /// The input file, as the build named it.
     pub input: String,
@@ -147,6 +147,20 @@ impl OutputRecord {
             inode,
             hash,
         ))
+    }
+
+    pub(super) fn hashed(&self) -> bool {
+        self.5.is_some()
+    }
+
+    /// Drops the hash of a file whose times are now old enough to show any later edit
+    /// (it was just found still as recorded, hash included). Whether it did.
+    pub(super) fn settle(&mut self, now: i128) -> bool {
+        let settled = self.5.is_some() && self.2.max(self.3) < now - racy_margin(now);
+        if settled {
+            self.5 = None;
+        }
+        settled
     }
 
     pub(super) fn path(&self) -> &str {
