@@ -67,7 +67,7 @@ impl Cache {
     pub(super) fn open(build: &Build) -> Cache {
         let out_dir = build.output.clone();
         let settings = settings(build);
-        let inputs = program().and_then(|_| read_inputs(&build.input));
+        let inputs = program().and_then(|_| read_inputs(&build.input, build.load.max_input_bytes));
         let previous = inputs
             .as_ref()
             .and_then(|_| read_record(&out_dir))
@@ -87,6 +87,9 @@ impl Cache {
                 .collect(),
             _ => Vec::new(),
         };
+        // A record that serves nothing is not held through the build (it is about as
+        // large as the manifest).
+        let previous = previous.filter(|_| reusable.contains(&true));
         Cache {
             out_dir,
             inputs,
@@ -325,12 +328,16 @@ fn settings(build: &Build) -> String {
     hex(xxh3(format!("{:?}", build.load).as_bytes()))
 }
 
-/// Every publication file, as the loader lists and names them, read and hashed.
-fn read_inputs(dir: &Path) -> Option<Vec<Input>> {
+/// Every publication file, as the loader lists and names them, read and hashed. A file
+/// over the input limit is not read: the loader refuses it, unread, and nothing is cached.
+fn read_inputs(dir: &Path, max_input_bytes: u64) -> Option<Vec<Input>> {
     load::publication_files(dir)
         .ok()?
         .into_iter()
         .map(|path| {
+            if fs::metadata(&path).ok()?.len() > max_input_bytes {
+                return None;
+            }
             let (size, hash) = hash_file(&path).ok()?;
             Some(Input {
                 shown: path.display().to_string(),
