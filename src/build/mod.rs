@@ -212,7 +212,10 @@ impl Build {
 
     /// Builds and publishes. Each file is staged as it is rendered; nothing is renamed
     /// into place before the guard has seen every calendar and every file is staged.
-    /// `report` hears each guard finding (warnings too) as it is found.
+    /// `report` hears each guard finding (warnings too) as it is found. When the input,
+    /// the settings and the outputs are as the last build left them, nothing is loaded or
+    /// rendered; publications whose own input and outputs are are not rendered (see
+    /// [`CACHE`]).
     pub fn write(&self, mut report: impl FnMut(&Finding)) -> Result<Written, Error> {
         let cache = cache::Cache::open(self);
         if let Some(unchanged) = cache.unchanged(self) {
