@@ -47,9 +47,10 @@ pub(super) struct Cache {
     inputs: Option<Vec<Input>>,
     settings: String,
     previous: Option<Record>,
-    /// For each input, whether the previous build's record of it can be used: the same
-    /// bytes, and every output it wrote still as it was.
-    reusable: Vec<bool>,
+    /// For each input, the previous build's record of it (its place in the record) when
+    /// that can be used: the same file, the same bytes, every output it wrote still as it
+    /// was.
+    reusable: Vec<Option<usize>>,
 }
 
 /// What [`Cache::render`] did, publication by publication.
@@ -75,21 +76,23 @@ impl Cache {
         let reusable = match (&inputs, &previous) {
             (Some(inputs), Some(previous)) => inputs
                 .iter()
-                .enumerate()
-                .map(|(i, input)| {
-                    previous.publications.get(i).is_some_and(|p| {
-                        p.input == input.shown
-                            && p.input_size == input.size
-                            && p.input_hash == input.hash
-                            && p.outputs.iter().all(|o| o.still(&out_dir))
-                    })
+                .map(|input| {
+                    let at = previous
+                        .publications
+                        .iter()
+                        .position(|p| p.input == input.shown)?;
+                    let p = &previous.publications[at];
+                    (p.input_size == input.size
+                        && p.input_hash == input.hash
+                        && p.outputs.iter().all(|o| o.still(&out_dir)))
+                    .then_some(at)
                 })
                 .collect(),
             _ => Vec::new(),
         };
         // A record that serves nothing is not held through the build (it is about as
         // large as the manifest).
-        let previous = previous.filter(|_| reusable.contains(&true));
+        let previous = previous.filter(|_| reusable.iter().any(Option::is_some));
         Cache {
             out_dir,
             inputs,
@@ -111,7 +114,7 @@ impl Cache {
         let whole_paths: Vec<&str> = previous.whole.iter().map(|o| o.path()).collect();
         let complete = previous.publications.len() == inputs.len()
             && !inputs.is_empty()
-            && self.reusable.iter().all(|r| *r)
+            && self.reusable.iter().enumerate().all(|(i, r)| *r == Some(i))
             && whole_paths == [files::INDEX, MANIFEST]
             && previous.whole.iter().all(|o| o.still(&self.out_dir));
         if !complete {
@@ -178,13 +181,11 @@ impl Cache {
     /// they are.
     fn reusable(&self, publications: &[Publication], i: usize) -> Option<&PublicationRecord> {
         let inputs = self.inputs.as_ref()?;
-        if inputs.len() != publications.len()
-            || !self.reusable.get(i).copied().unwrap_or(false)
-            || inputs[i].shown != publications[i].source
-        {
+        if inputs.len() != publications.len() || inputs[i].shown != publications[i].source {
             return None;
         }
-        self.previous.as_ref()?.publications.get(i)
+        let at = (*self.reusable.get(i)?)?;
+        self.previous.as_ref()?.publications.get(at)
     }
 
     /// Renders every file of the build into `sink`, as [`export::for_each_output`] does,

@@ -117,6 +117,57 @@ fn a_changed_publication_is_rendered_again_and_the_other_is_not() {
     assert!(write(&build).from_cache);
 }
 
+/// Builds after a series of edits, each into the same folder: every one gives the files of
+/// a clean build, and a publication that did not change is not rendered again, even when
+/// another one before it (in file order) is removed or added.
+#[test]
+fn a_series_of_edits_builds_as_clean_builds_do() {
+    let dir = site();
+    let mut build = build(dir.path(), None);
+    // (Reverting an edit lowers the events' `sequence`.)
+    build.allow_unbumped = true;
+    let feeds = dir.path().join("feeds");
+    let first = |name: &str, text: &str| {
+        fs::write(feeds.join(name), text).unwrap();
+    };
+    write(&build);
+    type Step<'s> = (&'s str, Box<dyn Fn() + 's>, usize);
+    let steps: [Step<'_>; 5] = [
+        // ("a-first.toml" comes before the others.)
+        (
+            "a publication added first",
+            Box::new(|| first("a-first.toml", &many_events(3, 0, "x"))),
+            2,
+        ),
+        (
+            "an event edited",
+            Box::new(|| write_many(dir.path(), "cc")),
+            2,
+        ),
+        (
+            "the edit reverted",
+            Box::new(|| write_many(dir.path(), "a")),
+            2,
+        ),
+        (
+            "the first publication removed",
+            Box::new(|| fs::remove_file(feeds.join("a-first.toml")).unwrap()),
+            2,
+        ),
+        ("nothing", Box::new(|| ()), 2),
+    ];
+    for (what, step, reused) in steps {
+        step();
+        let written = build.write(|_| {}).expect(what);
+        assert_eq!(written.reused, reused, "{what}");
+        assert_eq!(
+            published(&dir.path().join("public")),
+            clean(dir.path(), None),
+            "{what}: not the outputs of a clean build"
+        );
+    }
+}
+
 /// Each change makes the next build a full one (or, for an output, renders its
 /// publication again), whose files are those of a clean build.
 #[test]
