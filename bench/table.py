@@ -26,6 +26,8 @@ def show(table):
     print()
 main = [["input", "N", "input size", "wall", "CPU (user+sys)", "items/s", "output", "files",
          "out MB/s", "peak RSS", "RSS / input", "rebuild, no change"]]
+noop = [["input", "N", "full build", "load only (read, parse, validate)", "rebuild, no change",
+         "no change / load", "rebuild without the cache"]]
 floor = [["input", "N", "calfeed wall", "calfeed, fsync no-op", "floor", "floor RSS",
           "floor + fsync each file", "floor + one syncfs", "calfeed / floor"]]
 for key, (n, inp, outb, files) in sizes.items():
@@ -39,11 +41,17 @@ for key, (n, inp, outb, files) in sizes.items():
     main.append([fmt, n, mb(inp), secs(b), cpu(b), f"{2 * int(n) / wall:,.0f}", mb(outb), files,
                  f"{int(outb) / 1e6 / wall:.0f}", f"{peak / 1024:.0f} MiB",
                  f"{peak * 1024 / int(inp):.1f}x", secs(median("rebuild", key))])
+    re, ld = median("rebuild", key), median("load", key)
+    if re and ld:
+        noop.append([fmt, n, secs(b), secs(ld), secs(re), f"{int(re[1]) / max(int(ld[1]), 1):.2f}x",
+                     secs(median("uncached", key))])
     fl = median("floor", key)
     if fl:
         floor.append([fmt, n, secs(b), secs(median("nosync", key)), secs(fl), mib(fl),
                       secs(median("fsync-each", key)), secs(median("syncfs", key)),
                       f"{int(b[1]) / max(int(fl[1]), 1):.1f}x"])
 show(main)
+if len(noop) > 1:
+    show(noop)
 if len(floor) > 1:
     show(floor)

@@ -51,6 +51,7 @@
 //! assert!(std::fs::read_to_string(&published).unwrap().contains("DTSTART;TZID=Asia/Shanghai:20220705T190000"));
 //! ```
 
+mod cache;
 mod folders;
 mod guard;
 
@@ -64,6 +65,7 @@ use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 use crate::publish::{self, Stale};
 
+pub use cache::CACHE;
 pub use guard::{Finding, Severity};
 
 /// What to build, from where to where, and how strictly to guard the published calendars.
@@ -106,6 +108,12 @@ pub struct Written {
     pub unchanged: Vec<PathBuf>,
     /// Files an earlier build wrote that this one no longer produces.
     pub removed: Vec<PathBuf>,
+    /// How many publications were not rendered, their input and outputs being as the
+    /// last build left them (see [`CACHE`]).
+    pub reused: usize,
+    /// Nothing was loaded or rendered: the input, the settings and every output were as
+    /// the last build left them.
+    pub from_cache: bool,
 }
 
 /// What [`Build::check`] found.
@@ -222,9 +230,16 @@ impl Build {
 
     /// Builds and publishes. Each file is staged as it is rendered; nothing is renamed
     /// into place before the guard has seen every calendar and every file is staged.
-    /// `report` hears each guard finding (warnings too) as it is found.
+    /// `report` hears each guard finding (warnings too) as it is found. When the input,
+    /// the settings and the outputs are as the last build left them, nothing is loaded or
+    /// rendered; publications whose own input and outputs are are not rendered (see
+    /// [`CACHE`]).
     pub fn write(&self, mut report: impl FnMut(&Finding)) -> Result<Written, Error> {
         self.folders()?;
+        let cache = cache::Cache::open(self);
+        if let Some(unchanged) = cache.unchanged(self) {
+            return Ok(unchanged);
+        }
         let publications = self.load()?;
         let output_error = |source| Error::Output {
             folder: self.output.clone(),
@@ -234,8 +249,9 @@ impl Build {
         let staging = publish::Staging::new(&self.output)
             .map_err(output_error)?
             .adopting(self.adopt);
-        let trimmed =
-            export::for_each_output(&publications, &staging, self.threads).map_err(output_error)?;
+        let rendered = cache
+            .render(&publications, &staging, self.threads)
+            .map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
         if blocked {
             // Dropping the staging removes its temporary files.
@@ -244,12 +260,15 @@ impl Build {
             });
         }
         let done = staging.commit().map_err(output_error)?;
+        cache.save(&publications, &rendered);
         Ok(Written {
             summary: Summary::of(&publications),
-            trimmed,
+            trimmed: rendered.trimmed.into_iter().flatten().collect(),
             written: done.written,
             unchanged: done.unchanged,
             removed: done.removed,
+            reused: rendered.reused,
+            from_cache: false,
         })
     }
 

@@ -51,7 +51,7 @@ pub fn render_all(publications: &[Publication]) -> Vec<Output> {
 /// Every file a publication publishes, in memory.
 pub fn render(publication: &Publication) -> Vec<Output> {
     let collect = Collect::default();
-    render_each(publication, &collect, 1).unwrap_or_else(|e| unreachable(e));
+    render_publication(publication, &collect, 1).unwrap_or_else(|e| unreachable(e));
     collect.into_outputs()
 }
 
@@ -69,7 +69,7 @@ pub fn for_each_output(
 ) -> io::Result<Vec<Trimmed>> {
     let mut notes = Vec::new();
     for publication in publications {
-        notes.extend(render_each(publication, sink, threads)?);
+        notes.extend(render_publication(publication, sink, threads)?);
     }
     sink.file(files::INDEX, &mut |w| {
         w.write_all(html::index_page(publications).as_bytes())
@@ -82,9 +82,11 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// One publication's outputs, as independent jobs, largest first so that `threads`
-/// workers taking the next job as they finish end at about the same time.
-fn render_each(
+/// One publication's outputs into `sink`, as independent jobs, largest first so that
+/// `threads` workers taking the next job as they finish end at about the same time. What
+/// it writes depends on the publication alone (not on the others, nor on `threads`).
+/// Returns what budgets left out.
+pub fn render_publication(
     publication: &Publication,
     sink: &dyn Sink,
     threads: usize,

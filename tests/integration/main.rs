@@ -8,6 +8,7 @@ mod add_to_calendar;
 mod atomic;
 mod budgets;
 mod build;
+mod build_cache;
 mod categories;
 mod characters;
 mod check;

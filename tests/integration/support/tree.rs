@@ -12,6 +12,12 @@ pub enum Entry {
     File(Vec<u8>, SystemTime),
 }
 
+/// calfeed's build cache, which records the outputs' times: not an output, and left out of
+/// every tree here.
+fn is_cache(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == ".calfeed-cache")
+}
+
 /// Every file and directory under `dir`, by relative path.
 pub fn snapshot(dir: &Path) -> Snapshot {
     fn walk(root: &Path, dir: &Path, into: &mut BTreeMap<PathBuf, Entry>) {
@@ -21,6 +27,9 @@ pub fn snapshot(dir: &Path) -> Snapshot {
         for entry in entries {
             let path = entry.expect("directory entry").path();
             let relative = path.strip_prefix(root).expect("under root").to_path_buf();
+            if is_cache(&path) {
+                continue;
+            }
             if path.is_dir() {
                 into.insert(relative, Entry::Dir);
                 walk(root, &path, into);
@@ -87,6 +96,8 @@ pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
                 walk(root, &path, into);
+            } else if is_cache(&path) {
+                continue;
             } else if let Ok(bytes) = fs::read(&path) {
                 // (A file can vanish between listing and reading while a build runs.)
                 let relative = path.strip_prefix(root).expect("under root").to_path_buf();

@@ -11,6 +11,9 @@
 //!                                       fsync each file, or one syncfs at the end)
 //! calfeed-bench phases FILE [OUT]       load, render and write FILE in-process, timing
 //!                                       each phase (and the peak RSS after it)
+//! calfeed-bench load FILE               load FILE as `calfeed build` does (read, parse,
+//!                                       validate) and nothing else: the time a rebuild
+//!                                       with nothing changed is compared with
 //! calfeed-bench                         generate N=1000 and run `phases` on it
 //! ```
 //!
@@ -34,6 +37,7 @@ const USAGE: &str = "usage:
   calfeed-bench gen N FILE [--seed S]
   calfeed-bench floor INPUT OUT_DIR BYTES FILES [--fsync-each | --syncfs]
   calfeed-bench phases FILE [OUT_DIR]
+  calfeed-bench load FILE
   (no arguments: generate N=1000 in a temporary directory and run `phases` on it)";
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         ["floor", input, out, bytes, files, "--syncfs"] => {
             floor::floor_command(input, out, bytes, files, Sync::OnceAtEnd)
         }
+        ["load", file] => phases::load_only(Path::new(file)),
         ["phases", file] => phases::phases(Path::new(file), None),
         ["phases", file, out] => phases::phases(Path::new(file), Some(Path::new(out))),
         [] => default_run(),

@@ -22,6 +22,31 @@ use crate::bad;
 use crate::generate::Syntax;
 use crate::timer::Phases;
 
+/// Loads one publication file as `calfeed build` does (read, parse, validate: the
+/// streamed JSON reader included) and nothing else, whatever its size: what a rebuild with
+/// nothing changed is measured against.
+pub fn load_only(file: &Path) -> io::Result<()> {
+    let options = LoadOptions {
+        max_input_bytes: u64::MAX,
+        ..LoadOptions::at(DateTime::UNIX_EPOCH)
+    };
+    let publication = load::load_file(file, &options).map_err(|problems| {
+        bad(format!(
+            "{}: {} problem(s): {}",
+            file.display(),
+            problems.len(),
+            problems[0]
+        ))
+    })?;
+    println!(
+        "loaded {}: {} events, {} articles",
+        file.display(),
+        publication.events.len(),
+        publication.articles.len()
+    );
+    Ok(())
+}
+
 /// Loads, renders and writes one publication as `calfeed build` does, one phase at a time,
 /// and times pieces of the work (Markdown alone, VTIMEZONEs alone) for comparison.
 pub fn phases(file: &Path, out: Option<&Path>) -> io::Result<()> {

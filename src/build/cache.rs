@@ -1,0 +1,393 @@
+//! The build cache, `.calfeed-cache` in the output folder: what the last successful build
+//! read and wrote, so that a build whose input, settings and outputs are as they were
+//! loads and renders nothing, and a build where only some publications changed renders
+//! only those (and the index page).
+//!
+//! It records the running calfeed (version, and the program file's size, times and inode), a hash of the
+//! settings that change what is written (the load options: reference date, fallback date,
+//! limits; not the thread count), a hash of each input file's bytes, and for each output
+//! its size, modification and change times and inode (and a hash of its bytes when it was
+//! written too recently for its times to show a later edit). A build still reads every
+//! input file, hashes it, and looks at every output. The cache is data on disk, not
+//! trusted: it carries a hash of itself, its paths must stay inside the output folder, and
+//! anything that does not match (or cannot be read) means the full build.
+
+mod record;
+
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use self::record::{OutputRecord, PublicationRecord, Record, TrimmedRecord, hash_file, hex};
+use super::{Build, Summary, Written};
+use crate::export::{self, Render, Sink, Trimmed, files};
+use crate::load;
+use crate::model::Publication;
+use crate::publish::{self, MANIFEST, Staging};
+
+/// The cache's file name in the output folder. Like the manifest, it is calfeed's own
+/// bookkeeping: not an output, never served.
+pub const CACHE: &str = ".calfeed-cache";
+
+/// One input file as this build read it.
+struct Input {
+    /// As the loader names it (the publication's `source`).
+    shown: String,
+    path: PathBuf,
+    size: u64,
+    hash: String,
+}
+
+/// What the last build recorded, compared with this build's input and the output folder.
+pub(super) struct Cache {
+    out_dir: PathBuf,
+    /// `None`: this build is not cached (the input folder or a file could not be read, or
+    /// the program could not be identified).
+    inputs: Option<Vec<Input>>,
+    settings: String,
+    previous: Option<Record>,
+    /// For each input, the previous build's record of it (its place in the record) when
+    /// that can be used: the same file, the same bytes, every output it wrote still as it
+    /// was.
+    reusable: Vec<Option<usize>>,
+}
+
+/// What [`Cache::render`] did, publication by publication.
+pub(super) struct Rendered {
+    /// What the budgets left out.
+    pub trimmed: Vec<Vec<Trimmed>>,
+    /// The files written.
+    pub produced: Vec<Vec<String>>,
+    /// How many publications were passed on as the last build left them.
+    pub reused: usize,
+}
+
+impl Cache {
+    /// Reads and hashes every input file, and the record of the last build.
+    pub(super) fn open(build: &Build) -> Cache {
+        let out_dir = build.output.clone();
+        let settings = settings(build);
+        let inputs = program().and_then(|_| read_inputs(&build.input, build.load.max_input_bytes));
+        let previous = inputs
+            .as_ref()
+            .and_then(|_| read_record(&out_dir))
+            .filter(|r| Some(&r.calfeed) == program() && r.settings == settings);
+        let reusable = match (&inputs, &previous) {
+            (Some(inputs), Some(previous)) => inputs
+                .iter()
+                .map(|input| {
+                    let at = previous
+                        .publications
+                        .iter()
+                        .position(|p| p.input == input.shown)?;
+                    let p = &previous.publications[at];
+                    (p.input_size == input.size
+                        && p.input_hash == input.hash
+                        && p.outputs.iter().all(|o| o.still(&out_dir)))
+                    .then_some(at)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // A record that serves nothing is not held through the build (it is about as
+        // large as the manifest).
+        let previous = previous.filter(|_| reusable.iter().any(Option::is_some));
+        Cache {
+            out_dir,
+            inputs,
+            settings,
+            previous,
+            reusable,
+        }
+    }
+
+    /// The outcome of a build that has nothing to do: the same input and settings as the
+    /// last build, every output as it left them. `None` when there is something to do.
+    pub(super) fn unchanged(&self, build: &Build) -> Option<Written> {
+        // The guard compares with another calendar than the published one: it must run.
+        if build.previous.is_some() {
+            return None;
+        }
+        let previous = self.previous.as_ref()?;
+        let inputs = self.inputs.as_ref()?;
+        let whole_paths: Vec<&str> = previous.whole.iter().map(|o| o.path()).collect();
+        let complete = previous.publications.len() == inputs.len()
+            && !inputs.is_empty()
+            && self.reusable.iter().enumerate().all(|(i, r)| *r == Some(i))
+            && whole_paths == [files::INDEX, MANIFEST]
+            && previous.whole.iter().all(|o| o.still(&self.out_dir));
+        if !complete {
+            return None;
+        }
+        // As a build would: clear what a killed build left behind.
+        drop(Staging::new(&self.out_dir).ok()?);
+        self.settle(previous);
+        let mut unchanged: Vec<PathBuf> = previous
+            .publications
+            .iter()
+            .flat_map(|p| &p.outputs)
+            .map(|o| PathBuf::from(o.path()))
+            .chain([PathBuf::from(files::INDEX)])
+            .collect();
+        unchanged.sort();
+        Some(Written {
+            summary: Summary {
+                publications: previous.publications.len(),
+                events: previous.publications.iter().map(|p| p.events).sum(),
+                articles: previous.publications.iter().map(|p| p.articles).sum(),
+            },
+            trimmed: previous
+                .publications
+                .iter()
+                .flat_map(|p| &p.trimmed)
+                .map(Trimmed::from)
+                .collect(),
+            written: Vec::new(),
+            unchanged,
+            removed: Vec::new(),
+            reused: previous.publications.len(),
+            from_cache: true,
+        })
+    }
+
+    /// Records again, without their hashes, the outputs that were written too close to
+    /// the last build's record for their times to be trusted then and can be now, so that
+    /// the next builds only look at their times. (They were just found as recorded.)
+    fn settle(&self, previous: &Record) {
+        let all = previous.publications.iter().flat_map(|p| &p.outputs);
+        if !all.chain(&previous.whole).any(OutputRecord::hashed) {
+            return;
+        }
+        let Some(now) = record::file_system_now(&self.out_dir) else {
+            return;
+        };
+        let mut record = previous.clone();
+        let mut settled = false;
+        for output in record
+            .publications
+            .iter_mut()
+            .flat_map(|p| &mut p.outputs)
+            .chain(&mut record.whole)
+        {
+            settled |= output.settle(now);
+        }
+        if settled {
+            write_record(&self.out_dir, &record);
+        }
+    }
+
+    /// The last build's record of `publications[i]`, when its outputs can be used as
+    /// they are.
+    fn reusable(&self, publications: &[Publication], i: usize) -> Option<&PublicationRecord> {
+        let inputs = self.inputs.as_ref()?;
+        if inputs.len() != publications.len() || inputs[i].shown != publications[i].source {
+            return None;
+        }
+        let at = (*self.reusable.get(i)?)?;
+        self.previous.as_ref()?.publications.get(at)
+    }
+
+    /// Renders every file of the build into `sink`, as [`export::for_each_output`] does,
+    /// except that a publication whose input and outputs are as the last build left them
+    /// is not rendered: its files are passed on as they are.
+    pub(super) fn render(
+        &self,
+        publications: &[Publication],
+        sink: &dyn Sink,
+        threads: usize,
+    ) -> io::Result<Rendered> {
+        let mut notes = Vec::new();
+        let mut produced = Vec::new();
+        let mut reused = 0;
+        for (i, publication) in publications.iter().enumerate() {
+            let recording = Recording {
+                sink,
+                paths: Mutex::default(),
+            };
+            if let Some(record) = self.reusable(publications, i) {
+                for output in &record.outputs {
+                    let path = self.out_dir.join(output.path());
+                    recording.file(output.path(), &mut |w| {
+                        io::copy(&mut fs::File::open(&path)?, w).map(drop)
+                    })?;
+                }
+                notes.push(record.trimmed.iter().map(Trimmed::from).collect());
+                reused += 1;
+            } else {
+                notes.push(export::render_publication(
+                    publication,
+                    &recording,
+                    threads,
+                )?);
+            }
+            produced.push(
+                recording
+                    .paths
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+        }
+        sink.file(files::INDEX, &mut |w| {
+            w.write_all(export::html::index_page(publications).as_bytes())
+        })?;
+        Ok(Rendered {
+            trimmed: notes,
+            produced,
+            reused,
+        })
+    }
+
+    /// Records a successful build. Nothing is recorded (and the old record goes) when an
+    /// input changed while the build read it, or an output cannot be looked at.
+    pub(super) fn save(&self, publications: &[Publication], rendered: &Rendered) {
+        match self.record(publications, rendered) {
+            Some(record) => write_record(&self.out_dir, &record),
+            None => {
+                let _ = fs::remove_file(self.out_dir.join(CACHE));
+            }
+        }
+    }
+
+    fn record(&self, publications: &[Publication], rendered: &Rendered) -> Option<Record> {
+        let inputs = self.inputs.as_ref()?;
+        if inputs.len() != publications.len() || rendered.produced.len() != publications.len() {
+            return None;
+        }
+        let now = record::file_system_now(&self.out_dir)?;
+        let outputs = |paths: &mut dyn Iterator<Item = &str>| -> Option<Vec<OutputRecord>> {
+            paths
+                .map(|p| OutputRecord::of(&self.out_dir, p, now))
+                .collect()
+        };
+        let mut records = Vec::new();
+        let each = rendered.produced.iter().zip(&rendered.trimmed);
+        for ((input, publication), (paths, trimmed)) in inputs.iter().zip(publications).zip(each) {
+            // What was loaded is what was hashed: the file is the same now as before.
+            let (size, hash) = hash_file(&input.path).ok()?;
+            if input.shown != publication.source || size != input.size || hash != input.hash {
+                return None;
+            }
+            records.push(PublicationRecord {
+                input: input.shown.clone(),
+                input_size: size,
+                input_hash: hash,
+                events: publication.events.len(),
+                articles: publication.articles.len(),
+                trimmed: trimmed.iter().map(TrimmedRecord::from).collect(),
+                outputs: outputs(&mut paths.iter().map(String::as_str))?,
+            });
+        }
+        Some(Record {
+            format: record::FORMAT,
+            calfeed: program()?.clone(),
+            settings: self.settings.clone(),
+            publications: records,
+            whole: outputs(&mut [files::INDEX, MANIFEST].into_iter())?,
+        })
+    }
+}
+
+fn serialize(record: &Record) -> Option<String> {
+    let json = serde_json::to_string(record).ok()?;
+    Some(format!("{}\n{json}\n", hex(xxh3(json.as_bytes()))))
+}
+
+/// Replaces the cache file; if that fails, removes it.
+fn write_record(out_dir: &Path, record: &Record) {
+    let path = out_dir.join(CACHE);
+    let written = serialize(record).is_some_and(|text| {
+        fs::read(&path).is_ok_and(|old| old == text.as_bytes())
+            || publish::replace_file(&path, text.as_bytes()).is_ok()
+    });
+    if !written {
+        let _ = fs::remove_file(&path);
+    }
+}
+
+fn xxh3(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// calfeed's version and the running program's file (its size, times and inode: a
+/// program built again is another file), once per process. Another build of calfeed may
+/// render differently, even with the same version.
+fn program() -> Option<&'static String> {
+    static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let exe = record::identity(&exe)?;
+            Some(format!("{} {exe}", env!("CARGO_PKG_VERSION")))
+        })
+        .as_ref()
+}
+
+/// Every setting that changes what a build writes: the load options, whole (a new
+/// option is part of it without anyone remembering to add it).
+fn settings(build: &Build) -> String {
+    hex(xxh3(format!("{:?}", build.load).as_bytes()))
+}
+
+/// Every publication file, as the loader lists and names them, read and hashed. A file
+/// over the input limit is not read: the loader refuses it, unread, and nothing is cached.
+fn read_inputs(dir: &Path, max_input_bytes: u64) -> Option<Vec<Input>> {
+    load::publication_files(dir)
+        .ok()?
+        .into_iter()
+        .map(|path| {
+            if fs::metadata(&path).ok()?.len() > max_input_bytes {
+                return None;
+            }
+            let (size, hash) = hash_file(&path).ok()?;
+            Some(Input {
+                shown: path.display().to_string(),
+                path,
+                size,
+                hash,
+            })
+        })
+        .collect()
+}
+
+/// The last build's record, when it is whole, of this format, and names only paths
+/// inside the output folder.
+fn read_record(out_dir: &Path) -> Option<Record> {
+    let text = fs::read_to_string(out_dir.join(CACHE)).ok()?;
+    let (hash, json) = text.split_once('\n')?;
+    let json = json.strip_suffix('\n')?;
+    if hex(xxh3(json.as_bytes())) != hash {
+        return None;
+    }
+    let record: Record = serde_json::from_str(json).ok()?;
+    let inside = |path: &str| {
+        !path.is_empty()
+            && Path::new(path)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+    };
+    let all_inside = record
+        .publications
+        .iter()
+        .flat_map(|p| &p.outputs)
+        .chain(&record.whole)
+        .all(|o| inside(o.path()));
+    (record.format == record::FORMAT && all_inside).then_some(record)
+}
+
+/// Passes files on to a sink, noting their paths.
+struct Recording<'s> {
+    sink: &'s dyn Sink,
+    paths: Mutex<Vec<String>>,
+}
+
+impl Sink for Recording<'_> {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        self.sink.file(path, render)?;
+        self.paths
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_string());
+        Ok(())
+    }
+}

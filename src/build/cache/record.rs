@@ -1,0 +1,280 @@
+//! What the build cache file holds, and how an output file is recognised again without
+//! reading it: its size, modification and change times and inode, or, for a file written
+//! too recently for its times to tell a later edit apart, a hash of its bytes.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::export::{Dropped, Trimmed};
+
+/// Raised whenever the file's meaning changes: an older or newer cache is not used.
+pub(super) const FORMAT: u32 = 1;
+
+/// The whole cache file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Record {
+    pub format: u32,
+    /// calfeed's version and a hash of the running program: another build of calfeed may
+    /// render differently.
+    pub calfeed: String,
+    /// A hash of every setting that changes what a build writes.
+    pub settings: String,
+    pub publications: Vec<PublicationRecord>,
+    /// The files of the build as a whole: the index page and the manifest.
+    pub whole: Vec<OutputRecord>,
+}
+
+/// One publication's input as it was read, and what its build wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PublicationRecord {
+    /// The input file, as the build named it.
+    pub input: String,
+    pub input_size: u64,
+    pub input_hash: String,
+    pub events: usize,
+    pub articles: usize,
+    pub trimmed: Vec<TrimmedRecord>,
+    pub outputs: Vec<OutputRecord>,
+}
+
+/// One output file as the build left it: path (relative to the output folder), size,
+/// modification and change times (nanoseconds), inode, and the hash of its bytes when its
+/// times cannot be trusted (see [`OutputRecord::of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct OutputRecord(
+    pub String,
+    pub u64,
+    pub i128,
+    pub i128,
+    pub u64,
+    pub Option<String>,
+);
+
+/// A file's identity as `stat` gives it: size, mtime, ctime, inode.
+type Stat = (u64, i128, i128, u64);
+
+fn nanos(time: io::Result<SystemTime>) -> i128 {
+    match time {
+        Ok(time) => match time.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(after) => after.as_nanos() as i128,
+            Err(before) => -(before.duration().as_nanos() as i128),
+        },
+        Err(_) => 0,
+    }
+}
+
+fn stat(path: &Path) -> Option<Stat> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    let (ctime, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            meta.ino(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime, inode) = (0, 0);
+    Some((meta.len(), nanos(meta.modified()), ctime, inode))
+}
+
+/// A file's identity without reading it: size, times and inode, as one string.
+pub(super) fn identity(path: &Path) -> Option<String> {
+    let (size, mtime, ctime, inode) = stat(path)?;
+    Some(format!("{size}:{mtime}:{ctime}:{inode}"))
+}
+
+/// The hash of a file's bytes, read in pieces.
+pub(super) fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0; 1 << 20];
+    let mut size = 0;
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex(hasher.digest128())))
+}
+
+pub(super) fn hex(hash: u128) -> String {
+    format!("{hash:032x}")
+}
+
+/// How close to the moment the cache is written a file's times must be for an edit right
+/// after the build to be able to leave them as they are (file systems stamp files with a
+/// clock that ticks every few milliseconds, or every second or two on some).
+fn racy_margin(now: i128) -> i128 {
+    let coarse = now % 1_000_000_000 == 0;
+    if coarse { 2_000_000_000 } else { 100_000_000 }
+}
+
+impl OutputRecord {
+    /// How `relative` is now. `now` is the file system's own clock, as it stamped a file
+    /// just written: a file whose times are close to it could be edited without its times
+    /// changing, so its bytes are hashed too. `None` when it is not a readable file.
+    pub(super) fn of(out_dir: &Path, relative: &str, now: i128) -> Option<OutputRecord> {
+        let path = out_dir.join(relative);
+        let (size, mtime, ctime, inode) = stat(&path)?;
+        let racy = mtime.max(ctime) >= now - racy_margin(now);
+        let hash = if racy {
+            let (hashed_size, hash) = hash_file(&path).ok()?;
+            if hashed_size != size {
+                return None;
+            }
+            Some(hash)
+        } else {
+            None
+        };
+        Some(OutputRecord(
+            relative.to_string(),
+            size,
+            mtime,
+            ctime,
+            inode,
+            hash,
+        ))
+    }
+
+    pub(super) fn hashed(&self) -> bool {
+        self.5.is_some()
+    }
+
+    /// Drops the hash of a file whose times are now old enough to show any later edit
+    /// (it was just found still as recorded, hash included). Whether it did.
+    pub(super) fn settle(&mut self, now: i128) -> bool {
+        let settled = self.5.is_some() && self.2.max(self.3) < now - racy_margin(now);
+        if settled {
+            self.5 = None;
+        }
+        settled
+    }
+
+    pub(super) fn path(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the file is still as recorded.
+    pub(super) fn still(&self, out_dir: &Path) -> bool {
+        let path = out_dir.join(&self.0);
+        if stat(&path) != Some((self.1, self.2, self.3, self.4)) {
+            return false;
+        }
+        match &self.5 {
+            None => true,
+            Some(hash) => hash_file(&path).is_ok_and(|(size, h)| size == self.1 && h == *hash),
+        }
+    }
+}
+
+/// The file system's clock now, as it stamps a file it creates in `dir` (nanoseconds).
+pub(super) fn file_system_now(dir: &Path) -> Option<i128> {
+    let probe = tempfile::Builder::new()
+        .prefix(".calfeed-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .ok()?;
+    let modified = probe.as_file().metadata().ok()?.modified().ok()?;
+    // A clock behind the file system's by a little does no harm; the margin covers it.
+    let now = nanos(Ok(modified)).max(nanos(Ok(SystemTime::now())));
+    Some(now)
+}
+
+/// [`Trimmed`], as the cache keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct TrimmedRecord {
+    source: String,
+    outputs: Vec<String>,
+    what: DroppedRecord,
+    kept: usize,
+    dropped: usize,
+    archive: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum DroppedRecord {
+    Articles {
+        limit: usize,
+    },
+    PastEvents {
+        events: usize,
+        bytes: usize,
+    },
+    OverBudget {
+        events: usize,
+        bytes: usize,
+        vevents: usize,
+        size: usize,
+    },
+}
+
+impl From<&Trimmed> for TrimmedRecord {
+    fn from(t: &Trimmed) -> Self {
+        TrimmedRecord {
+            source: t.source.clone(),
+            outputs: t.outputs.clone(),
+            what: match t.what {
+                Dropped::Articles { limit } => DroppedRecord::Articles { limit },
+                Dropped::PastEvents { events, bytes } => {
+                    DroppedRecord::PastEvents { events, bytes }
+                }
+                Dropped::OverBudget {
+                    events,
+                    bytes,
+                    vevents,
+                    size,
+                } => DroppedRecord::OverBudget {
+                    events,
+                    bytes,
+                    vevents,
+                    size,
+                },
+            },
+            kept: t.kept,
+            dropped: t.dropped,
+            archive: t.archive.clone(),
+        }
+    }
+}
+
+impl From<&TrimmedRecord> for Trimmed {
+    fn from(t: &TrimmedRecord) -> Self {
+        Trimmed {
+            source: t.source.clone(),
+            outputs: t.outputs.clone(),
+            what: match t.what {
+                DroppedRecord::Articles { limit } => Dropped::Articles { limit },
+                DroppedRecord::PastEvents { events, bytes } => {
+                    Dropped::PastEvents { events, bytes }
+                }
+                DroppedRecord::OverBudget {
+                    events,
+                    bytes,
+                    vevents,
+                    size,
+                } => Dropped::OverBudget {
+                    events,
+                    bytes,
+                    vevents,
+                    size,
+                },
+            },
+            kept: t.kept,
+            dropped: t.dropped,
+            archive: t.archive.clone(),
+        }
+    }
+}
