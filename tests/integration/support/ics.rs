@@ -131,6 +131,15 @@ impl Ics {
 
     /// The items of the one CATEGORIES property, split on unescaped commas and unescaped
     /// (the crate's parser leaves text lists as written).
+    /// The ids of the calendar's events, in order: their UIDs before the `@`.
+    pub fn event_ids(&self) -> Vec<String> {
+        self.children
+            .iter()
+            .filter(|c| c.name == "VEVENT")
+            .map(|c| c.value("UID").split('@').next().unwrap().to_string())
+            .collect()
+    }
+
     pub fn categories(&self) -> Vec<String> {
         let values = self.values("CATEGORIES");
         assert_eq!(values.len(), 1, "expected one CATEGORIES");
