@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flate2::Compression;
@@ -24,12 +24,15 @@ use super::preview::{Rewrites, stale_banner};
 /// are 18 bytes).
 const GZIP_MIN_BYTES: usize = 256;
 
-/// One served file, with everything a response needs precomputed at build time.
+/// One served file, with what a response needs: its validators computed at build time, its
+/// gzipped form at the first request that accepts gzip (a large publication has tens of
+/// thousands of files, of which a preview asks for a few).
 #[derive(Debug)]
 pub struct Entry {
     pub body: Vec<u8>,
-    /// The body gzipped, when that is smaller.
-    pub gzip: Option<Vec<u8>>,
+    /// The body gzipped, when that is smaller; `None` inside until first asked for.
+    gzip: OnceLock<Option<Vec<u8>>>,
+    level: Compression,
     /// Strong validator of `body`: a hash of the bytes, quoted.
     pub etag: String,
     /// Strong validator of `gzip` (another representation, so another tag).
@@ -51,17 +54,26 @@ impl Entry {
         level: Compression,
     ) -> Entry {
         let tag = format!("{:x}-{:016x}", body.len(), fnv1a64(&body));
-        let gzip = (body.len() >= GZIP_MIN_BYTES)
-            .then(|| gzip(&body, level))
-            .filter(|gz| gz.len() < body.len());
         Entry {
             etag: format!("\"{tag}\""),
             gzip_etag: format!("\"{tag}-gz\""),
             body,
-            gzip,
+            gzip: OnceLock::new(),
+            level,
             last_modified: whole_seconds(built),
             content_type,
         }
+    }
+
+    /// The body gzipped, when that is smaller: compressed once, at the first call.
+    pub fn gzip(&self) -> Option<&[u8]> {
+        self.gzip
+            .get_or_init(|| {
+                (self.body.len() >= GZIP_MIN_BYTES)
+                    .then(|| gzip(&self.body, self.level))
+                    .filter(|gz| gz.len() < self.body.len())
+            })
+            .as_deref()
     }
 }
 
@@ -106,7 +118,7 @@ pub enum Resolved {
 impl Site {
     /// The site of `outputs`, the pages' links rewritten by `rewrites`. Files whose bytes
     /// are the same as in `previous` (the site served until now) keep its entry (and so
-    /// its Last-Modified and precomputed gzip); the others are new as of `built`. The
+    /// its Last-Modified and its gzipped form, once made); the others are new as of `built`. The
     /// changes are counted from the last good build (`previous` without its banners,
     /// when it is stale).
     pub fn build(
@@ -408,20 +420,20 @@ mod tests {
         assert!(!entry.etag.starts_with("W/"));
         assert_ne!(entry.etag, entry.gzip_etag);
         let mut unzipped = Vec::new();
-        flate2::read::GzDecoder::new(entry.gzip.as_deref().expect("compressible"))
+        flate2::read::GzDecoder::new(entry.gzip().expect("compressible"))
             .read_to_end(&mut unzipped)
             .unwrap();
         assert_eq!(unzipped, entry.body);
         // The same bytes get the same tag in any build, at any time.
         let (again, _) = build(vec![output("a.ics", &"x".repeat(1000))], None, at(99));
         assert_eq!(file(&again, "/a.ics").etag, entry.etag);
-        assert_eq!(file(&again, "/a.ics").gzip, entry.gzip);
+        assert_eq!(file(&again, "/a.ics").gzip(), entry.gzip());
     }
 
     #[test]
     fn small_or_incompressible_files_have_no_gzip() {
         let (site, _) = build(vec![output("a.ics", "tiny")], None, at(5));
-        assert!(file(&site, "/a.ics").gzip.is_none());
+        assert!(file(&site, "/a.ics").gzip().is_none());
     }
 
     #[test]

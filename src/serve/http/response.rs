@@ -33,7 +33,7 @@ impl Response {
         match &self.body {
             Body::Text(text) => text.as_bytes(),
             Body::File { entry, gzip: false } => &entry.body,
-            Body::File { entry, gzip: true } => entry.gzip.as_deref().unwrap_or(&entry.body),
+            Body::File { entry, gzip: true } => entry.gzip().unwrap_or(&entry.body),
         }
     }
 
@@ -140,7 +140,7 @@ fn answer(head: &Head, site: &Site, now: SystemTime) -> Response {
 }
 
 fn file_response(head: &Head, entry: Arc<Entry>, now: SystemTime) -> Response {
-    let gzip = entry.gzip.is_some() && head.accept_encoding.as_deref().is_some_and(accepts_gzip);
+    let gzip = head.accept_encoding.as_deref().is_some_and(accepts_gzip) && entry.gzip().is_some();
     let etag = if gzip { &entry.gzip_etag } else { &entry.etag };
     let mut headers = vec![
         ("Content-Type", entry.content_type.to_string()),
