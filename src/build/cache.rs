@@ -53,6 +53,27 @@ pub(super) struct Cache {
     reusable: Vec<Option<usize>>,
 }
 
+/// What the cache records of a loaded publication: the model itself can go before the
+/// commit (at N = 100 000 it is most of the memory a build holds).
+pub(super) struct Loaded {
+    source: String,
+    events: usize,
+    articles: usize,
+}
+
+impl Loaded {
+    pub(super) fn of(publications: &[Publication]) -> Vec<Loaded> {
+        publications
+            .iter()
+            .map(|p| Loaded {
+                source: p.source.clone(),
+                events: p.events.len(),
+                articles: p.articles.len(),
+            })
+            .collect()
+    }
+}
+
 /// What [`Cache::render`] did, publication by publication.
 pub(super) struct Rendered {
     /// What the budgets left out.
@@ -240,7 +261,7 @@ impl Cache {
 
     /// Records a successful build. Nothing is recorded (and the old record goes) when an
     /// input changed while the build read it, or an output cannot be looked at.
-    pub(super) fn save(&self, publications: &[Publication], rendered: &Rendered) {
+    pub(super) fn save(&self, publications: &[Loaded], rendered: &Rendered) {
         match self.record(publications, rendered) {
             Some(record) => write_record(&self.out_dir, &record),
             None => {
@@ -249,7 +270,7 @@ impl Cache {
         }
     }
 
-    fn record(&self, publications: &[Publication], rendered: &Rendered) -> Option<Record> {
+    fn record(&self, publications: &[Loaded], rendered: &Rendered) -> Option<Record> {
         let inputs = self.inputs.as_ref()?;
         if inputs.len() != publications.len() || rendered.produced.len() != publications.len() {
             return None;
@@ -272,8 +293,8 @@ impl Cache {
                 input: input.shown.clone(),
                 input_size: size,
                 input_hash: hash,
-                events: publication.events.len(),
-                articles: publication.articles.len(),
+                events: publication.events,
+                articles: publication.articles,
                 trimmed: trimmed.iter().map(TrimmedRecord::from).collect(),
                 outputs: outputs(&mut paths.iter().map(String::as_str))?,
             });

@@ -259,10 +259,15 @@ impl Build {
                 previous: self.previous().to_path_buf(),
             });
         }
+        // The model goes before the commit: the commit's and the cache's bookkeeping
+        // (a few hundred thousand paths at N = 100 000) then reuse its memory.
+        let summary = Summary::of(&publications);
+        let loaded = cache::Loaded::of(&publications);
+        drop(publications);
         let done = staging.commit().map_err(output_error)?;
-        cache.save(&publications, &rendered);
+        cache.save(&loaded, &rendered);
         Ok(Written {
-            summary: Summary::of(&publications),
+            summary,
             trimmed: rendered.trimmed.into_iter().flatten().collect(),
             written: done.written,
             unchanged: done.unchanged,
