@@ -11,8 +11,8 @@ use super::commit::{Transaction, rolled_back};
 use super::lock::Lock;
 use super::paths::{at_path, is_plain, link_error, make_folders};
 use super::{
-    BUFFER, Compare, MANIFEST, WriteReport, no_longer_produced, previous_outputs,
-    remove_abandoned_temp_files, set_readable, temp_builder,
+    BUFFER, Compare, MANIFEST, TEMP_RANDOM, WriteReport, no_longer_produced, previous_outputs,
+    remove_abandoned_temp_files, set_readable, temp_builder, temp_prefix,
 };
 use crate::export::{Output, Render, Sink};
 
@@ -39,13 +39,102 @@ pub struct Staging {
     _lock: Lock,
 }
 
+/// The outputs staged so far, kept small while the model is still in memory (a build of
+/// 300 000 files keeps one string of their paths and 32 bytes each, not four paths each):
+/// the commit makes the full lists, once the model is gone.
+#[derive(Default)]
+struct Outputs {
+    /// Every output's path relative to the output folder, one after the other.
+    names: String,
+    /// In the order staged: where its path is in `names`, and the random part of its
+    /// temporary file's name (`None`: the published file is already right). The temporary
+    /// file is beside the target: made again from the two, it is removed on drop unless
+    /// the commit took it.
+    staged: Vec<Staged>,
+}
+
+/// A temporary file, and the path (relative to the output folder) it is renamed to.
+type TempFor = (tempfile::TempPath, PathBuf);
+
+struct Staged {
+    start: usize,
+    len: usize,
+    temp: Option<[u8; TEMP_RANDOM]>,
+}
+
+impl Outputs {
+    fn name(&self, staged: &Staged) -> &str {
+        &self.names[staged.start..staged.start + staged.len]
+    }
+
+    fn push(&mut self, relative: &str, temp: Option<[u8; TEMP_RANDOM]>) {
+        let start = self.names.len();
+        self.names.push_str(relative);
+        self.staged.push(Staged {
+            start,
+            len: relative.len(),
+            temp,
+        });
+    }
+
+    /// The temporary file of an output staged at `relative`.
+    fn temp_path(out_dir: &Path, relative: &str, random: &[u8; TEMP_RANDOM]) -> PathBuf {
+        let parent = Path::new(relative).parent().unwrap_or(Path::new(""));
+        let random = String::from_utf8_lossy(random);
+        out_dir
+            .join(parent)
+            .join(format!("{}{random}.tmp", temp_prefix()))
+    }
+
+    /// Each output's temporary file (owned again: removed when dropped) and target, and
+    /// the outputs whose published file is already right, both in the order staged.
+    /// Should that fail, the temporary files are removed.
+    fn split(&self, out_dir: &Path) -> io::Result<(Vec<TempFor>, Vec<PathBuf>)> {
+        // As `tempfile` made them: absolute, whatever the current folder becomes.
+        let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+        let mut staged = Vec::new();
+        let mut unchanged = Vec::new();
+        for output in &self.staged {
+            let relative = self.name(output);
+            match &output.temp {
+                Some(random) => {
+                    let temp =
+                        tempfile::TempPath::try_from_path(Self::temp_path(&base, relative, random));
+                    match temp {
+                        Ok(temp) => staged.push((temp, PathBuf::from(relative))),
+                        Err(e) => {
+                            drop(staged);
+                            self.remove_temp_files(out_dir);
+                            return Err(e);
+                        }
+                    }
+                }
+                None => unchanged.push(PathBuf::from(relative)),
+            }
+        }
+        Ok((staged, unchanged))
+    }
+
+    /// Removes every temporary file.
+    fn remove_temp_files(&self, out_dir: &Path) {
+        for output in &self.staged {
+            if let Some(random) = &output.temp {
+                let _ = fs::remove_file(Self::temp_path(out_dir, self.name(output), random));
+            }
+        }
+    }
+}
+
+/// The random part of the name of a temporary file made by [`temp_builder`].
+fn temp_random(temp: &Path) -> Option<[u8; TEMP_RANDOM]> {
+    let name = temp.file_name()?.to_str()?;
+    let random = name.strip_prefix(temp_prefix())?.strip_suffix(".tmp")?;
+    random.as_bytes().try_into().ok()
+}
+
 #[derive(Default)]
 struct StagingState {
-    /// Temporary file, and its target relative to the output directory (the absolute
-    /// target is made again at commit: a build of 300 000 files keeps no third path each).
-    staged: Vec<(tempfile::TempPath, PathBuf)>,
-    produced: Vec<PathBuf>,
-    unchanged: Vec<PathBuf>,
+    outputs: Outputs,
     /// Folders known to exist.
     folders: HashSet<PathBuf>,
     /// Folders this build made: removed again (when empty) unless it commits.
@@ -89,14 +178,16 @@ impl Staging {
     /// the published file was already right, that file. `None` when nothing was staged there.
     pub fn staged_file(&self, relative: &Path) -> Option<PathBuf> {
         let state = self.state();
-        if let Some((temp, _)) = state.staged.iter().find(|(_, r)| r == relative) {
-            return Some(temp.to_path_buf());
-        }
-        state
-            .unchanged
+        let outputs = &state.outputs;
+        let output = outputs
+            .staged
             .iter()
-            .any(|r| r == relative)
-            .then(|| self.out_dir.join(relative))
+            .find(|o| Path::new(outputs.name(o)) == relative)?;
+        let name = outputs.name(output);
+        Some(match &output.temp {
+            Some(random) => Outputs::temp_path(&self.out_dir, name, random),
+            None => self.out_dir.join(relative),
+        })
     }
 
     /// Stages one output that is already in memory.
@@ -111,25 +202,36 @@ impl Staging {
     /// has changed (or the error says exactly what could not be put back).
     pub fn commit(mut self) -> io::Result<WriteReport> {
         let out_dir = self.out_dir.clone();
+        if !self.state().foreign.is_empty() && !self.adopt {
+            // Dropping the staging removes its temporary files and the folders it made.
+            let mut foreign = std::mem::take(&mut self.state().foreign);
+            foreign.sort();
+            return Err(foreign_error(&out_dir, &foreign));
+        }
         let mut state = std::mem::take(&mut *self.state());
         // The folders made stay listed, to go again (by `drop`) unless all goes through.
         self.state().created = std::mem::take(&mut state.created);
-        if !state.foreign.is_empty() && !self.adopt {
-            state.foreign.sort();
-            return Err(foreign_error(&out_dir, &state.foreign));
-        }
+        let produced: Vec<PathBuf> = {
+            let outputs = &state.outputs;
+            outputs
+                .staged
+                .iter()
+                .map(|o| PathBuf::from(outputs.name(o)))
+                .collect()
+        };
+        let (mut staged, mut unchanged) = state.outputs.split(&out_dir)?;
+        drop(state.outputs);
         // Files were staged in whatever order the threads finished them.
-        state.staged.sort_by(|a, b| a.1.cmp(&b.1));
-        state.unchanged.sort();
+        staged.sort_by(|a, b| a.1.cmp(&b.1));
+        unchanged.sort();
         let mut report = WriteReport {
-            unchanged: state.unchanged,
+            unchanged,
             ..WriteReport::default()
         };
         let mut previous: Vec<PathBuf> = std::mem::take(&mut self.previous).into_iter().collect();
         previous.sort();
-        let stale = no_longer_produced(&out_dir, previous, &state.produced);
-        let mut manifest: Vec<String> = state
-            .produced
+        let stale = no_longer_produced(&out_dir, previous, &produced);
+        let mut manifest: Vec<String> = produced
             .iter()
             .map(|path| path.to_string_lossy().replace('\\', "/"))
             .collect();
@@ -144,13 +246,7 @@ impl Staging {
                 Some(file.into_temp_path())
             };
         let mut transaction = Transaction::new(&out_dir);
-        let applied = apply(
-            &mut transaction,
-            state.staged,
-            manifest_file,
-            &stale,
-            &mut report,
-        );
+        let applied = apply(&mut transaction, staged, manifest_file, &stale, &mut report);
         if let Err(error) = applied {
             let steps = transaction.steps();
             let failed = transaction.roll_back();
@@ -177,7 +273,7 @@ impl Staging {
 /// is complete) the removal of the old outputs.
 fn apply(
     transaction: &mut Transaction<'_>,
-    staged: Vec<(tempfile::TempPath, PathBuf)>,
+    staged: Vec<TempFor>,
     manifest: Option<tempfile::TempPath>,
     stale: &[PathBuf],
     report: &mut WriteReport,
@@ -225,11 +321,11 @@ impl Drop for Staging {
     fn drop(&mut self) {
         let state = std::mem::take(&mut *self.state());
         let StagingState {
-            staged,
+            outputs,
             mut created,
             ..
         } = state;
-        drop(staged);
+        outputs.remove_temp_files(&self.out_dir);
         created.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
         for dir in created {
             let _ = fs::remove_dir(dir);
@@ -276,17 +372,24 @@ impl Sink for Staging {
         );
         render(&mut writer)?;
         let staged = writer.into_inner().map_err(|e| e.into_error())?.finish()?;
-        let mut state = self.state();
-        state.produced.push(relative.clone());
-        match staged {
-            Some(temp) => {
-                if foreign {
-                    state.foreign.push(relative.clone());
-                }
-                state.staged.push((temp, relative));
-            }
-            None => state.unchanged.push(relative),
+        let random = match &staged {
+            Some(temp) => Some(temp_random(temp).ok_or_else(|| {
+                io::Error::other(format!(
+                    "unexpected temporary file name: {}",
+                    temp.display()
+                ))
+            })?),
+            None => None,
+        };
+        // The temporary file is the staging's now (removed on drop unless committed).
+        if let Some(temp) = staged {
+            temp.keep().map_err(|e| e.error)?;
         }
+        let mut state = self.state();
+        if random.is_some() && foreign {
+            state.foreign.push(relative);
+        }
+        state.outputs.push(path, random);
         Ok(())
     }
 }
