@@ -17,7 +17,8 @@ mod record;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use self::record::{OutputRecord, PublicationRecord, Record, TrimmedRecord, hash_file, hex};
 use super::{Build, Summary, Written};
@@ -78,7 +79,9 @@ impl Loaded {
 pub(super) struct Rendered {
     /// What the budgets left out.
     pub trimmed: Vec<Vec<Trimmed>>,
-    /// The files written, each publication's as one string (see [`Recording`]).
+    /// How many files each publication wrote.
+    counts: Vec<usize>,
+    /// The files written, each publication's as one string (see [`Rendered::note_paths`]).
     pub produced: Vec<String>,
     /// How many publications were passed on as the last build left them.
     pub reused: usize,
@@ -219,12 +222,12 @@ impl Cache {
         threads: usize,
     ) -> io::Result<Rendered> {
         let mut notes = Vec::new();
-        let mut produced = Vec::new();
+        let mut counts = Vec::new();
         let mut reused = 0;
         for (i, publication) in publications.iter().enumerate() {
             let recording = Recording {
                 sink,
-                paths: Mutex::default(),
+                count: AtomicUsize::new(0),
             };
             if let Some(record) = self.reusable(publications, i) {
                 for output in &record.outputs {
@@ -242,19 +245,15 @@ impl Cache {
                     threads,
                 )?);
             }
-            produced.push(
-                recording
-                    .paths
-                    .into_inner()
-                    .unwrap_or_else(|e| e.into_inner()),
-            );
+            counts.push(recording.count.into_inner());
         }
         sink.file(files::INDEX, &mut |w| {
             w.write_all(export::html::index_page(publications).as_bytes())
         })?;
         Ok(Rendered {
             trimmed: notes,
-            produced,
+            counts,
+            produced: Vec::new(),
             reused,
         })
     }
@@ -296,7 +295,7 @@ impl Cache {
                 events: publication.events,
                 articles: publication.articles,
                 trimmed: trimmed.iter().map(TrimmedRecord::from).collect(),
-                outputs: outputs(&mut Recording::paths(paths))?,
+                outputs: outputs(&mut paths.split_terminator('\0'))?,
             });
         }
         Some(Record {
@@ -396,26 +395,44 @@ fn read_record(out_dir: &Path) -> Option<Record> {
     (record.format == record::FORMAT && all_inside).then_some(record)
 }
 
-/// Passes files on to a sink, noting their paths: one string, each path ended by a NUL
-/// (which no path holds), not a string each (300 000 of them at N = 100 000).
+/// Passes files on to a sink, counting them. Their paths are the staging's, in the order
+/// staged ([`Rendered::note_paths`]): publications are rendered one after the other.
 struct Recording<'s> {
     sink: &'s dyn Sink,
-    paths: Mutex<String>,
+    count: AtomicUsize,
 }
 
-impl Recording<'_> {
-    /// The paths noted in `paths`.
-    fn paths(paths: &str) -> impl Iterator<Item = &str> {
-        paths.split_terminator('\0')
+impl Rendered {
+    /// Notes each publication's files as `staging` has them, before it is committed (and
+    /// once the model is gone): one string each, every path ended by a NUL (which no path
+    /// holds), not a string per file (300 000 of them at N = 100 000). Should the staging
+    /// hold fewer files than were counted, none are noted (and nothing is recorded).
+    pub(super) fn note_paths(&mut self, staging: &Staging) {
+        let counts = &self.counts;
+        let produced = &mut self.produced;
+        staging.with_staged(|paths| {
+            for &count in counts {
+                let mut one = String::new();
+                let mut taken = 0;
+                for path in (&mut *paths).take(count) {
+                    one.push_str(path);
+                    one.push('\0');
+                    taken += 1;
+                }
+                if taken < count {
+                    produced.clear();
+                    return;
+                }
+                produced.push(one);
+            }
+        });
     }
 }
 
 impl Sink for Recording<'_> {
     fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
         self.sink.file(path, render)?;
-        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
-        paths.push_str(path);
-        paths.push('\0');
+        self.count.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -249,7 +249,7 @@ impl Build {
         let staging = publish::Staging::new(&self.output)
             .map_err(output_error)?
             .adopting(self.adopt);
-        let rendered = cache
+        let mut rendered = cache
             .render(&publications, &staging, self.threads)
             .map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
@@ -264,6 +264,7 @@ impl Build {
         let summary = Summary::of(&publications);
         let loaded = cache::Loaded::of(&publications);
         drop(publications);
+        rendered.note_paths(&staging);
         let done = staging.commit().map_err(output_error)?;
         cache.save(&loaded, &rendered);
         Ok(Written {

@@ -190,6 +190,14 @@ impl Staging {
         })
     }
 
+    /// Lets `f` go through the path of every output staged so far (relative to the output
+    /// folder), in the order they were staged.
+    pub fn with_staged(&self, f: impl FnOnce(&mut dyn Iterator<Item = &str>)) {
+        let state = self.state();
+        let outputs = &state.outputs;
+        f(&mut outputs.staged.iter().map(|o| outputs.name(o)));
+    }
+
     /// Stages one output that is already in memory.
     pub fn add(&self, output: &Output) -> io::Result<()> {
         let path = output.path.to_string_lossy();
