@@ -40,13 +40,14 @@ pub struct Staging {
 }
 
 /// The outputs staged so far, kept small while the model is still in memory (a build of
-/// 300 000 files keeps one string of their paths and 32 bytes each, not four paths each):
+/// 300 000 files keeps one string of their paths and 24 bytes each, not four paths each):
 /// the commit makes the full lists, once the model is gone.
 #[derive(Default)]
 struct Outputs {
     /// Every output's path relative to the output folder, one after the other.
     names: String,
-    /// In the order staged: where its path is in `names`, and the random part of its
+    /// In the order staged: where its path starts in `names` (it ends where the next
+    /// one's starts), and the random part of its
     /// temporary file's name (`None`: the published file is already right). The temporary
     /// file is beside the target: made again from the two, it is removed on drop unless
     /// the commit took it.
@@ -58,23 +59,31 @@ type TempFor = (tempfile::TempPath, PathBuf);
 
 struct Staged {
     start: usize,
-    len: usize,
     temp: Option<[u8; TEMP_RANDOM]>,
 }
 
 impl Outputs {
-    fn name(&self, staged: &Staged) -> &str {
-        &self.names[staged.start..staged.start + staged.len]
+    /// The path of the `i`th output staged.
+    fn name(&self, i: usize) -> &str {
+        let end = self
+            .staged
+            .get(i + 1)
+            .map_or(self.names.len(), |next| next.start);
+        &self.names[self.staged[i].start..end]
+    }
+
+    /// Each output staged, with its path, in the order staged.
+    fn iter(&self) -> impl Iterator<Item = (&str, &Staged)> {
+        self.staged
+            .iter()
+            .enumerate()
+            .map(|(i, staged)| (self.name(i), staged))
     }
 
     fn push(&mut self, relative: &str, temp: Option<[u8; TEMP_RANDOM]>) {
         let start = self.names.len();
         self.names.push_str(relative);
-        self.staged.push(Staged {
-            start,
-            len: relative.len(),
-            temp,
-        });
+        self.staged.push(Staged { start, temp });
     }
 
     /// The temporary file of an output staged at `relative`.
@@ -94,8 +103,7 @@ impl Outputs {
         let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
         let mut staged = Vec::new();
         let mut unchanged = Vec::new();
-        for output in &self.staged {
-            let relative = self.name(output);
+        for (relative, output) in self.iter() {
             match &output.temp {
                 Some(random) => {
                     let temp =
@@ -117,9 +125,9 @@ impl Outputs {
 
     /// Removes every temporary file.
     fn remove_temp_files(&self, out_dir: &Path) {
-        for output in &self.staged {
+        for (relative, output) in self.iter() {
             if let Some(random) = &output.temp {
-                let _ = fs::remove_file(Self::temp_path(out_dir, self.name(output), random));
+                let _ = fs::remove_file(Self::temp_path(out_dir, relative, random));
             }
         }
     }
@@ -178,12 +186,10 @@ impl Staging {
     /// the published file was already right, that file. `None` when nothing was staged there.
     pub fn staged_file(&self, relative: &Path) -> Option<PathBuf> {
         let state = self.state();
-        let outputs = &state.outputs;
-        let output = outputs
-            .staged
+        let (name, output) = state
+            .outputs
             .iter()
-            .find(|o| Path::new(outputs.name(o)) == relative)?;
-        let name = outputs.name(output);
+            .find(|(name, _)| Path::new(name) == relative)?;
         Some(match &output.temp {
             Some(random) => Outputs::temp_path(&self.out_dir, name, random),
             None => self.out_dir.join(relative),
@@ -194,8 +200,7 @@ impl Staging {
     /// folder), in the order they were staged.
     pub fn with_staged(&self, f: impl FnOnce(&mut dyn Iterator<Item = &str>)) {
         let state = self.state();
-        let outputs = &state.outputs;
-        f(&mut outputs.staged.iter().map(|o| outputs.name(o)));
+        f(&mut state.outputs.iter().map(|(name, _)| name));
     }
 
     /// Stages one output that is already in memory.
@@ -219,14 +224,11 @@ impl Staging {
         let mut state = std::mem::take(&mut *self.state());
         // The folders made stay listed, to go again (by `drop`) unless all goes through.
         self.state().created = std::mem::take(&mut state.created);
-        let produced: Vec<PathBuf> = {
-            let outputs = &state.outputs;
-            outputs
-                .staged
-                .iter()
-                .map(|o| PathBuf::from(outputs.name(o)))
-                .collect()
-        };
+        let produced: Vec<PathBuf> = state
+            .outputs
+            .iter()
+            .map(|(name, _)| PathBuf::from(name))
+            .collect();
         let (mut staged, mut unchanged) = state.outputs.split(&out_dir)?;
         drop(state.outputs);
         // Files were staged in whatever order the threads finished them.
