@@ -11,7 +11,7 @@ use super::commit::{Transaction, rolled_back};
 use super::lock::Lock;
 use super::paths::{at_path, is_plain, link_error, make_folders};
 use super::{
-    BUFFER, Compare, MANIFEST, TEMP_RANDOM, WriteReport, no_longer_produced, previous_outputs,
+    BUFFER, Compare, MANIFEST, TEMP_RANDOM, WriteReport, no_longer_produced,
     remove_abandoned_temp_files, set_readable, temp_builder, temp_prefix,
 };
 use crate::export::{Output, Render, Sink};
@@ -32,7 +32,7 @@ use crate::export::{Output, Render, Sink};
 pub struct Staging {
     out_dir: PathBuf,
     /// What the previous build recorded in the manifest: the files calfeed wrote.
-    previous: HashSet<PathBuf>,
+    previous: Previous,
     adopt: bool,
     state: Mutex<StagingState>,
     /// Held to the end (fields drop after [`Drop::drop`] has cleaned up).
@@ -60,6 +60,53 @@ struct Outputs {
 const BLOCK: usize = 64 * 1024;
 /// The number of outputs in a block of [`Staged`].
 const ENTRIES: usize = 2048;
+
+/// What the previous build recorded in the manifest (the files calfeed wrote), as
+/// [`previous_outputs`](super::previous_outputs) reads it, kept as the manifest's text and
+/// where each path is in it, sorted and without repeats (as paths compare: `a//b` is
+/// `a/b`), not as a path each (300 000 of them at N = 100 000).
+#[derive(Default)]
+struct Previous {
+    text: String,
+    paths: Vec<(usize, usize)>,
+}
+
+impl Previous {
+    fn read(out_dir: &Path) -> Self {
+        let Ok(text) = fs::read_to_string(out_dir.join(MANIFEST)) else {
+            return Previous::default();
+        };
+        let base = text.as_ptr() as usize;
+        let mut paths: Vec<(usize, usize)> = text
+            .lines()
+            .filter(|line| is_plain(Path::new(line)))
+            .map(|line| (line.as_ptr() as usize - base, line.len()))
+            .collect();
+        let path = |&(start, len): &(usize, usize)| Path::new(&text[start..start + len]);
+        // Stable: of paths that are the same, the first stays, as in a set.
+        paths.sort_by(|a, b| path(a).cmp(path(b)));
+        paths.dedup_by(|a, b| path(a) == path(b));
+        Previous { text, paths }
+    }
+
+    fn path(&self, (start, len): (usize, usize)) -> &Path {
+        Path::new(&self.text[start..start + len])
+    }
+
+    fn contains(&self, relative: &Path) -> bool {
+        self.paths
+            .binary_search_by(|&at| self.path(at).cmp(relative))
+            .is_ok()
+    }
+
+    /// Every path, sorted.
+    fn paths(self) -> Vec<PathBuf> {
+        self.paths
+            .iter()
+            .map(|&at| self.path(at).to_path_buf())
+            .collect()
+    }
+}
 
 /// A temporary file, and the path (relative to the output folder) it is renamed to.
 type TempFor = (tempfile::TempPath, PathBuf);
@@ -185,7 +232,7 @@ impl Staging {
         remove_abandoned_temp_files(out_dir);
         Ok(Staging {
             out_dir: out_dir.to_path_buf(),
-            previous: previous_outputs(out_dir).into_iter().collect(),
+            previous: Previous::read(out_dir),
             adopt: false,
             state: Mutex::default(),
             _lock: lock,
@@ -263,8 +310,7 @@ impl Staging {
             unchanged,
             ..WriteReport::default()
         };
-        let mut previous: Vec<PathBuf> = std::mem::take(&mut self.previous).into_iter().collect();
-        previous.sort();
+        let previous = std::mem::take(&mut self.previous).paths();
         let stale = no_longer_produced(&out_dir, previous, &produced);
         let mut manifest: Vec<String> = produced
             .iter()
