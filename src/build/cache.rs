@@ -17,9 +17,13 @@ mod record;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use self::record::{OutputRecord, PublicationRecord, Record, TrimmedRecord, hash_file, hex};
+use self::record::{
+    OutputRecord, Outputs, PublicationRecord, PublicationView, Record, RecordView, TrimmedRecord,
+    hash_file, hex,
+};
 use super::{Build, Summary, Written};
 use crate::export::{self, Render, Sink, Trimmed, files};
 use crate::load;
@@ -53,12 +57,35 @@ pub(super) struct Cache {
     reusable: Vec<Option<usize>>,
 }
 
+/// What the cache records of a loaded publication: the model itself can go before the
+/// commit (at N = 100 000 it is most of the memory a build holds).
+pub(super) struct Loaded {
+    source: String,
+    events: usize,
+    articles: usize,
+}
+
+impl Loaded {
+    pub(super) fn of(publications: &[Publication]) -> Vec<Loaded> {
+        publications
+            .iter()
+            .map(|p| Loaded {
+                source: p.source.clone(),
+                events: p.events.len(),
+                articles: p.articles.len(),
+            })
+            .collect()
+    }
+}
+
 /// What [`Cache::render`] did, publication by publication.
 pub(super) struct Rendered {
     /// What the budgets left out.
     pub trimmed: Vec<Vec<Trimmed>>,
-    /// The files written.
-    pub produced: Vec<Vec<String>>,
+    /// How many files each publication wrote.
+    counts: Vec<usize>,
+    /// The files written, each publication's as one string (see [`Rendered::note_paths`]).
+    pub produced: Vec<String>,
     /// How many publications were passed on as the last build left them.
     pub reused: usize,
 }
@@ -198,12 +225,12 @@ impl Cache {
         threads: usize,
     ) -> io::Result<Rendered> {
         let mut notes = Vec::new();
-        let mut produced = Vec::new();
+        let mut counts = Vec::new();
         let mut reused = 0;
         for (i, publication) in publications.iter().enumerate() {
             let recording = Recording {
                 sink,
-                paths: Mutex::default(),
+                count: AtomicUsize::new(0),
             };
             if let Some(record) = self.reusable(publications, i) {
                 for output in &record.outputs {
@@ -221,44 +248,36 @@ impl Cache {
                     threads,
                 )?);
             }
-            produced.push(
-                recording
-                    .paths
-                    .into_inner()
-                    .unwrap_or_else(|e| e.into_inner()),
-            );
+            counts.push(recording.count.into_inner());
         }
         sink.file(files::INDEX, &mut |w| {
             w.write_all(export::html::index_page(publications).as_bytes())
         })?;
         Ok(Rendered {
             trimmed: notes,
-            produced,
+            counts,
+            produced: Vec::new(),
             reused,
         })
     }
 
     /// Records a successful build. Nothing is recorded (and the old record goes) when an
     /// input changed while the build read it, or an output cannot be looked at.
-    pub(super) fn save(&self, publications: &[Publication], rendered: &Rendered) {
-        match self.record(publications, rendered) {
-            Some(record) => write_record(&self.out_dir, &record),
-            None => {
-                let _ = fs::remove_file(self.out_dir.join(CACHE));
-            }
-        }
+    pub(super) fn save(&self, publications: &[Loaded], rendered: &Rendered) {
+        write_bytes(&self.out_dir, self.record(publications, rendered));
     }
 
-    fn record(&self, publications: &[Publication], rendered: &Rendered) -> Option<Record> {
+    /// The record of this build, written out (see [`serialize`]), or `None`.
+    fn record(&self, publications: &[Loaded], rendered: &Rendered) -> Option<Vec<u8>> {
         let inputs = self.inputs.as_ref()?;
         if inputs.len() != publications.len() || rendered.produced.len() != publications.len() {
             return None;
         }
         let now = record::file_system_now(&self.out_dir)?;
-        let outputs = |paths: &mut dyn Iterator<Item = &str>| -> Option<Vec<OutputRecord>> {
-            paths
-                .map(|p| OutputRecord::of(&self.out_dir, p, now))
-                .collect()
+        let outputs = |paths| Outputs {
+            out_dir: &self.out_dir,
+            now,
+            paths,
         };
         let mut records = Vec::new();
         let each = rendered.produced.iter().zip(&rendered.trimmed);
@@ -268,38 +287,75 @@ impl Cache {
             if input.shown != publication.source || size != input.size || hash != input.hash {
                 return None;
             }
-            records.push(PublicationRecord {
-                input: input.shown.clone(),
+            records.push(PublicationView {
+                input: &input.shown,
                 input_size: size,
                 input_hash: hash,
-                events: publication.events.len(),
-                articles: publication.articles.len(),
+                events: publication.events,
+                articles: publication.articles,
                 trimmed: trimmed.iter().map(TrimmedRecord::from).collect(),
-                outputs: outputs(&mut paths.iter().map(String::as_str))?,
+                outputs: outputs(paths),
             });
         }
-        Some(Record {
+        let whole = format!("{}\0{MANIFEST}\0", files::INDEX);
+        serialize(&RecordView {
             format: record::FORMAT,
-            calfeed: program()?.clone(),
-            settings: self.settings.clone(),
+            calfeed: program()?,
+            settings: &self.settings,
             publications: records,
-            whole: outputs(&mut [files::INDEX, MANIFEST].into_iter())?,
+            whole: outputs(&whole),
         })
     }
 }
 
-fn serialize(record: &Record) -> Option<String> {
-    let json = serde_json::to_string(record).ok()?;
-    Some(format!("{}\n{json}\n", hex(xxh3(json.as_bytes()))))
+/// The cache file's bytes: a hash of the JSON text, on a line of its own, then the text.
+/// Written straight into one buffer (at N = 100 000 the text is about 28 MB), never
+/// copied, and without the records of every output in memory beside it.
+fn serialize(record: &impl serde::Serialize) -> Option<Vec<u8>> {
+    const HASH: usize = 32;
+    let mut bytes = vec![b'0'; HASH];
+    bytes.push(b'\n');
+    serde_json::to_writer(&mut bytes, record).ok()?;
+    let hash = hex(xxh3(&bytes[HASH + 1..]));
+    bytes[..HASH].copy_from_slice(hash.as_bytes());
+    bytes.push(b'\n');
+    Some(bytes)
+}
+
+/// Whether the file at `path` holds exactly `bytes` (read in pieces).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut file = io::BufReader::new(file);
+    let mut rest = bytes;
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buffer[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Replaces the cache file; if that fails, removes it.
 fn write_record(out_dir: &Path, record: &Record) {
+    write_bytes(out_dir, serialize(record));
+}
+
+/// Replaces the cache file with `bytes` (unless it holds them already); if that fails, or
+/// there is nothing to write, removes it.
+fn write_bytes(out_dir: &Path, bytes: Option<Vec<u8>>) {
     let path = out_dir.join(CACHE);
-    let written = serialize(record).is_some_and(|text| {
-        fs::read(&path).is_ok_and(|old| old == text.as_bytes())
-            || publish::replace_file(&path, text.as_bytes()).is_ok()
-    });
+    let written = bytes
+        .is_some_and(|bytes| holds(&path, &bytes) || publish::replace_file(&path, &bytes).is_ok());
     if !written {
         let _ = fs::remove_file(&path);
     }
@@ -375,19 +431,44 @@ fn read_record(out_dir: &Path) -> Option<Record> {
     (record.format == record::FORMAT && all_inside).then_some(record)
 }
 
-/// Passes files on to a sink, noting their paths.
+/// Passes files on to a sink, counting them. Their paths are the staging's, in the order
+/// staged ([`Rendered::note_paths`]): publications are rendered one after the other.
 struct Recording<'s> {
     sink: &'s dyn Sink,
-    paths: Mutex<Vec<String>>,
+    count: AtomicUsize,
+}
+
+impl Rendered {
+    /// Notes each publication's files as `staging` has them, before it is committed (and
+    /// once the model is gone): one string each, every path ended by a NUL (which no path
+    /// holds), not a string per file (300 000 of them at N = 100 000). Should the staging
+    /// hold fewer files than were counted, none are noted (and nothing is recorded).
+    pub(super) fn note_paths(&mut self, staging: &Staging) {
+        let counts = &self.counts;
+        let produced = &mut self.produced;
+        staging.with_staged(|paths| {
+            for &count in counts {
+                let mut one = String::new();
+                let mut taken = 0;
+                for path in (&mut *paths).take(count) {
+                    one.push_str(path);
+                    one.push('\0');
+                    taken += 1;
+                }
+                if taken < count {
+                    produced.clear();
+                    return;
+                }
+                produced.push(one);
+            }
+        });
+    }
 }
 
 impl Sink for Recording<'_> {
     fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
         self.sink.file(path, render)?;
-        self.paths
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(path.to_string());
+        self.count.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -249,7 +249,7 @@ impl Build {
         let staging = publish::Staging::new(&self.output)
             .map_err(output_error)?
             .adopting(self.adopt);
-        let rendered = cache
+        let mut rendered = cache
             .render(&publications, &staging, self.threads)
             .map_err(output_error)?;
         let blocked = guard::Guard::new(self, &publications, &mut report).inspect_staged(&staging);
@@ -259,10 +259,16 @@ impl Build {
                 previous: self.previous().to_path_buf(),
             });
         }
+        // The model goes before the commit: the commit's and the cache's bookkeeping
+        // (a few hundred thousand paths at N = 100 000) then reuse its memory.
+        let summary = Summary::of(&publications);
+        let loaded = cache::Loaded::of(&publications);
+        drop(publications);
+        rendered.note_paths(&staging);
         let done = staging.commit().map_err(output_error)?;
-        cache.save(&publications, &rendered);
+        cache.save(&loaded, &rendered);
         Ok(Written {
-            summary: Summary::of(&publications),
+            summary,
             trimmed: rendered.trimmed.into_iter().flatten().collect(),
             written: done.written,
             unchanged: done.unchanged,

@@ -131,8 +131,16 @@ pub fn render_publication(
         }));
     }
     // The archive and the permalinks: many small files, after the large ones.
-    jobs.extend(pages::jobs(shared, archive, sink));
-    jobs::run_jobs(&jobs, threads)?;
+    let pages = pages::Jobs {
+        shared,
+        archive,
+        sink,
+    };
+    let large = jobs.len();
+    jobs::run_jobs(large + pages.len(), threads, |i| match jobs.get(i) {
+        Some(job) => job(),
+        None => pages.run(i - large),
+    })?;
     drop(jobs);
     let mut notes = shared.notes();
     // In the order of the categories, whichever thread rendered them.

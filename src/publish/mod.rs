@@ -132,14 +132,18 @@ impl Compare {
 /// [`is_own_temp_name`] knows them by exactly that form, so that a file of the user's that
 /// merely starts with `.calfeed-` is never taken for one.
 fn temp_builder() -> tempfile::Builder<'static, 'static> {
-    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| format!(".calfeed-{}-", std::process::id()));
     let mut builder = tempfile::Builder::new();
     builder
-        .prefix(prefix)
+        .prefix(temp_prefix())
         .suffix(".tmp")
         .rand_bytes(TEMP_RANDOM);
     builder
+}
+
+/// The start of this process's temporary files' names.
+fn temp_prefix() -> &'static str {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(|| format!(".calfeed-{}-", std::process::id()))
 }
 
 /// Random characters in a temporary file's name.

@@ -11,8 +11,8 @@ use super::commit::{Transaction, rolled_back};
 use super::lock::Lock;
 use super::paths::{at_path, is_plain, link_error, make_folders};
 use super::{
-    BUFFER, Compare, MANIFEST, WriteReport, no_longer_produced, previous_outputs,
-    remove_abandoned_temp_files, set_readable, temp_builder,
+    BUFFER, Compare, MANIFEST, TEMP_RANDOM, WriteReport, no_longer_produced,
+    remove_abandoned_temp_files, set_readable, temp_builder, temp_prefix,
 };
 use crate::export::{Output, Render, Sink};
 
@@ -32,20 +32,189 @@ use crate::export::{Output, Render, Sink};
 pub struct Staging {
     out_dir: PathBuf,
     /// What the previous build recorded in the manifest: the files calfeed wrote.
-    previous: HashSet<PathBuf>,
+    previous: Previous,
     adopt: bool,
     state: Mutex<StagingState>,
     /// Held to the end (fields drop after [`Drop::drop`] has cleaned up).
     _lock: Lock,
 }
 
+/// The outputs staged so far, kept small while the model is still in memory (a build of
+/// 300 000 files keeps their paths one after the other and 24 bytes each, not four paths
+/// each): the commit makes the full lists, once the model is gone. Both are kept in
+/// blocks allocated once, never moved: growing copies nothing, and leaves no freed
+/// megabytes behind.
+#[derive(Default)]
+struct Outputs {
+    /// Every output's path relative to the output folder, one after the other, in blocks
+    /// of [`BLOCK`] bytes (a longer path has a block of its own).
+    names: Vec<String>,
+    /// In the order staged, in blocks of [`ENTRIES`]: where its path is in `names`, and
+    /// the random part of its temporary file's name (`None`: the published file is
+    /// already right). The temporary file is beside the target: made again from the two,
+    /// it is removed on drop unless the commit took it.
+    staged: Vec<Vec<Staged>>,
+}
+
+/// The size of a block of paths.
+const BLOCK: usize = 64 * 1024;
+/// The number of outputs in a block of [`Staged`].
+const ENTRIES: usize = 2048;
+
+/// What the previous build recorded in the manifest (the files calfeed wrote), as
+/// [`previous_outputs`](super::previous_outputs) reads it, kept as the manifest's text and
+/// where each path is in it, sorted and without repeats (as paths compare: `a//b` is
+/// `a/b`), not as a path each (300 000 of them at N = 100 000).
+#[derive(Default)]
+struct Previous {
+    text: String,
+    paths: Vec<(usize, usize)>,
+}
+
+impl Previous {
+    fn read(out_dir: &Path) -> Self {
+        let Ok(text) = fs::read_to_string(out_dir.join(MANIFEST)) else {
+            return Previous::default();
+        };
+        let base = text.as_ptr() as usize;
+        let mut paths: Vec<(usize, usize)> = text
+            .lines()
+            .filter(|line| is_plain(Path::new(line)))
+            .map(|line| (line.as_ptr() as usize - base, line.len()))
+            .collect();
+        let path = |&(start, len): &(usize, usize)| Path::new(&text[start..start + len]);
+        // Stable: of paths that are the same, the first stays, as in a set.
+        paths.sort_by(|a, b| path(a).cmp(path(b)));
+        paths.dedup_by(|a, b| path(a) == path(b));
+        Previous { text, paths }
+    }
+
+    fn path(&self, (start, len): (usize, usize)) -> &Path {
+        Path::new(&self.text[start..start + len])
+    }
+
+    fn contains(&self, relative: &Path) -> bool {
+        self.paths
+            .binary_search_by(|&at| self.path(at).cmp(relative))
+            .is_ok()
+    }
+
+    /// Every path, sorted.
+    fn paths(self) -> Vec<PathBuf> {
+        self.paths
+            .iter()
+            .map(|&at| self.path(at).to_path_buf())
+            .collect()
+    }
+}
+
+/// A temporary file, and the path (relative to the output folder) it is renamed to.
+type TempFor = (tempfile::TempPath, PathBuf);
+
+struct Staged {
+    block: u32,
+    start: u32,
+    len: u16,
+    temp: Option<[u8; TEMP_RANDOM]>,
+}
+
+impl Outputs {
+    /// Each output staged, with its path, in the order staged.
+    fn iter(&self) -> impl Iterator<Item = (&str, &Staged)> {
+        self.staged.iter().flatten().map(|staged| {
+            let start = staged.start as usize;
+            let name = &self.names[staged.block as usize][start..start + usize::from(staged.len)];
+            (name, staged)
+        })
+    }
+
+    fn push(&mut self, relative: &str, temp: Option<[u8; TEMP_RANDOM]>) -> io::Result<()> {
+        let too_long = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{relative}: the path is too long"),
+            )
+        };
+        let len = u16::try_from(relative.len()).map_err(|_| too_long())?;
+        let fits = |block: &String| block.capacity() - block.len() >= relative.len();
+        if !self.names.last().is_some_and(fits) {
+            self.names
+                .push(String::with_capacity(BLOCK.max(relative.len())));
+        }
+        let block = self.names.len() - 1;
+        let names = &mut self.names[block];
+        let start = names.len();
+        names.push_str(relative);
+        if self.staged.last().is_none_or(|b| b.len() == ENTRIES) {
+            self.staged.push(Vec::with_capacity(ENTRIES));
+        }
+        let entries = self.staged.last_mut().expect("just made");
+        entries.push(Staged {
+            block: u32::try_from(block).map_err(|_| too_long())?,
+            start: u32::try_from(start).map_err(|_| too_long())?,
+            len,
+            temp,
+        });
+        Ok(())
+    }
+
+    /// The temporary file of an output staged at `relative`.
+    fn temp_path(out_dir: &Path, relative: &str, random: &[u8; TEMP_RANDOM]) -> PathBuf {
+        let parent = Path::new(relative).parent().unwrap_or(Path::new(""));
+        let random = String::from_utf8_lossy(random);
+        out_dir
+            .join(parent)
+            .join(format!("{}{random}.tmp", temp_prefix()))
+    }
+
+    /// Each output's temporary file (owned again: removed when dropped) and target, and
+    /// the outputs whose published file is already right, both in the order staged.
+    /// Should that fail, the temporary files are removed.
+    fn split(&self, out_dir: &Path) -> io::Result<(Vec<TempFor>, Vec<PathBuf>)> {
+        // As `tempfile` made them: absolute, whatever the current folder becomes.
+        let base = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+        let mut staged = Vec::new();
+        let mut unchanged = Vec::new();
+        for (relative, output) in self.iter() {
+            match &output.temp {
+                Some(random) => {
+                    let temp =
+                        tempfile::TempPath::try_from_path(Self::temp_path(&base, relative, random));
+                    match temp {
+                        Ok(temp) => staged.push((temp, PathBuf::from(relative))),
+                        Err(e) => {
+                            drop(staged);
+                            self.remove_temp_files(out_dir);
+                            return Err(e);
+                        }
+                    }
+                }
+                None => unchanged.push(PathBuf::from(relative)),
+            }
+        }
+        Ok((staged, unchanged))
+    }
+
+    /// Removes every temporary file.
+    fn remove_temp_files(&self, out_dir: &Path) {
+        for (relative, output) in self.iter() {
+            if let Some(random) = &output.temp {
+                let _ = fs::remove_file(Self::temp_path(out_dir, relative, random));
+            }
+        }
+    }
+}
+
+/// The random part of the name of a temporary file made by [`temp_builder`].
+fn temp_random(temp: &Path) -> Option<[u8; TEMP_RANDOM]> {
+    let name = temp.file_name()?.to_str()?;
+    let random = name.strip_prefix(temp_prefix())?.strip_suffix(".tmp")?;
+    random.as_bytes().try_into().ok()
+}
+
 #[derive(Default)]
 struct StagingState {
-    /// Temporary file, and its target relative to the output directory (the absolute
-    /// target is made again at commit: a build of 300 000 files keeps no third path each).
-    staged: Vec<(tempfile::TempPath, PathBuf)>,
-    produced: Vec<PathBuf>,
-    unchanged: Vec<PathBuf>,
+    outputs: Outputs,
     /// Folders known to exist.
     folders: HashSet<PathBuf>,
     /// Folders this build made: removed again (when empty) unless it commits.
@@ -63,7 +232,7 @@ impl Staging {
         remove_abandoned_temp_files(out_dir);
         Ok(Staging {
             out_dir: out_dir.to_path_buf(),
-            previous: previous_outputs(out_dir).into_iter().collect(),
+            previous: Previous::read(out_dir),
             adopt: false,
             state: Mutex::default(),
             _lock: lock,
@@ -89,14 +258,21 @@ impl Staging {
     /// the published file was already right, that file. `None` when nothing was staged there.
     pub fn staged_file(&self, relative: &Path) -> Option<PathBuf> {
         let state = self.state();
-        if let Some((temp, _)) = state.staged.iter().find(|(_, r)| r == relative) {
-            return Some(temp.to_path_buf());
-        }
-        state
-            .unchanged
+        let (name, output) = state
+            .outputs
             .iter()
-            .any(|r| r == relative)
-            .then(|| self.out_dir.join(relative))
+            .find(|(name, _)| Path::new(name) == relative)?;
+        Some(match &output.temp {
+            Some(random) => Outputs::temp_path(&self.out_dir, name, random),
+            None => self.out_dir.join(relative),
+        })
+    }
+
+    /// Lets `f` go through the path of every output staged so far (relative to the output
+    /// folder), in the order they were staged.
+    pub fn with_staged(&self, f: impl FnOnce(&mut dyn Iterator<Item = &str>)) {
+        let state = self.state();
+        f(&mut state.outputs.iter().map(|(name, _)| name));
     }
 
     /// Stages one output that is already in memory.
@@ -111,25 +287,32 @@ impl Staging {
     /// has changed (or the error says exactly what could not be put back).
     pub fn commit(mut self) -> io::Result<WriteReport> {
         let out_dir = self.out_dir.clone();
+        if !self.state().foreign.is_empty() && !self.adopt {
+            // Dropping the staging removes its temporary files and the folders it made.
+            let mut foreign = std::mem::take(&mut self.state().foreign);
+            foreign.sort();
+            return Err(foreign_error(&out_dir, &foreign));
+        }
         let mut state = std::mem::take(&mut *self.state());
         // The folders made stay listed, to go again (by `drop`) unless all goes through.
         self.state().created = std::mem::take(&mut state.created);
-        if !state.foreign.is_empty() && !self.adopt {
-            state.foreign.sort();
-            return Err(foreign_error(&out_dir, &state.foreign));
-        }
+        let produced: Vec<PathBuf> = state
+            .outputs
+            .iter()
+            .map(|(name, _)| PathBuf::from(name))
+            .collect();
+        let (mut staged, mut unchanged) = state.outputs.split(&out_dir)?;
+        drop(state.outputs);
         // Files were staged in whatever order the threads finished them.
-        state.staged.sort_by(|a, b| a.1.cmp(&b.1));
-        state.unchanged.sort();
+        staged.sort_by(|a, b| a.1.cmp(&b.1));
+        unchanged.sort();
         let mut report = WriteReport {
-            unchanged: state.unchanged,
+            unchanged,
             ..WriteReport::default()
         };
-        let mut previous: Vec<PathBuf> = std::mem::take(&mut self.previous).into_iter().collect();
-        previous.sort();
-        let stale = no_longer_produced(&out_dir, previous, &state.produced);
-        let mut manifest: Vec<String> = state
-            .produced
+        let previous = std::mem::take(&mut self.previous).paths();
+        let stale = no_longer_produced(&out_dir, previous, &produced);
+        let mut manifest: Vec<String> = produced
             .iter()
             .map(|path| path.to_string_lossy().replace('\\', "/"))
             .collect();
@@ -144,13 +327,7 @@ impl Staging {
                 Some(file.into_temp_path())
             };
         let mut transaction = Transaction::new(&out_dir);
-        let applied = apply(
-            &mut transaction,
-            state.staged,
-            manifest_file,
-            &stale,
-            &mut report,
-        );
+        let applied = apply(&mut transaction, staged, manifest_file, &stale, &mut report);
         if let Err(error) = applied {
             let steps = transaction.steps();
             let failed = transaction.roll_back();
@@ -177,7 +354,7 @@ impl Staging {
 /// is complete) the removal of the old outputs.
 fn apply(
     transaction: &mut Transaction<'_>,
-    staged: Vec<(tempfile::TempPath, PathBuf)>,
+    staged: Vec<TempFor>,
     manifest: Option<tempfile::TempPath>,
     stale: &[PathBuf],
     report: &mut WriteReport,
@@ -225,11 +402,11 @@ impl Drop for Staging {
     fn drop(&mut self) {
         let state = std::mem::take(&mut *self.state());
         let StagingState {
-            staged,
+            outputs,
             mut created,
             ..
         } = state;
-        drop(staged);
+        outputs.remove_temp_files(&self.out_dir);
         created.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
         for dir in created {
             let _ = fs::remove_dir(dir);
@@ -240,7 +417,8 @@ impl Drop for Staging {
 impl Sink for Staging {
     fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
         let relative = PathBuf::from(path);
-        if !is_plain(&relative) {
+        // (Kept in 16 bits; no file system takes a longer path anyway.)
+        if !is_plain(&relative) || path.len() > usize::from(u16::MAX) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("{path} is not a path inside the output folder"),
@@ -276,18 +454,24 @@ impl Sink for Staging {
         );
         render(&mut writer)?;
         let staged = writer.into_inner().map_err(|e| e.into_error())?.finish()?;
-        let mut state = self.state();
-        state.produced.push(relative.clone());
-        match staged {
-            Some(temp) => {
-                if foreign {
-                    state.foreign.push(relative.clone());
-                }
-                state.staged.push((temp, relative));
-            }
-            None => state.unchanged.push(relative),
+        let random = match &staged {
+            Some(temp) => Some(temp_random(temp).ok_or_else(|| {
+                io::Error::other(format!(
+                    "unexpected temporary file name: {}",
+                    temp.display()
+                ))
+            })?),
+            None => None,
+        };
+        // The temporary file is the staging's now (removed on drop unless committed).
+        if let Some(temp) = staged {
+            temp.keep().map_err(|e| e.error)?;
         }
-        Ok(())
+        let mut state = self.state();
+        if random.is_some() && foreign {
+            state.foreign.push(relative);
+        }
+        state.outputs.push(path, random)
     }
 }
 

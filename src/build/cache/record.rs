@@ -278,3 +278,47 @@ impl From<&TrimmedRecord> for Trimmed {
         }
     }
 }
+
+/// A [`Record`] as a build writes it, serialized exactly as one: each output is looked at
+/// as it is written out, so that the records of 300 000 outputs are never all in memory.
+#[derive(Serialize)]
+pub(super) struct RecordView<'a> {
+    pub format: u32,
+    pub calfeed: &'a str,
+    pub settings: &'a str,
+    pub publications: Vec<PublicationView<'a>>,
+    pub whole: Outputs<'a>,
+}
+
+/// A [`PublicationRecord`] as a build writes it.
+#[derive(Serialize)]
+pub(super) struct PublicationView<'a> {
+    pub input: &'a str,
+    pub input_size: u64,
+    pub input_hash: String,
+    pub events: usize,
+    pub articles: usize,
+    pub trimmed: Vec<TrimmedRecord>,
+    pub outputs: Outputs<'a>,
+}
+
+/// Outputs to record, each path ended by a NUL: serialized as their [`OutputRecord`]s,
+/// made one at a time. One that cannot be looked at fails the serialization.
+pub(super) struct Outputs<'a> {
+    pub out_dir: &'a Path,
+    pub now: i128,
+    pub paths: &'a str,
+}
+
+impl Serialize for Outputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        for path in self.paths.split_terminator('\0') {
+            let record = OutputRecord::of(self.out_dir, path, self.now)
+                .ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
+            seq.serialize_element(&record)?;
+        }
+        seq.end()
+    }
+}
