@@ -21,8 +21,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use self::record::{
-    OutputRecord, Outputs, PublicationRecord, PublicationView, Record, RecordView, TrimmedRecord,
-    hash_file, hex,
+    OutputRecord, Outputs, PublicationRecord, PublicationView, Record, RecordView, hash_file, hex,
 };
 use super::{Build, Summary, Written};
 use crate::export::{self, Render, Sink, Trimmed, files};
@@ -168,7 +167,7 @@ impl Cache {
                 .publications
                 .iter()
                 .flat_map(|p| &p.trimmed)
-                .map(Trimmed::from)
+                .cloned()
                 .collect(),
             written: Vec::new(),
             unchanged,
@@ -239,7 +238,7 @@ impl Cache {
                         io::copy(&mut fs::File::open(&path)?, w).map(drop)
                     })?;
                 }
-                notes.push(record.trimmed.iter().map(Trimmed::from).collect());
+                notes.push(record.trimmed.clone());
                 reused += 1;
             } else {
                 notes.push(export::render_publication(
@@ -293,7 +292,7 @@ impl Cache {
                 input_hash: hash,
                 events: publication.events,
                 articles: publication.articles,
-                trimmed: trimmed.iter().map(TrimmedRecord::from).collect(),
+                trimmed: trimmed.clone(),
                 outputs: outputs(paths),
             });
         }

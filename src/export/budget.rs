@@ -14,8 +14,8 @@ use super::shared::Scope;
 use crate::model::{Event, Publication};
 use crate::recurrence;
 
-/// What a budget left out of one output.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a budget left out of one output. (Serialized: the build cache keeps the notes.)
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Trimmed {
     /// The publication's file, as the user named it.
     pub source: String,
@@ -30,7 +30,7 @@ pub struct Trimmed {
 }
 
 /// What was left out, and by which budget.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Dropped {
     /// The oldest articles, beyond `feed_items`.
     Articles { limit: usize },

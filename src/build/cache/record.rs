@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::export::{Dropped, Trimmed};
+use crate::export::Trimmed;
 
 /// Raised whenever the file's meaning changes: an older or newer cache is not used.
 pub(super) const FORMAT: u32 = 1;
@@ -37,7 +37,7 @@ pub(super) struct PublicationRecord {
     pub input_hash: String,
     pub events: usize,
     pub articles: usize,
-    pub trimmed: Vec<TrimmedRecord>,
+    pub trimmed: Vec<Trimmed>,
     pub outputs: Vec<OutputRecord>,
 }
 
@@ -193,92 +193,6 @@ pub(super) fn file_system_now(dir: &Path) -> Option<i128> {
     Some(now)
 }
 
-/// [`Trimmed`], as the cache keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct TrimmedRecord {
-    source: String,
-    outputs: Vec<String>,
-    what: DroppedRecord,
-    kept: usize,
-    dropped: usize,
-    archive: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-enum DroppedRecord {
-    Articles {
-        limit: usize,
-    },
-    PastEvents {
-        events: usize,
-        bytes: usize,
-    },
-    OverBudget {
-        events: usize,
-        bytes: usize,
-        vevents: usize,
-        size: usize,
-    },
-}
-
-impl From<&Trimmed> for TrimmedRecord {
-    fn from(t: &Trimmed) -> Self {
-        TrimmedRecord {
-            source: t.source.clone(),
-            outputs: t.outputs.clone(),
-            what: match t.what {
-                Dropped::Articles { limit } => DroppedRecord::Articles { limit },
-                Dropped::PastEvents { events, bytes } => {
-                    DroppedRecord::PastEvents { events, bytes }
-                }
-                Dropped::OverBudget {
-                    events,
-                    bytes,
-                    vevents,
-                    size,
-                } => DroppedRecord::OverBudget {
-                    events,
-                    bytes,
-                    vevents,
-                    size,
-                },
-            },
-            kept: t.kept,
-            dropped: t.dropped,
-            archive: t.archive.clone(),
-        }
-    }
-}
-
-impl From<&TrimmedRecord> for Trimmed {
-    fn from(t: &TrimmedRecord) -> Self {
-        Trimmed {
-            source: t.source.clone(),
-            outputs: t.outputs.clone(),
-            what: match t.what {
-                DroppedRecord::Articles { limit } => Dropped::Articles { limit },
-                DroppedRecord::PastEvents { events, bytes } => {
-                    Dropped::PastEvents { events, bytes }
-                }
-                DroppedRecord::OverBudget {
-                    events,
-                    bytes,
-                    vevents,
-                    size,
-                } => Dropped::OverBudget {
-                    events,
-                    bytes,
-                    vevents,
-                    size,
-                },
-            },
-            kept: t.kept,
-            dropped: t.dropped,
-            archive: t.archive.clone(),
-        }
-    }
-}
-
 /// A [`Record`] as a build writes it, serialized exactly as one: each output is looked at
 /// as it is written out, so that the records of 300 000 outputs are never all in memory.
 #[derive(Serialize)]
@@ -298,7 +212,7 @@ pub(super) struct PublicationView<'a> {
     pub input_hash: String,
     pub events: usize,
     pub articles: usize,
-    pub trimmed: Vec<TrimmedRecord>,
+    pub trimmed: Vec<Trimmed>,
     pub outputs: Outputs<'a>,
 }
 
