@@ -36,6 +36,7 @@ bench:
 	bash bench/run.sh
 	bash bench/serve-load.sh 10
 	python3 bench/slow_clients.py target/release/calfeed 20 200
+	python3 bench/serve_edit.py 10000
 
 # Each fuzz target for a bounded time (not in CI).
 fuzz:

@@ -38,7 +38,7 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -157,12 +157,18 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let watcher = {
         let stop = Arc::clone(&stop);
         let input = options.input.clone();
+        let options_load = options.load;
         thread::Builder::new()
             .name("serve-watch".into())
             .spawn(move || {
-                watch::watch(&input, watched, &stop, |unchanged| {
-                    preview.rebuild(unchanged)
-                });
+                let (input_dir, load) = (input.clone(), options_load);
+                watch::watch(
+                    &input,
+                    watched,
+                    &stop,
+                    move || Preview::prepare(&input_dir, &load),
+                    |prepared| preview.publish(prepared),
+                );
             })
             .map_err(Error::Start)?
     };
@@ -193,6 +199,10 @@ fn bind(addrs: &[SocketAddr]) -> Result<TcpListener, Error> {
     }))
 }
 
+/// What [`Preview::prepare`] makes of the input: the outputs and the model, the
+/// problems of an invalid input, or a panic.
+type Prepared = thread::Result<Result<(Vec<export::Output>, Vec<Publication>), Vec<Diagnostic>>>;
+
 /// What the watcher needs to rebuild and to tell about it.
 struct Preview {
     options: Options,
@@ -204,21 +214,21 @@ struct Preview {
 }
 
 impl Preview {
-    /// Rebuilds from the input and, if every file is valid, serves the new build;
-    /// otherwise reports every problem (as `build` does) and serves the last good build
-    /// marked stale. Nothing at all when `unchanged` says the input changed while it was
-    /// read: the watcher builds again.
-    fn rebuild(&mut self, unchanged: &dyn Fn() -> bool) {
-        // A panic in loading or rendering is a bug, but it should not end the watching:
-        // the last good build stays up, as for invalid input.
-        let options = &self.options;
-        let built = panic::catch_unwind(AssertUnwindSafe(|| {
-            load::load_dir(&options.input, &options.load)
+    /// Loads and renders the input in `dir` (on the watcher's build thread, while the
+    /// change settles): what [`Preview::publish`] serves. A panic in loading or rendering
+    /// is a bug, but it should not end the watching: it is caught, and the last good
+    /// build stays up, as for invalid input.
+    fn prepare(dir: &Path, load: &LoadOptions) -> Prepared {
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            load::load_dir(dir, load)
                 .map(|publications| (export::render_all(&publications), publications))
-        }));
-        if !unchanged() {
-            return;
-        }
+        }))
+    }
+
+    /// Serves a build that [`Preview::prepare`] made of the settled input, if every file
+    /// was valid; otherwise reports every problem (as `build` does) and serves the last
+    /// good build marked stale.
+    fn publish(&mut self, built: Prepared) {
         let report = self.options.report.clone();
         match built {
             Ok(Ok((outputs, publications))) => {

@@ -193,7 +193,7 @@ fn a_save_that_pauses_half_done_is_not_published_half_done() {
             format!("{CHANNEL}{}", event(&first, "One", "2022-07-04T19:00", 0)),
         )
         .unwrap();
-        thread::sleep(Duration::from_millis(450));
+        thread::sleep(Duration::from_millis(250));
         let mut file = OpenOptions::new().append(true).open(&feed).unwrap();
         file.write_all(event(&second, "Two", "2022-07-05T19:00", 0).as_bytes())
             .unwrap();
