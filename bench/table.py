@@ -24,10 +24,10 @@ def show(table):
         if k == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     print()
-main = [["input", "N", "input size", "wall", "CPU (user+sys)", "items/s", "output", "files",
+main = [["input", "N", "input size", "wall", "CPU (user+sys)", "CPU / wall", "items/s", "output", "files",
          "out MB/s", "peak RSS", "RSS / input", "rebuild, no change"]]
 noop = [["input", "N", "full build", "load only (read, parse, validate)", "rebuild, no change",
-         "no change / load", "rebuild without the cache"]]
+         "no change / load", "rebuild, one event edited", "rebuild without the cache"]]
 floor = [["input", "N", "calfeed wall", "calfeed, fsync no-op", "floor", "floor RSS",
           "floor + fsync each file", "floor + one syncfs", "calfeed / floor"]]
 for key, (n, inp, outb, files) in sizes.items():
@@ -38,13 +38,14 @@ for key, (n, inp, outb, files) in sizes.items():
         continue
     wall = int(b[1]) / 1000
     peak = max(int(r[4]) for r in runs("build", key))
-    main.append([fmt, n, mb(inp), secs(b), cpu(b), f"{2 * int(n) / wall:,.0f}", mb(outb), files,
+    main.append([fmt, n, mb(inp), secs(b), cpu(b), f"{(float(b[2]) + float(b[3])) / wall:.2f}",
+                 f"{2 * int(n) / wall:,.0f}", mb(outb), files,
                  f"{int(outb) / 1e6 / wall:.0f}", f"{peak / 1024:.0f} MiB",
                  f"{peak * 1024 / int(inp):.1f}x", secs(median("rebuild", key))])
     re, ld = median("rebuild", key), median("load", key)
     if re and ld:
         noop.append([fmt, n, secs(b), secs(ld), secs(re), f"{int(re[1]) / max(int(ld[1]), 1):.2f}x",
-                     secs(median("uncached", key))])
+                     secs(median("edit", key)), secs(median("uncached", key))])
     fl = median("floor", key)
     if fl:
         floor.append([fmt, n, secs(b), secs(median("nosync", key)), secs(fl), mib(fl),
