@@ -13,10 +13,17 @@
 //!
 //! Events and articles are read through seeds, so that the loader can act on each one as
 //! soon as it is read (it moves their large texts out of memory: see `raw::Spilling`).
+//!
+//! Framing is a scan for quotes and brackets; deserializing a value (and spilling its
+//! texts) is most of the cost of loading. So the items of a large array are framed on the
+//! reading thread and deserialized on others ([`WORKERS`] at most, one per core), in
+//! batches of about [`BATCH_BYTES`], and put back in the file's order. Only a few batches
+//! are in flight at once, so memory stays one value's worth per thread.
 
 use std::io::BufRead;
-
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
 
 use serde::de::{DeserializeOwned, DeserializeSeed};
 
@@ -30,16 +37,25 @@ pub struct Framed<C, E, A> {
 /// Deeper than this, serde_json refuses the value anyway (its recursion limit is 128).
 const MAX_DEPTH: usize = 128;
 
+/// The most threads deserializing an array's items besides the one framing them.
+pub const WORKERS: usize = 4;
+
+/// About how many bytes of items a batch holds: enough that handing it over costs nothing
+/// beside deserializing it, small enough that a few in flight are little memory.
+pub const BATCH_BYTES: usize = 256 * 1024;
+
 /// Reads `input` (after any byte-order mark) as described in the module's documentation:
 /// the channel as a `C`, each event through the seed `event` and each article through
 /// `article`.
 pub fn read<C, E, A>(
     input: impl BufRead,
-    event: impl for<'de> DeserializeSeed<'de, Value = E> + Copy,
-    article: impl for<'de> DeserializeSeed<'de, Value = A> + Copy,
+    event: impl for<'de> DeserializeSeed<'de, Value = E> + Copy + Send,
+    article: impl for<'de> DeserializeSeed<'de, Value = A> + Copy + Send,
 ) -> Option<Framed<C, E, A>>
 where
     C: DeserializeOwned,
+    E: Send,
+    A: Send,
 {
     let mut frames = Frames {
         input,
@@ -142,30 +158,107 @@ impl<R: BufRead> Frames<R> {
         }
     }
 
-    /// An array of values, each deserialized as soon as it is read.
-    fn array<T>(
+    /// An array of values: framed here, deserialized in batches on other threads when
+    /// there is more than one core (see the module's documentation), in the array's order.
+    fn array<T: Send>(
         &mut self,
-        seed: impl for<'de> DeserializeSeed<'de, Value = T> + Copy,
+        seed: impl for<'de> DeserializeSeed<'de, Value = T> + Copy + Send,
     ) -> Option<Vec<T>> {
         self.expect(b'[')?;
-        let mut items = Vec::new();
         if self.peek_token()? == b']' {
             self.bump();
-            return Some(items);
+            return Some(Vec::new());
         }
-        loop {
-            items.push(self.value(seed)?);
-            match self.next_token()? {
-                b',' => continue,
-                b']' => return Some(items),
-                _ => return None,
+        let workers = thread::available_parallelism().map_or(1, |n| n.get().min(WORKERS));
+        if workers == 1 {
+            let mut items = Vec::new();
+            loop {
+                self.frame()?;
+                items.push(deserialize(&self.value, seed)?);
+                if self.after_item()? {
+                    return Some(items);
+                }
             }
+        }
+        let (batches, taken) = mpsc::sync_channel::<(usize, Batch)>(workers * 2);
+        // Held by the workers alone: should they all stop (a panic), sending fails rather
+        // than waiting for ever.
+        let taken = Arc::new(Mutex::new(taken));
+        let (done, finished) = mpsc::channel::<(usize, Option<Vec<T>>)>();
+        thread::scope(|scope| {
+            for _ in 0..workers {
+                let (taken, done) = (Arc::clone(&taken), done.clone());
+                scope.spawn(move || {
+                    loop {
+                        // A poisoned lock: another worker panicked, and the scope
+                        // re-raises that panic; this one just stops.
+                        let next = match taken.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((index, batch)) = next else { return };
+                        if done.send((index, batch.deserialize(seed))).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop((done, taken));
+            let framed = self.frame_batches(|index, batch| batches.send((index, batch)).is_ok());
+            drop(batches);
+            let sent = framed?;
+            let mut parts: Vec<Option<Vec<T>>> = (0..sent).map(|_| None).collect();
+            for (index, items) in finished.iter() {
+                parts[index] = Some(items?);
+            }
+            let mut items = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+            for part in parts {
+                items.extend(part?);
+            }
+            Some(items)
+        })
+    }
+
+    /// Frames the items of an array (its `[` read) up to and including its `]`, handing
+    /// them to `send` in numbered batches. The number of batches sent, or `None` when the
+    /// array is not well formed (or `send` refused a batch).
+    fn frame_batches(&mut self, mut send: impl FnMut(usize, Batch) -> bool) -> Option<usize> {
+        let mut batch = Batch::default();
+        let mut sent = 0;
+        loop {
+            self.frame()?;
+            batch.push(&self.value);
+            let last = self.after_item()?;
+            if last || batch.bytes.len() >= BATCH_BYTES {
+                if !send(sent, std::mem::take(&mut batch)) {
+                    return None;
+                }
+                sent += 1;
+            }
+            if last {
+                return Some(sent);
+            }
+        }
+    }
+
+    /// After an array's item: whether that was the last (`]`), or there is another (`,`).
+    fn after_item(&mut self) -> Option<bool> {
+        match self.next_token()? {
+            b',' => Some(false),
+            b']' => Some(true),
+            _ => None,
         }
     }
 
     /// One value (an object, an array or a string; anything else is not a publication's
     /// value), deserialized from its bytes through `seed`.
     fn value<T>(&mut self, seed: impl for<'de> DeserializeSeed<'de, Value = T>) -> Option<T> {
+        self.frame()?;
+        deserialize(&self.value, seed)
+    }
+
+    /// Reads one value's bytes (an object, an array or a string) into `self.value`.
+    fn frame(&mut self) -> Option<()> {
         self.value.clear();
         if !matches!(self.peek_token()?, b'{' | b'[' | b'"') {
             return None;
@@ -225,13 +318,46 @@ impl<R: BufRead> Frames<R> {
             self.value.extend_from_slice(&chunk[..taken]);
             self.input.consume(taken);
             if end.is_some() {
-                // What `serde_json::from_slice` does, through the seed.
-                let mut deserializer = serde_json::Deserializer::from_slice(&self.value);
-                let value = seed.deserialize(&mut deserializer).ok()?;
-                deserializer.end().ok()?;
-                return Some(value);
+                return Some(());
             }
         }
+    }
+}
+
+/// What `serde_json::from_slice` does, through the seed.
+fn deserialize<T>(bytes: &[u8], seed: impl for<'de> DeserializeSeed<'de, Value = T>) -> Option<T> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = seed.deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
+}
+
+/// Consecutive items of an array, framed: their bytes one after the other, and where each
+/// ends.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn push(&mut self, value: &[u8]) {
+        self.bytes.extend_from_slice(value);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Each item deserialized through `seed`; `None` if one is not a `T`.
+    fn deserialize<T>(
+        &self,
+        seed: impl for<'de> DeserializeSeed<'de, Value = T> + Copy,
+    ) -> Option<Vec<T>> {
+        let mut start = 0;
+        let mut items = Vec::with_capacity(self.ends.len());
+        for &end in &self.ends {
+            items.push(deserialize(&self.bytes[start..end], seed)?);
+            start = end;
+        }
+        Some(items)
     }
 }
 
@@ -253,8 +379,8 @@ mod tests {
     fn read_plain<C, E, A>(input: impl BufRead) -> Option<Framed<C, E, A>>
     where
         C: DeserializeOwned,
-        E: DeserializeOwned,
-        A: DeserializeOwned,
+        E: DeserializeOwned + Send,
+        A: DeserializeOwned + Send,
     {
         read(input, PhantomData, PhantomData)
     }
@@ -292,6 +418,37 @@ mod tests {
                 ]
             );
             assert!(framed.articles.is_empty());
+        }
+    }
+
+    /// Arrays of several batches come back whole and in order, however the workers
+    /// finish; an item that is not a `T` in any batch refuses the whole.
+    #[test]
+    fn arrays_of_many_batches_keep_their_order() {
+        let count = 4 * BATCH_BYTES / 80;
+        let items: Vec<String> = (0..count)
+            .map(|i| {
+                format!(
+                    r#"{{"id": "item-{i:06}", "tags": ["{}"]}}"#,
+                    "x".repeat(i % 97)
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"events": [{}], "articles": []}}"#, items.join(",\n"));
+        assert!(text.len() > 3 * BATCH_BYTES);
+        for framed in [read_str(&text), read_bytewise(&text)] {
+            let events = framed.expect("the ordinary shape").events;
+            assert_eq!(events.len(), count);
+            for (i, event) in events.iter().enumerate() {
+                assert_eq!(event.id, format!("item-{i:06}"));
+                assert_eq!(event.tags, vec!["x".repeat(i % 97)]);
+            }
+        }
+        for bad in [0, count / 2, count - 1] {
+            let mut items = items.clone();
+            items[bad] = r#"{"id": 5}"#.to_string();
+            let text = format!(r#"{{"events": [{}]}}"#, items.join(","));
+            assert!(read_str(&text).is_none(), "item {bad}");
         }
     }
 
