@@ -443,3 +443,52 @@ fn a_toml_file_has_its_long_texts_kept_out_of_memory_as_it_is_read() {
             .is_spilled()
     );
 }
+
+/// A JSON publication of `n` events and `n` articles, large enough to be deserialized and
+/// checked on several threads, with long texts, zones, all-day events and references.
+fn large_json(n: usize) -> String {
+    let events: Vec<String> = (0..n)
+        .map(|i| {
+            let when = if i % 7 == 0 {
+                format!(r#""start": "2024-{:02}-{:02}", "end": "2024-{:02}-{:02}""#, i % 12 + 1, i % 27 + 1, i % 12 + 1, i % 27 + 2)
+            } else {
+                format!(r#""start": "2024-{:02}-{:02}T{:02}:30", "duration": "1h", "timezone": "{}""#, i % 12 + 1, i % 28 + 1, 9 + i % 8, ["Asia/Tokyo", "Europe/Berlin", "America/New_York"][i % 3])
+            };
+            let description = if i % 5 == 0 { json_string(&long(&format!("event {i}"))) } else { json_string(&format!("Event {i}")) };
+            format!(r#"{{"id": "ev{i}", "title": "Event {i} ✓", {when}, "description": {description}, "categories": ["c{}"]}}"#, i % 4)
+        })
+        .collect();
+    let articles: Vec<String> = (0..n)
+        .map(|i| {
+            let content = if i % 3 == 0 { json_string(&long_markdown()) } else { json_string(&format!("Body **{i}**")) };
+            format!(r#"{{"id": "ar{i}", "title": "Article {i}", "published": "2024-03-{:02}", "events": ["ev{i}", "ev{}"], "content": {content}}}"#, i % 28 + 1, (i * 7) % n)
+        })
+        .collect();
+    format!(
+        r#"{{"channel": {{"title": "Large", "description": "Many items.", "link": "https://example.org/", "language": "en", "timezone": "Asia/Shanghai"}},
+"events": [{}],
+"articles": [{}]}}"#,
+        events.join(",\n"),
+        articles.join(",\n")
+    )
+}
+
+/// Several batches of items deserialized and checked on several threads give the
+/// publication the text path gives, item for item and in order; and an invalid item
+/// among them fails as on the text path.
+#[test]
+fn a_large_file_loaded_on_several_threads_is_the_same_publication() {
+    let text = large_json(2500);
+    assert!(text.len() > 4 * super::json_frames::BATCH_BYTES);
+    let (_dir, path) = write_temp("launch.json", text.as_bytes());
+    let loaded = load_file(&path, &options()).expect("valid");
+    let expected = reference(&path, &text).expect("valid");
+    assert_eq!(loaded.events.len(), 2500);
+    assert_eq!(shown(&loaded), shown(&expected));
+    let broken = text.replace(
+        r#""id": "ev1900", "title": "Event 1900 ✓""#,
+        r#""id": "ev1900", "title": """#,
+    );
+    assert_ne!(broken, text);
+    fails_as_on_the_text_path(&broken, &options(), r#""id": "ev1900""#);
+}
