@@ -25,7 +25,7 @@ mod shared;
 mod sink;
 
 pub use budget::{Dropped, Trimmed};
-pub use shared::{Scope, Shared};
+pub use shared::{Caches, Scope, Shared};
 pub use sink::{Collect, Render, Sink};
 
 use std::io;

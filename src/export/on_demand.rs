@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use super::Caches;
 use super::pages::period::{Archive, Item, year_name};
-use super::shared::Caches;
 use super::{Shared, atom, files, html, ics, json, pages, rss};
 use crate::model::Publication;
 
@@ -158,33 +158,45 @@ impl OnDemand {
     /// Every path a build writes, each publication's then the index page.
     pub fn paths(&self) -> Vec<String> {
         let mut paths = Vec::with_capacity(self.len());
-        for (p, publication) in self.publications.iter().enumerate() {
-            let prepared = &self.prepared[p];
-            let mut parts = vec![
-                Part::Calendar,
-                Part::Rss,
-                Part::Atom,
-                Part::JsonFeed,
-                Part::Page,
-                Part::Archive,
-            ];
-            parts.extend((0..publication.events.len()).map(Part::EventCalendar));
-            parts.extend((0..publication.events.len()).map(|i| Part::Permalink(Item::Event(i))));
-            parts
-                .extend((0..publication.articles.len()).map(|i| Part::Permalink(Item::Article(i))));
-            parts.extend((0..prepared.archive.pages.len()).map(Part::ArchivePage));
-            parts.extend(prepared.years.iter().map(|&y| Part::ArchiveCalendar(y)));
-            for c in 0..prepared.caches.categories().len() {
-                parts.extend([Part::CategoryCalendar(c), Part::CategoryFeed(c)]);
-            }
-            paths.extend(
-                parts
-                    .into_iter()
-                    .map(|part| self.path_of(Target::Of(p, part))),
-            );
+        for p in 0..self.publications.len() {
+            paths.extend(self.paths_of_publication(p));
         }
         paths.push(files::INDEX.to_string());
         paths
+    }
+
+    /// Every path a build writes for the publication `slug` (none when there is no such
+    /// publication).
+    pub fn paths_of(&self, slug: &str) -> Vec<String> {
+        self.by_slug
+            .get(slug)
+            .map_or_else(Vec::new, |&p| self.paths_of_publication(p))
+    }
+
+    fn paths_of_publication(&self, p: usize) -> Vec<String> {
+        let publication = &self.publications[p];
+        let prepared = &self.prepared[p];
+        let events = publication.events.len();
+        let mut parts = vec![
+            Part::Calendar,
+            Part::Rss,
+            Part::Atom,
+            Part::JsonFeed,
+            Part::Page,
+            Part::Archive,
+        ];
+        parts.extend((0..events).map(Part::EventCalendar));
+        parts.extend((0..events).map(|i| Part::Permalink(Item::Event(i))));
+        parts.extend((0..publication.articles.len()).map(|i| Part::Permalink(Item::Article(i))));
+        parts.extend((0..prepared.archive.pages.len()).map(Part::ArchivePage));
+        parts.extend(prepared.years.iter().map(|&y| Part::ArchiveCalendar(y)));
+        for c in 0..prepared.caches.categories().len() {
+            parts.extend([Part::CategoryCalendar(c), Part::CategoryFeed(c)]);
+        }
+        parts
+            .into_iter()
+            .map(|part| self.path_of(Target::Of(p, part)))
+            .collect()
     }
 
     /// The path of `target`, as the build names it.

@@ -1,24 +1,40 @@
-//! The served site: every output of the last good build, in memory.
+//! The served site: one build, rendered a file at a time as files are asked for.
 //!
-//! Only what [`crate::export::render_all`] returned exists here, so there is nothing else
-//! to reach: no other file of the disk, no dotfile, no symlink, no directory listing. A
-//! rebuild makes a whole new [`Site`] and swaps it in with one pointer store
-//! ([`Current::store`]), so a request sees either the old build or the new one, never a
-//! mix and never a half-written file. A failed rebuild stores the last good build again,
-//! marked stale, with a banner on each page ([`Site::stale`]).
+//! A [`Site`] holds the build's publications and what their files are rendered from
+//! ([`OnDemand`]), not the files: a file is rendered when it is first asked for, its
+//! page links rewritten for the preview (`serve/preview.rs`), and kept in a cache bounded
+//! by size ([`CACHE_BYTES`]: the files most recently asked for); a file that fell out of
+//! it is rendered again, to the same bytes. Only a path the build writes names a file
+//! ([`OnDemand`] maps paths to renderers and back), so there is nothing else to reach: no
+//! other file of the disk, no dotfile, no symlink, no directory listing. A rebuild makes a
+//! whole new [`Site`] and swaps it in with one pointer store ([`Current::store`]), so a
+//! request sees either the old build or the new one, never a mix and never a
+//! half-written file. A failed rebuild stores the last good build again, marked stale,
+//! with a banner on each page ([`Site::stale`]).
+//!
+//! Last-Modified is the time of the build that made the site, except for a file the
+//! site before had in its cache with the very bytes this build renders (after the
+//! rewrites; a stale site's pages, with their banner, never are): that file keeps the
+//! time it had. A file not in that cache gets the new build's time even when its bytes
+//! are unchanged, which only costs a client that revalidates by date alone one full
+//! response; the ETag is a hash of the bytes, so it is the same in every build.
 
-use std::collections::HashMap;
+mod cache;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::export::{Output, files};
-
+use self::cache::Cache;
 use super::preview::{Rewrites, stale_banner};
+use crate::export::files;
+use crate::export::on_demand::OnDemand;
+use crate::model::Publication;
 
 /// Files smaller than this are not worth compressing (gzip's header and trailer alone
 /// are 18 bytes).
@@ -77,31 +93,104 @@ impl Entry {
     }
 }
 
-/// What a rebuild changed, compared with the build before it.
+/// What a rebuild changed, compared with the build before it (the last good one):
+/// which publications' input files have other bytes (or are new), and the files added and
+/// removed, by path (files at the same path are not compared: that would take rendering
+/// all of them).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
+    /// The slugs of the publications whose input changed or is new, in order.
+    pub inputs: Vec<String>,
     pub added: usize,
-    pub changed: usize,
     pub removed: usize,
-    /// Outputs left out because their path is not a plain relative one: the caller
-    /// reports them (this module does not print).
-    pub not_served: Vec<PathBuf>,
 }
 
-/// Every file of one build, by URL path without the leading slash (`xiaomi-12s.ics`,
-/// `xiaomi-12s/index.html`).
-#[derive(Debug, Default)]
+/// A hash of each publication's input file, by slug.
+pub type Inputs = HashMap<String, u128>;
+
+/// The most a site's cache holds of rendered files: a preview asks for a few of the tens
+/// of thousands of files of a large publication, and the rest can be rendered again.
+pub const CACHE_BYTES: usize = 64 << 20;
+
+/// What a site's files are rendered from.
+enum Files {
+    Build(Arc<OnDemand>),
+    /// Files given whole, by path (for tests of what serves them).
+    #[cfg(test)]
+    Fixed(HashMap<String, Vec<u8>>),
+}
+
+impl Files {
+    fn render(&self, key: &str) -> Option<Vec<u8>> {
+        match self {
+            Files::Build(build) => build.render_path(key),
+            #[cfg(test)]
+            Files::Fixed(files) => files.get(key).cloned(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        match self {
+            Files::Build(build) => build.contains(key),
+            #[cfg(test)]
+            Files::Fixed(files) => files.contains_key(key),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Files::Build(build) => build.len(),
+            #[cfg(test)]
+            Files::Fixed(files) => files.len(),
+        }
+    }
+
+    /// The paths of the publication `slug` (for fixed files, `""` stands for them all).
+    fn paths_of(&self, slug: &str) -> Vec<String> {
+        match self {
+            Files::Build(build) => build.paths_of(slug),
+            #[cfg(test)]
+            Files::Fixed(files) => files.keys().cloned().collect(),
+        }
+    }
+
+    fn publications(&self) -> &[Publication] {
+        match self {
+            Files::Build(build) => build.publications(),
+            #[cfg(test)]
+            Files::Fixed(_) => &[],
+        }
+    }
+}
+
+/// One build, by URL path without the leading slash (`xiaomi-12s.ics`,
+/// `xiaomi-12s/index.html`): its files rendered when asked for.
 pub struct Site {
-    files: HashMap<String, Arc<Entry>>,
+    files: Arc<Files>,
+    rewrites: Arc<Rewrites>,
+    inputs: Arc<Inputs>,
+    /// When this site was made: the Last-Modified of what it renders.
+    built: SystemTime,
+    cache: Cache,
     stale: Option<Stale>,
 }
 
+impl fmt::Debug for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Site")
+            .field("files", &self.files.len())
+            .field("built", &self.built)
+            .field("stale", &self.stale_summary())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a stale site is: the last good build, after a rebuild that failed.
-#[derive(Debug)]
 struct Stale {
     /// One line on what failed (`X-Calfeed-Stale`).
     summary: String,
-    /// The last good build, without the banners.
+    /// The last good build, without the banners: it renders (and keeps) the files, the
+    /// stale site keeps the pages with their banner.
     good: Arc<Site>,
 }
 
@@ -115,55 +204,127 @@ pub enum Resolved {
     NotFound,
 }
 
+fn is_page(content_type: &str) -> bool {
+    content_type.starts_with("text/html")
+}
+
 impl Site {
-    /// The site of `outputs`, the pages' links rewritten by `rewrites`. Files whose bytes
-    /// are the same as in `previous` (the site served until now) keep its entry (and so
-    /// its Last-Modified and its gzipped form, once made); the others are new as of `built`. The
-    /// changes are counted from the last good build (`previous` without its banners,
-    /// when it is stale).
+    /// The site of `build` made at `built`, its pages' links rewritten by `rewrites`, with
+    /// a cache of at most `cache_bytes`; `inputs` are the hashes of the publications'
+    /// files as this build read them. Files that `previous` (the site served until now)
+    /// had in its cache start in this one's, to be served again (Last-Modified included)
+    /// if this build renders the same bytes for them. The changes are counted from the
+    /// last good build (`previous` without its banners, when it is stale).
+    pub fn new(
+        build: OnDemand,
+        inputs: Inputs,
+        previous: Option<&Site>,
+        built: SystemTime,
+        rewrites: Rewrites,
+        cache_bytes: usize,
+    ) -> (Site, Changes) {
+        Site::of(
+            Files::Build(Arc::new(build)),
+            inputs,
+            previous,
+            built,
+            rewrites,
+            cache_bytes,
+        )
+    }
+
+    fn of(
+        files: Files,
+        inputs: Inputs,
+        previous: Option<&Site>,
+        built: SystemTime,
+        rewrites: Rewrites,
+        cache_bytes: usize,
+    ) -> (Site, Changes) {
+        let cache = match previous {
+            None => Cache::new(cache_bytes),
+            // A stale site's pages have their banner: only the good build's other files
+            // can be the same.
+            Some(previous) => match &previous.stale {
+                Some(stale) => Cache::inherit(&stale.good.cache, cache_bytes, |key| {
+                    !is_page(files::media_type(key))
+                }),
+                None => Cache::inherit(&previous.cache, cache_bytes, |_| true),
+            },
+        };
+        let site = Site {
+            files: Arc::new(files),
+            rewrites: Arc::new(rewrites),
+            inputs: Arc::new(inputs),
+            built: whole_seconds(built),
+            cache,
+            stale: None,
+        };
+        let changes = match previous {
+            Some(previous) => site.changes_from(previous.good()),
+            None => Changes {
+                inputs: site.publications().iter().map(|p| p.slug.clone()).collect(),
+                added: site.len(),
+                removed: 0,
+            },
+        };
+        (site, changes)
+    }
+
+    /// The files of `outputs`, as a site of fixed files (for the tests of what serves a
+    /// site); they count as one publication, `""`, whose input changes with any file.
+    #[cfg(test)]
     pub fn build(
-        outputs: Vec<Output>,
+        outputs: Vec<crate::export::Output>,
         previous: Option<&Site>,
         built: SystemTime,
         rewrites: &Rewrites,
     ) -> (Site, Changes) {
-        let mut files = HashMap::with_capacity(outputs.len());
+        let files: HashMap<String, Vec<u8>> = outputs
+            .into_iter()
+            .map(|o| (o.path.to_str().expect("UTF-8").to_string(), o.contents))
+            .collect();
+        let mut sorted: Vec<_> = files.iter().collect();
+        sorted.sort();
+        let hash = xxhash_rust::xxh3::xxh3_128(format!("{sorted:?}").as_bytes());
+        let inputs = Inputs::from([(String::new(), hash)]);
+        Site::of(
+            Files::Fixed(files),
+            inputs,
+            previous,
+            built,
+            rewrites.clone(),
+            CACHE_BYTES,
+        )
+    }
+
+    /// What changed from `before` (a good build): the publications whose input hash is
+    /// another or new, and the paths of those (and of those gone) added and removed.
+    fn changes_from(&self, before: &Site) -> Changes {
         let mut changes = Changes::default();
-        for output in outputs {
-            let Some(key) = url_key(&output.path) else {
-                // render_all only produces relative paths of plain names; if that ever
-                // changes, such a file is not served rather than served somewhere odd.
-                changes.not_served.push(output.path);
+        let mut slugs: Vec<&String> = self.inputs.keys().chain(before.inputs.keys()).collect();
+        slugs.sort();
+        slugs.dedup();
+        for slug in slugs {
+            let (now, then) = (self.inputs.get(slug), before.inputs.get(slug));
+            if now == then {
                 continue;
-            };
-            let content_type = files::media_type(&key);
-            let contents = if content_type.starts_with("text/html") {
-                rewrites.apply(output.contents)
-            } else {
-                output.contents
-            };
-            let good = previous.and_then(|site| site.good().files.get(&key));
-            match good {
-                Some(good) if good.body == contents => {}
-                Some(_) => changes.changed += 1,
-                None => changes.added += 1,
             }
-            let old = previous.and_then(|site| site.files.get(&key));
-            let entry = match old {
-                Some(old) if old.body == contents => Arc::clone(old),
-                _ => Arc::new(Entry::new(contents, content_type, built)),
+            if now.is_some() {
+                changes.inputs.push(slug.clone());
+            }
+            let new: HashSet<String> = match now {
+                Some(_) => self.files.paths_of(slug).into_iter().collect(),
+                None => HashSet::new(),
             };
-            files.insert(key, entry);
+            let old: HashSet<String> = match then {
+                Some(_) => before.files.paths_of(slug).into_iter().collect(),
+                None => HashSet::new(),
+            };
+            changes.added += new.difference(&old).count();
+            changes.removed += old.difference(&new).count();
         }
-        if let Some(previous) = previous {
-            changes.removed = previous
-                .good()
-                .files
-                .keys()
-                .filter(|key| !files.contains_key(*key))
-                .count();
-        }
-        (Site { files, stale: None }, changes)
+        changes
     }
 
     /// The last good build of `served` (which may be stale already), marked stale with
@@ -174,29 +335,18 @@ impl Site {
             Some(stale) => Arc::clone(&stale.good),
             None => Arc::clone(served),
         };
-        let files = good
-            .files
-            .iter()
-            .map(|(key, entry)| {
-                let entry = if entry.content_type.starts_with("text/html") {
-                    let body = stale_banner(&entry.body, &summary);
-                    // Fast: every page is compressed again, at each failed rebuild.
-                    Arc::new(Entry::compressed(
-                        body,
-                        entry.content_type,
-                        now,
-                        Compression::fast(),
-                    ))
-                } else {
-                    Arc::clone(entry)
-                };
-                (key.clone(), entry)
-            })
-            .collect();
         Site {
-            files,
+            files: Arc::clone(&good.files),
+            rewrites: Arc::clone(&good.rewrites),
+            inputs: Arc::clone(&good.inputs),
+            built: whole_seconds(now),
+            cache: Cache::new(good.cache_limit()),
             stale: Some(Stale { summary, good }),
         }
+    }
+
+    fn cache_limit(&self) -> usize {
+        self.cache.limit()
     }
 
     /// Why this site is stale (a failed rebuild, in one line), if it is.
@@ -209,20 +359,50 @@ impl Site {
         self.stale.as_ref().map_or(self, |stale| &stale.good)
     }
 
-    /// The bytes of the file at `key` (`show.ics`) as built, without a banner.
-    pub fn built_bytes(&self, key: &str) -> Option<&[u8]> {
-        self.good()
-            .files
-            .get(key)
-            .map(|entry| entry.body.as_slice())
+    /// The publications of the build.
+    pub fn publications(&self) -> &[Publication] {
+        self.files.publications()
     }
 
+    /// The bytes of the file at `key` (`show.ics`) as built, without a banner.
+    pub fn built_bytes(&self, key: &str) -> Option<Vec<u8>> {
+        self.good().entry(key).map(|entry| entry.body.clone())
+    }
+
+    /// How many files the build has.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.files.contains_key(key)
+        self.files.contains(key)
+    }
+
+    /// The entry of the file at `key`: from the cache, else rendered (and cached).
+    fn entry(&self, key: &str) -> Option<Arc<Entry>> {
+        if let Some(entry) = self.cache.get(key) {
+            return Some(entry);
+        }
+        let content_type = files::media_type(key);
+        if let Some(stale) = &self.stale {
+            let good = stale.good.entry(key)?;
+            if !is_page(content_type) {
+                return Some(good);
+            }
+            let body = stale_banner(&good.body, &stale.summary);
+            // Fast: every page is compressed again, at each failed rebuild.
+            return Some(self.cache.settle(key, body, |body| {
+                Entry::compressed(body, content_type, self.built, Compression::fast())
+            }));
+        }
+        let mut body = self.files.render(key)?;
+        if is_page(content_type) {
+            body = self.rewrites.apply(body);
+        }
+        Some(
+            self.cache
+                .settle(key, body, |body| Entry::new(body, content_type, self.built)),
+        )
     }
 
     /// The file a decoded request path names (it starts with `/` and has no `.`, `..`
@@ -235,12 +415,12 @@ impl Site {
         } else {
             relative.to_string()
         };
-        if let Some(entry) = self.files.get(&key) {
-            return Resolved::File(Arc::clone(entry));
+        if let Some(entry) = self.entry(&key) {
+            return Resolved::File(entry);
         }
         if !relative.is_empty()
             && !relative.ends_with('/')
-            && self.files.contains_key(&format!("{relative}/index.html"))
+            && self.files.contains(&format!("{relative}/index.html"))
         {
             return Resolved::AddSlash;
         }
@@ -271,21 +451,8 @@ impl Current {
     }
 }
 
-/// The URL path (without leading slash) of an output path: its components joined by
-/// `/`. `None` unless every component is a plain UTF-8 name.
-fn url_key(path: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(name) => parts.push(name.to_str()?),
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-/// gzip (at the best level but for stale pages): it runs once per changed file per
-/// build, not per request.
+/// gzip (at the best level but for stale pages): it runs once per file rendered, not per
+/// request.
 /// The header has no file name and a zero mtime, so the bytes depend on the input only.
 fn gzip(bytes: &[u8], level: Compression) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
@@ -317,6 +484,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::export::Output;
 
     fn output(path: &str, contents: &str) -> Output {
         Output {
@@ -373,23 +541,28 @@ mod tests {
     }
 
     #[test]
-    fn unchanged_bytes_keep_their_last_modified_and_etag() {
+    fn bytes_the_last_site_had_cached_keep_their_last_modified_and_etag() {
         let big = "BEGIN:VEVENT\r\n".repeat(100);
         let (first, changes) = build(
             vec![
                 output("a.ics", &big),
                 output("b.ics", "B"),
                 output("c.ics", "C"),
+                output("e.ics", "E"),
             ],
             None,
             at(1_000),
         );
-        assert_eq!(changes.added, 3);
+        assert_eq!(changes.added, 4);
+        // Asked for, so cached: a, b, c; e was never asked for.
+        let (a1, b1) = (file(&first, "/a.ics"), file(&first, "/b.ics"));
+        file(&first, "/c.ics");
         let (second, changes) = build(
             vec![
                 output("a.ics", &big),
                 output("b.ics", "B2"),
                 output("d.ics", "D"),
+                output("e.ics", "E"),
             ],
             Some(&first),
             at(2_000),
@@ -397,19 +570,114 @@ mod tests {
         assert_eq!(
             changes,
             Changes {
+                inputs: vec![String::new()],
                 added: 1,
-                changed: 1,
                 removed: 1,
-                not_served: Vec::new(),
             }
         );
-        let (a1, a2) = (file(&first, "/a.ics"), file(&second, "/a.ics"));
+        let a2 = file(&second, "/a.ics");
         assert!(Arc::ptr_eq(&a1, &a2));
         assert_eq!(a2.last_modified, at(1_000));
-        let (b1, b2) = (file(&first, "/b.ics"), file(&second, "/b.ics"));
+        let b2 = file(&second, "/b.ics");
         assert_eq!(b2.last_modified, at(2_000));
         assert_ne!(b1.etag, b2.etag);
+        // Not cached before: the new build's time, the same tag.
+        let e2 = file(&second, "/e.ics");
+        assert_eq!(e2.last_modified, at(2_000));
         assert!(matches!(second.resolve("/c.ics"), Resolved::NotFound));
+    }
+
+    /// A site of real publications with a cache of `limit` bytes.
+    fn site_of(publications: Vec<Publication>, limit: usize, at: SystemTime) -> Site {
+        let rewrites = Rewrites::new(&publications, "http://127.0.0.1:1/");
+        Site::new(
+            OnDemand::new(publications),
+            Inputs::new(),
+            None,
+            at,
+            rewrites,
+            limit,
+        )
+        .0
+    }
+
+    fn publication(slug: &str, articles: usize) -> Publication {
+        let mut text = String::from(
+            r#"
+[channel]
+title = "Cached"
+description = "D"
+link = "https://example.org/c/"
+language = "en"
+timezone = "Europe/London"
+updated = "2024-10-01T09:00:00Z"
+
+[[events]]
+id = "weekly"
+title = "Weekly"
+start = "2024-10-10T19:00"
+repeat = { every = "week", count = 8 }
+"#,
+        );
+        for i in 0..articles {
+            text.push_str(&format!(
+                "\n[[articles]]\nid = \"a{i}\"\ntitle = \"Article {i}\"\n\
+                 published = \"2024-09-{:02}\"\nevents = [\"weekly\"]\n\
+                 content = \"Body {i} https://example.org/c/weekly.html\"\n",
+                i % 28 + 1
+            ));
+        }
+        crate::load::test_publication(slug, &text)
+    }
+
+    #[test]
+    fn a_small_cache_changes_no_response() {
+        let publications = vec![publication("one", 30)];
+        let paths = OnDemand::new(publications.clone()).paths();
+        let roomy = site_of(publications.clone(), CACHE_BYTES, at(1_000));
+        let limit = 20_000;
+        let small = site_of(publications, limit, at(1_000));
+        let mut first = Vec::new();
+        for path in &paths {
+            let entry = file(&small, &format!("/{path}"));
+            assert!(small.cache.bytes() <= limit, "{path}");
+            let expected = file(&roomy, &format!("/{path}"));
+            assert_eq!(entry.body, expected.body, "{path}");
+            assert_eq!(entry.etag, expected.etag, "{path}");
+            first.push(entry);
+        }
+        assert!(
+            small.cache.keys().len() < paths.len() / 2,
+            "{:?}",
+            small.cache.keys()
+        );
+        // Again, in the same order: each was dropped from the cache, and rendered again.
+        for (path, before) in paths.iter().zip(&first) {
+            let again = file(&small, &format!("/{path}"));
+            assert_eq!(again.body, before.body, "{path}");
+            assert_eq!(again.etag, before.etag, "{path}");
+            assert_eq!(again.last_modified, before.last_modified, "{path}");
+            assert_eq!(again.gzip(), before.gzip(), "{path}");
+        }
+        // The pages link to the preview.
+        let page = String::from_utf8(file(&small, "/one/a3.html").body.clone()).unwrap();
+        assert!(page.contains("http://127.0.0.1:1/weekly.html"), "{page}");
+        assert!(!page.contains("https://example.org/c/"), "{page}");
+    }
+
+    #[test]
+    fn a_file_larger_than_the_cache_is_served_and_not_kept() {
+        let (site, _) = Site::of(
+            Files::Fixed(HashMap::from([("a.ics".into(), vec![b'x'; 5_000])])),
+            Inputs::new(),
+            None,
+            at(1),
+            Rewrites::default(),
+            1_000,
+        );
+        assert_eq!(file(&site, "/a.ics").body.len(), 5_000);
+        assert!(site.cache.keys().is_empty());
+        assert_eq!(site.cache.bytes(), 0);
     }
 
     #[test]
@@ -447,14 +715,6 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_relative_paths_become_files() {
-        assert_eq!(url_key(Path::new("a/b.ics")).as_deref(), Some("a/b.ics"));
-        assert_eq!(url_key(Path::new("../a.ics")), None);
-        assert_eq!(url_key(Path::new("/etc/passwd")), None);
-        assert_eq!(url_key(Path::new("")), None);
-    }
-
-    #[test]
     fn a_stale_site_banners_its_pages_and_a_good_build_counts_from_the_last_good_one() {
         let page = "<html><body>\n<p>Hello</p></body></html>";
         let (good, _) = build(
@@ -470,7 +730,7 @@ mod tests {
         assert!(String::from_utf8_lossy(&bannered.body).contains("Preview out of date"));
         assert_ne!(bannered.etag, file(&good, "/a/").etag);
         assert_eq!(bannered.last_modified, at(2_000));
-        assert_eq!(stale.built_bytes("a/index.html"), Some(page.as_bytes()));
+        assert_eq!(stale.built_bytes("a/index.html").unwrap(), page.as_bytes());
         // Failing again banners the good build, not the bannered one.
         let again = Site::stale(&stale, "2 problem(s)".into(), at(3_000));
         let twice = String::from_utf8_lossy(&file(&again, "/a/").body).into_owned();
@@ -481,7 +741,7 @@ mod tests {
             Some(&again),
             at(4_000),
         );
-        assert_eq!((changes.added, changes.changed, changes.removed), (0, 0, 0));
+        assert_eq!(changes, Changes::default());
         assert_eq!(fixed.stale_summary(), None);
         assert_eq!(file(&fixed, "/a/").body, page.as_bytes());
         assert_eq!(file(&fixed, "/a/").last_modified, at(4_000));
