@@ -333,8 +333,7 @@ fn make_site(
     let rewrites = Rewrites::new(&publications, base);
     let inputs: Inputs = publications
         .iter()
-        // A file that could not be hashed counts as changed at every build.
-        .map(|p| (p.slug.clone(), hashes.get(&p.source).copied().unwrap_or(0)))
+        .map(|p| (p.slug.clone(), hashes.get(&p.source).copied()))
         .collect();
     Site::new(
         OnDemand::new(publications),

@@ -244,6 +244,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_names_the_inputs_that_changed() {
+        let rebuilt = |inputs: &[&str]| Event::Rebuilt {
+            publications: 2,
+            files: 30,
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            added: 3,
+            removed: 1,
+        };
+        assert_eq!(
+            rebuilt(&["show", "talks"]).to_string(),
+            "rebuilt: 2 publication(s), 30 file(s); input changed: show, talks; \
+             3 file(s) added, 1 removed"
+        );
+        assert_eq!(
+            rebuilt(&[]).to_string(),
+            "rebuilt: 2 publication(s), 30 file(s); input changed: none; \
+             3 file(s) added, 1 removed"
+        );
+        assert!(!rebuilt(&[]).is_problem());
+    }
+
+    #[test]
     fn a_failed_rebuild_lists_its_problems_then_sums_up() {
         assert_eq!(
             Event::RebuildFailed(Vec::new()).to_string(),

@@ -105,8 +105,9 @@ pub struct Changes {
     pub removed: usize,
 }
 
-/// A hash of each publication's input file, by slug.
-pub type Inputs = HashMap<String, u128>;
+/// A hash of each publication's input file, by slug (`None`: the file could not be read
+/// to hash it, and counts as changed).
+pub type Inputs = HashMap<String, Option<u128>>;
 
 /// The most a site's cache holds of rendered files: a preview asks for a few of the tens
 /// of thousands of files of a large publication, and the rest can be rendered again.
@@ -287,7 +288,7 @@ impl Site {
         let mut sorted: Vec<_> = files.iter().collect();
         sorted.sort();
         let hash = xxhash_rust::xxh3::xxh3_128(format!("{sorted:?}").as_bytes());
-        let inputs = Inputs::from([(String::new(), hash)]);
+        let inputs = Inputs::from([(String::new(), Some(hash))]);
         Site::of(
             Files::Fixed(files),
             inputs,
@@ -307,7 +308,9 @@ impl Site {
         slugs.dedup();
         for slug in slugs {
             let (now, then) = (self.inputs.get(slug), before.inputs.get(slug));
-            if now == then {
+            if let (Some(Some(now)), Some(Some(then))) = (now, then)
+                && now == then
+            {
                 continue;
             }
             if now.is_some() {
