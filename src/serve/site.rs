@@ -174,6 +174,9 @@ pub struct Site {
     built: SystemTime,
     cache: Cache,
     stale: Option<Stale>,
+    /// How many files this site rendered (for the tests).
+    #[cfg(test)]
+    renders: std::sync::atomic::AtomicUsize,
 }
 
 impl fmt::Debug for Site {
@@ -260,6 +263,8 @@ impl Site {
             built: whole_seconds(built),
             cache,
             stale: None,
+            #[cfg(test)]
+            renders: Default::default(),
         };
         let changes = match previous {
             Some(previous) => site.changes_from(previous.good()),
@@ -345,6 +350,8 @@ impl Site {
             built: whole_seconds(now),
             cache: Cache::new(good.cache_limit()),
             stale: Some(Stale { summary, good }),
+            #[cfg(test)]
+            renders: Default::default(),
         }
     }
 
@@ -386,6 +393,12 @@ impl Site {
         if let Some(entry) = self.cache.get(key) {
             return Some(entry);
         }
+        // One request at a time renders a file; the others wait, then take it cached.
+        let turn = self.cache.turn(key);
+        let _turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = self.cache.get(key) {
+            return Some(entry);
+        }
         let content_type = files::media_type(key);
         if let Some(stale) = &self.stale {
             let good = stale.good.entry(key)?;
@@ -398,6 +411,9 @@ impl Site {
                 Entry::compressed(body, content_type, self.built, Compression::fast())
             }));
         }
+        #[cfg(test)]
+        self.renders
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut body = self.files.render(key)?;
         if is_page(content_type) {
             body = self.rewrites.apply(body);
@@ -666,6 +682,19 @@ repeat = { every = "week", count = 8 }
         let page = String::from_utf8(file(&small, "/one/a3.html").body.clone()).unwrap();
         assert!(page.contains("http://127.0.0.1:1/weekly.html"), "{page}");
         assert!(!page.contains("https://example.org/c/"), "{page}");
+    }
+
+    #[test]
+    fn requests_at_once_for_one_file_render_it_once() {
+        let site = site_of(vec![publication("one", 300)], CACHE_BYTES, at(1));
+        let entries: Vec<Arc<Entry>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| file(&site, "/one.xml")))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert!(entries.iter().all(|e| Arc::ptr_eq(e, &entries[0])));
+        assert_eq!(site.renders.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! has rendered the same bytes for its path; different bytes replace it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::Entry;
 
@@ -18,7 +18,12 @@ const OVERHEAD: usize = 256;
 pub struct Cache {
     limit: usize,
     inner: Mutex<Lru>,
+    /// One lock per key being rendered: see [`Cache::turn`].
+    turns: Mutex<HashMap<String, Weak<Mutex<()>>>>,
 }
+
+/// The right to render one key, held while rendering it ([`Cache::turn`]).
+pub type Turn = Arc<Mutex<()>>;
 
 #[derive(Debug, Default)]
 struct Lru {
@@ -47,6 +52,7 @@ impl Cache {
         Cache {
             limit,
             inner: Mutex::new(Lru::default()),
+            turns: Mutex::default(),
         }
     }
 
@@ -67,7 +73,24 @@ impl Cache {
         Cache {
             limit,
             inner: Mutex::new(lru),
+            turns: Mutex::default(),
         }
+    }
+
+    /// The lock to hold while rendering `key`, the same for every request rendering it at
+    /// the same time: the second waits for the first, then finds its entry cached, rather
+    /// than rendering it too (a large calendar takes a while).
+    pub fn turn(&self, key: &str) -> Turn {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(turn) = turns.get(key).and_then(Weak::upgrade) {
+            return turn;
+        }
+        if turns.len() >= 64 {
+            turns.retain(|_, turn| turn.strong_count() > 0);
+        }
+        let turn = Turn::default();
+        turns.insert(key.to_string(), Arc::downgrade(&turn));
+        turn
     }
 
     /// The most it holds.
