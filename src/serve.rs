@@ -210,7 +210,7 @@ struct Preview {
 /// What loading the input and making a site of it gave: the site and what changed, or
 /// the problems found, or a panic (a bug).
 enum Prepared {
-    Built(Site, Changes),
+    Built(Box<Site>, Changes),
     Failed(Vec<Diagnostic>),
     Panicked,
 }
@@ -242,7 +242,7 @@ impl Preview {
             })
         }));
         match built {
-            Ok(Ok((site, changes))) => Prepared::Built(site, changes),
+            Ok(Ok((site, changes))) => Prepared::Built(Box::new(site), changes),
             Ok(Err(problems)) => Prepared::Failed(problems),
             Err(_) => Prepared::Panicked,
         }
@@ -256,7 +256,7 @@ impl Preview {
             Prepared::Built(site, changes) => {
                 let new = self.subscriptions(&site);
                 let (publications, files) = (site.publications().len(), site.len());
-                let site = self.current.store(site);
+                let site = self.current.store(*site);
                 report.send(Event::Rebuilt {
                     publications,
                     files,
