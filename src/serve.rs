@@ -125,8 +125,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let watched = watch::snapshot(&options.input);
     // Hashed before loading: a file that changes meanwhile is built again, and counted
     // as changed then.
-    let hashes = input_hashes(&options.input);
+    let mut hashes = input_hashes(&options.input);
     let publications = load::load_dir(&options.input, &options.load).map_err(Error::Input)?;
+    if watch::snapshot(&options.input) != watched {
+        // Changed while read: the hashes may not be of what was loaded (the watcher
+        // builds again, and everything counts as changed).
+        hashes.clear();
+    }
     let report = &options.report;
     let listener = bind(&options.addrs)?;
     let addr = listener.local_addr().map_err(Error::Start)?;

@@ -117,6 +117,15 @@ impl OnDemand {
         self.lookup(path).is_some()
     }
 
+    /// The slug of the publication whose file `path` is (`None` for the index page, which
+    /// lists them all, and for a path a build does not write).
+    pub fn slug_of(&self, path: &str) -> Option<&str> {
+        match self.lookup(path)? {
+            Target::Index => None,
+            Target::Of(p, _) => Some(&self.publications[p].slug),
+        }
+    }
+
     /// The bytes of the file at `path`, as [`super::render_all`] gives them; `None` when a
     /// build writes no such file.
     pub fn render_path(&self, path: &str) -> Option<Vec<u8>> {

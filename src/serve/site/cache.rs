@@ -56,17 +56,19 @@ impl Cache {
         }
     }
 
-    /// A cache of at most `limit` bytes holding, unconfirmed, the entries of `previous`
-    /// that `keep` accepts (by key), in their order of use.
-    pub fn inherit(previous: &Cache, limit: usize, keep: impl Fn(&str) -> bool) -> Cache {
+    /// A cache of at most `limit` bytes holding the entries of `previous` that `keep`
+    /// accepts (by key), in their order of use: `keep` says whether each is to be
+    /// confirmed by rendering it again (`Some(false)`), is known to be the same
+    /// (`Some(true)`), or is left out (`None`).
+    pub fn inherit(previous: &Cache, limit: usize, keep: impl Fn(&str) -> Option<bool>) -> Cache {
         let old = previous.lock();
         let mut lru = Lru::default();
         for key in old.order.values() {
-            if !keep(key) {
+            let Some(confirmed) = keep(key) else {
                 continue;
-            }
+            };
             let entry = Arc::clone(&old.slots[key].entry);
-            lru.insert(key.clone(), entry, false);
+            lru.insert(key.clone(), entry, confirmed);
         }
         drop(old);
         lru.evict(limit);
