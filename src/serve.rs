@@ -365,10 +365,13 @@ fn input_hashes(dir: &Path) -> HashMap<String, u128> {
         .collect()
 }
 
-/// xxh3 of a file's bytes, read in pieces.
+/// xxh3 of a file's name and bytes (the name says how they are read), the bytes read in
+/// pieces.
 fn hash_file(path: &Path) -> io::Result<u128> {
     let mut file = fs::File::open(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(path.as_os_str().as_encoded_bytes());
+    hasher.update(&[0]);
     let mut buffer = vec![0; 1 << 20];
     loop {
         match file.read(&mut buffer) {
