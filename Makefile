@@ -35,6 +35,7 @@ browser:
 bench:
 	bash bench/run.sh
 	bash bench/serve-load.sh 10
+	python3 bench/serve_first.py target/release/calfeed target/release/calfeed-bench 10000 3
 	python3 bench/slow_clients.py target/release/calfeed 20 200
 	python3 bench/serve_edit.py 10000
 

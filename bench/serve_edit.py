@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
-"""`calfeed serve` on a large publication: time to the first response, resident memory,
-and how long an edit takes to be served (a benchmark, not a test; `make bench` runs it).
+"""How long an edit takes to be served by `calfeed serve` on a large publication (a
+benchmark, not a test; `make bench` runs it). `bench/serve_first.py` times the first
+response and the memory held.
 
 For each N (default 10000): generates the benchmark's publication of N events and N
 articles (`calfeed-bench gen`, on /dev/shm when there is one), times calfeed's own loading
 of it (`calfeed-bench load`, the median of 3), then starts `calfeed serve` on a free
 loopback port and measures:
-  - first response: from starting the process to the end of the first answer to GET /
-    (the server answers only once the input is loaded);
-  - RSS: resident memory after the first responses (VmRSS), and its peak (VmHWM);
   - edit: REPS times, the first event's title is changed in the JSON the way an editor
     saves (a new file renamed over the old one), then its page (`<slug>/<event-id>.html`)
     is fetched every 20 ms until it shows the new title: the time from the rename to
-    that answer. Between edits it waits 1.5 s, so each edit is built on its own.
+    that answer. Between edits it waits 1.5 s, so each edit is built on its own;
+  - RSS: resident memory after the edits (VmRSS), and its peak (VmHWM): a rebuild holds
+    the new model beside the old one until it is served.
 Prints one row per N. Nothing is asserted; the exit status is non-zero only when serve
 failed to start, an edit was not served within 60 s, or serve did not stop on SIGINT.
 
@@ -86,7 +86,6 @@ def measure(n, reps, base):
         command = [CALFEED, "serve", "--in", feeds, "--addr", "127.0.0.1:0"]
         if n > 50000:
             command += ["--max-input-size", "1G"]
-        started = time.monotonic()
         # In the work folder, so that `--previous`'s default (`public`) names nothing.
         serve = subprocess.Popen(
             command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -103,15 +102,10 @@ def measure(n, reps, base):
             raise RuntimeError("serve did not start:\n" + "".join(lines))
         # Keep reading its output, so that it never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in serve.stdout], daemon=True).start()
-        status, _ = get(port, "/")
-        first = time.monotonic() - started
-        if status != 200:
-            raise RuntimeError(f"GET / answered {status}")
         page = f"/{SLUG}/{EVENT}.html"
         status, _ = get(port, page)
         if status != 200:
             raise RuntimeError(f"GET {page} answered {status}")
-        rss, _ = rss_kib(serve.pid)
 
         with open(feed, encoding="utf-8") as source:
             text = source.read()
@@ -132,7 +126,7 @@ def measure(n, reps, base):
                 time.sleep(0.02)
             edits.append(time.monotonic() - saved)
             time.sleep(1.5)
-        _, peak = rss_kib(serve.pid)
+        rss, peak = rss_kib(serve.pid)
         serve.send_signal(signal.SIGINT)
         if serve.wait(timeout=60) != 0:
             raise RuntimeError("serve did not stop cleanly")
@@ -140,7 +134,6 @@ def measure(n, reps, base):
             "n": n,
             "input": size_mb,
             "load": load,
-            "first": first,
             "rss": rss / 1024,
             "peak": peak / 1024,
             "edits": edits,
@@ -164,17 +157,16 @@ def main(argv):
             sys.exit(f"{binary} is missing: build it first (see --help)")
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     print(
-        "      N |    input | load (median of 3) | first response | first / load |"
-        "  RSS after | peak RSS | edit served: median (min to max)"
+        "      N |    input | load (median of 3) | edit served: median (min to max)"
+        " | RSS after | peak RSS"
     )
     for n in sizes:
         r = measure(n, reps, base)
         edits = r["edits"]
         print(
-            f"{r['n']:7d} | {r['input']:5.1f} MB | {r['load']:16.2f} s | {r['first']:12.2f} s |"
-            f" {r['first'] / r['load']:11.1f}x | {r['rss']:6.0f} MiB | {r['peak']:4.0f} MiB |"
+            f"{r['n']:7d} | {r['input']:5.1f} MB | {r['load']:16.2f} s |"
             f" {statistics.median(edits):.2f} s ({min(edits):.2f} to {max(edits):.2f} s),"
-            f" {len(edits)} edits"
+            f" {len(edits)} edits | {r['rss']:5.0f} MiB | {r['peak']:4.0f} MiB"
         )
 
 

@@ -2,12 +2,14 @@
 //! and rebuild when the input changes, so that a real calendar app or feed reader can
 //! subscribe to a real URL while the data is being edited.
 //!
-//! - The build is served from memory (`serve/site.rs`): every file of
-//!   [`export::render_all`], with its gzip form, strong ETag and Last-Modified computed
-//!   once per build. Nothing is written to disk (`public/` stays as `calfeed build` left
-//!   it; run that to publish). Serving only what the build rendered makes "no `..`, no
-//!   symlinks out, no dotfiles, no listings" true by construction, and the request path
-//!   is checked on top of that (`decode_path` in `serve/http/request.rs`).
+//! - The build is served from memory (`serve/site.rs`), without holding it: once the
+//!   input is loaded the server answers, and each file is rendered when it is asked for
+//!   ([`crate::export::on_demand`], byte for byte what `calfeed build` writes), with its
+//!   strong ETag, Last-Modified and gzip form, and kept in a cache bounded by size.
+//!   Nothing is written to disk (`public/` stays as `calfeed build` left it; run that to
+//!   publish). Serving only the paths the build writes makes "no `..`, no symlinks out,
+//!   no dotfiles, no listings" true by construction, and the request path is checked on
+//!   top of that (`decode_path` in `serve/http/request.rs`).
 //! - A rebuild replaces the whole site at once, and only if it succeeded; a failed one
 //!   reports the same diagnostics as `build` and the last good build stays up, marked
 //!   stale (a banner on each page, `X-Calfeed-Stale` on each response), so a subscriber
@@ -15,9 +17,10 @@
 //! - The pages link to the preview, not to `channel.link`; calendars and feeds are as
 //!   `build` writes them (`serve/preview.rs`).
 //! - Each build's calendars go through the publish guard of `calfeed build`, against
-//!   [`Options::previous`]; what it would refuse is reported ([`Event::Guard`]).
-//! - The input directory is polled for changes, and a change is built once it has
-//!   settled (`serve/watch.rs` says why and how).
+//!   [`Options::previous`]; what it would refuse is reported ([`Event::Guard`]). At
+//!   start, after the server answers.
+//! - The input directory is polled for changes; a change is built at once and served
+//!   once it has settled (`serve/watch.rs` says why and how).
 //! - HTTP (`serve/http.rs`): GET and HEAD, ETag / If-None-Match, Last-Modified /
 //!   If-Modified-Since, gzip, readiness loops (no thread per connection) and bounded
 //!   requests.
@@ -34,8 +37,10 @@ mod report;
 mod site;
 mod watch;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::io;
+use std::fs;
+use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -47,13 +52,14 @@ use std::time::SystemTime;
 
 use crate::build::{Build, Severity};
 use crate::diagnostic::Diagnostic;
-use crate::export::{self, files};
+use crate::export::files;
+use crate::export::on_demand::OnDemand;
 use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 
 use self::http::{Limits, Server};
 use self::preview::{Rewrites, stale_summary};
-use self::site::{Current, Site};
+use self::site::{CACHE_BYTES, Changes, Current, Inputs, Site};
 
 pub use self::report::{Event, Link, Report, Subscription};
 
@@ -117,38 +123,43 @@ pub fn run(options: &Options) -> Result<(), Error> {
     .map_err(|e| Error::Start(io::Error::other(e)))?;
 
     let watched = watch::snapshot(&options.input);
+    // Hashed before loading: a file that changes meanwhile is built again, and counted
+    // as changed then.
+    let mut hashes = input_hashes(&options.input);
     let publications = load::load_dir(&options.input, &options.load).map_err(Error::Input)?;
+    if watch::snapshot(&options.input) != watched {
+        // Changed while read: the hashes may not be of what was loaded (the watcher
+        // builds again, and everything counts as changed).
+        hashes.clear();
+    }
     let report = &options.report;
     let listener = bind(&options.addrs)?;
     let addr = listener.local_addr().map_err(Error::Start)?;
     let base = base_url(addr);
-    let rewrites = Rewrites::new(&publications, &base);
-    let outputs = export::render_all(&publications);
-    let (site, changes) = Site::build(outputs, None, SystemTime::now(), &rewrites);
-    for path in changes.not_served {
-        report.send(Event::NotServed { path });
-    }
+    let (site, _) = make_site(publications, &hashes, &base, None);
     let current = Arc::new(Current::new(site));
     let server =
         Server::start(listener, Arc::clone(&current), Limits::default()).map_err(Error::Start)?;
+    report.send(Event::Serving { base: base.clone() });
+    // Answering already: the rest is for the person previewing.
     let mut preview = Preview {
-        options: options.clone(),
-        current,
-        base,
+        builder: Builder {
+            options: options.clone(),
+            current,
+            base,
+        },
         shown: Vec::new(),
     };
-    let subscriptions = preview.subscriptions(&publications, &preview.current.load());
-
-    report.send(Event::Serving {
-        base: preview.base.clone(),
-    });
     if let Some(warning) = exposure_warning(addr) {
         report.send(warning);
     }
+    let site = preview.builder.current.load();
+    let subscriptions = preview.subscriptions(&site);
     if !subscriptions.is_empty() {
         report.send(Event::Subscribe(subscriptions));
     }
-    preview.guard(&publications, &preview.current.load());
+    preview.guard(&site);
+    drop(site);
     report.send(Event::Watching {
         input: options.input.clone(),
     });
@@ -157,16 +168,15 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let watcher = {
         let stop = Arc::clone(&stop);
         let input = options.input.clone();
-        let options_load = options.load;
         thread::Builder::new()
             .name("serve-watch".into())
             .spawn(move || {
-                let (input_dir, load) = (input.clone(), options_load);
+                let builder = preview.builder.clone();
                 watch::watch(
                     &input,
                     watched,
                     &stop,
-                    move || Preview::prepare(&input_dir, &load),
+                    move || builder.prepare(),
                     |prepared| preview.publish(prepared),
                 );
             })
@@ -199,66 +209,81 @@ fn bind(addrs: &[SocketAddr]) -> Result<TcpListener, Error> {
     }))
 }
 
-/// What [`Preview::prepare`] makes of the input: the outputs and the model, the
-/// problems of an invalid input, or a panic.
-type Prepared = thread::Result<Result<(Vec<export::Output>, Vec<Publication>), Vec<Diagnostic>>>;
-
 /// What the watcher needs to rebuild and to tell about it.
 struct Preview {
-    options: Options,
-    current: Arc<Current>,
-    /// `http://HOST:PORT/`.
-    base: String,
+    builder: Builder,
     /// The publications whose URLs were listed.
     shown: Vec<String>,
 }
 
-impl Preview {
-    /// Loads and renders the input in `dir` (on the watcher's build thread, while the
-    /// change settles): what [`Preview::publish`] serves. A panic in loading or rendering
-    /// is a bug, but it should not end the watching: it is caught, and the last good
-    /// build stays up, as for invalid input.
-    fn prepare(dir: &Path, load: &LoadOptions) -> Prepared {
-        panic::catch_unwind(AssertUnwindSafe(|| {
-            load::load_dir(dir, load)
-                .map(|publications| (export::render_all(&publications), publications))
-        }))
-    }
+/// What making a new site takes, on the watcher's build thread (see `serve/watch.rs`).
+#[derive(Clone)]
+struct Builder {
+    options: Options,
+    current: Arc<Current>,
+    /// `http://HOST:PORT/`.
+    base: String,
+}
 
-    /// Serves a build that [`Preview::prepare`] made of the settled input, if every file
-    /// was valid; otherwise reports every problem (as `build` does) and serves the last
-    /// good build marked stale.
-    fn publish(&mut self, built: Prepared) {
-        let report = self.options.report.clone();
-        match built {
-            Ok(Ok((outputs, publications))) => {
-                let rewrites = Rewrites::new(&publications, &self.base);
+/// What loading the input and making a site of it gave: the site and what changed, or
+/// the problems found, or a panic (a bug).
+enum Prepared {
+    Built(Box<Site>, Changes),
+    Failed(Vec<Diagnostic>),
+    Panicked,
+}
+
+impl Builder {
+    /// Loads the input and makes the site of it (against the site served now, which it
+    /// reads and does not replace): as much as can be done before the site is served.
+    /// The watcher runs it as soon as it sees a change, and hands the result to
+    /// [`Preview::publish`] once the change has settled.
+    fn prepare(&self) -> Prepared {
+        let options = &self.options;
+        // A panic in loading is a bug, but it should not end the watching: the last good
+        // build stays up, as for invalid input.
+        let built = panic::catch_unwind(AssertUnwindSafe(|| {
+            let hashes = input_hashes(&options.input);
+            load::load_dir(&options.input, &options.load).map(|publications| {
                 let previous = self.current.load();
-                let (site, changes) =
-                    Site::build(outputs, Some(&previous), SystemTime::now(), &rewrites);
-                for path in changes.not_served {
-                    report.send(Event::NotServed { path });
-                }
-                let new = self.subscriptions(&publications, &site);
-                let files = site.len();
-                let site = self.current.store(site);
+                make_site(publications, &hashes, &self.base, Some(&previous))
+            })
+        }));
+        match built {
+            Ok(Ok((site, changes))) => Prepared::Built(Box::new(site), changes),
+            Ok(Err(problems)) => Prepared::Failed(problems),
+            Err(_) => Prepared::Panicked,
+        }
+    }
+}
+
+impl Preview {
+    /// Serves what [`Builder::prepare`] made and reports it; a failure marks the last good
+    /// build stale.
+    fn publish(&mut self, prepared: Prepared) {
+        let report = self.builder.options.report.clone();
+        match prepared {
+            Prepared::Built(site, changes) => {
+                let new = self.subscriptions(&site);
+                let (publications, files) = (site.publications().len(), site.len());
+                let site = self.builder.current.store(*site);
                 report.send(Event::Rebuilt {
-                    publications: publications.len(),
+                    publications,
                     files,
-                    changed: changes.changed,
+                    inputs: changes.inputs,
                     added: changes.added,
                     removed: changes.removed,
                 });
                 if !new.is_empty() {
                     report.send(Event::Subscribe(new));
                 }
-                self.guard(&publications, &site);
+                self.guard(&site);
             }
-            Ok(Err(problems)) => {
+            Prepared::Failed(problems) => {
                 self.mark_stale(stale_summary(&problems));
                 report.send(Event::RebuildFailed(problems));
             }
-            Err(_) => {
+            Prepared::Panicked => {
                 self.mark_stale("the build failed unexpectedly (a bug in calfeed)".into());
                 report.send(Event::RebuildPanicked);
             }
@@ -267,28 +292,27 @@ impl Preview {
 
     /// Serves the last good build again, marked stale.
     fn mark_stale(&self, summary: String) {
-        let served = self.current.load();
-        self.current
+        let served = self.builder.current.load();
+        self.builder
+            .current
             .store(Site::stale(&served, summary, SystemTime::now()));
     }
 
-    /// Reports what the publish guard of `calfeed build` would say of `site`'s calendars.
-    fn guard(&self, publications: &[Publication], site: &Site) {
-        let Some(previous) = &self.options.previous else {
+    /// Reports what the publish guard of `calfeed build` would say of `site`'s calendars
+    /// (rendering them).
+    fn guard(&self, site: &Site) {
+        let Some(previous) = &self.builder.options.previous else {
             return;
         };
         let build = Build {
-            load: self.options.load,
+            load: self.builder.options.load,
             previous: Some(previous.clone()),
-            ..Build::new(&self.options.input, previous)
+            ..Build::new(&self.builder.options.input, previous)
         };
         let mut findings = Vec::new();
         build.guard(
-            publications,
-            |publication| {
-                site.built_bytes(&files::calendar(&publication.slug))
-                    .map(<[u8]>::to_vec)
-            },
+            site.publications(),
+            |publication| site.built_bytes(&files::calendar(&publication.slug)),
             |finding| {
                 findings.push(Event::Guard {
                     refused: finding.severity == Severity::Error,
@@ -298,13 +322,70 @@ impl Preview {
             },
         );
         for finding in findings {
-            self.options.report.send(finding);
+            self.builder.options.report.send(finding);
         }
     }
 
-    /// What to subscribe to, for each publication not yet listed.
-    fn subscriptions(&mut self, publications: &[Publication], site: &Site) -> Vec<Subscription> {
-        subscriptions(&self.base, publications, site, &mut self.shown)
+    /// What to subscribe to, for each publication of `site` not yet listed.
+    fn subscriptions(&mut self, site: &Site) -> Vec<Subscription> {
+        subscriptions(&self.builder.base, site, &mut self.shown)
+    }
+}
+
+/// The site of `publications` for the preview at `base`, against `previous` (the site
+/// served until now); `hashes` are the hashes of the input files, by path, as read before
+/// loading them.
+fn make_site(
+    publications: Vec<Publication>,
+    hashes: &HashMap<String, u128>,
+    base: &str,
+    previous: Option<&Site>,
+) -> (Site, Changes) {
+    let rewrites = Rewrites::new(&publications, base);
+    let inputs: Inputs = publications
+        .iter()
+        .map(|p| (p.slug.clone(), hashes.get(&p.source).copied()))
+        .collect();
+    Site::new(
+        OnDemand::new(publications),
+        inputs,
+        previous,
+        SystemTime::now(),
+        rewrites,
+        CACHE_BYTES,
+    )
+}
+
+/// A hash of each publication file of `dir`, by its path as the loader names it (a
+/// publication's `source`); a file that cannot be read is left out.
+fn input_hashes(dir: &Path) -> HashMap<String, u128> {
+    let Ok(files) = load::publication_files(dir) else {
+        return HashMap::new();
+    };
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let hash = hash_file(&path).ok()?;
+            Some((path.display().to_string(), hash))
+        })
+        .collect()
+}
+
+/// xxh3 of a file's name and bytes (the name says how they are read), the bytes read in
+/// pieces.
+fn hash_file(path: &Path) -> io::Result<u128> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(path.as_os_str().as_encoded_bytes());
+    hasher.update(&[0]);
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(hasher.digest128()),
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -314,16 +395,11 @@ fn base_url(addr: SocketAddr) -> String {
     format!("http://{}/", http::reachable(addr))
 }
 
-/// What to subscribe to, for each publication not yet in `shown`.
-fn subscriptions(
-    base: &str,
-    publications: &[Publication],
-    site: &Site,
-    shown: &mut Vec<String>,
-) -> Vec<Subscription> {
+/// What to subscribe to, for each publication of `site` not yet in `shown`.
+fn subscriptions(base: &str, site: &Site, shown: &mut Vec<String>) -> Vec<Subscription> {
     let webcal = format!("webcal://{}", base.trim_start_matches("http://"));
     let mut list = Vec::new();
-    for publication in publications {
+    for publication in site.publications() {
         let slug = &publication.slug;
         if shown.contains(slug) {
             continue;

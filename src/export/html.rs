@@ -252,7 +252,7 @@ fn category_section(shared: &Shared) -> String {
         "<section aria-labelledby=\"by-category\">\n<h2 id=\"by-category\">By category</h2>\n\
          <p>A calendar and a news feed of one category only.</p>\n<ul class=\"categories\">\n",
     );
-    for category in &shared.categories {
+    for category in shared.categories.iter() {
         let scope = Scope::category(publication, category);
         let calendar = publication.url_of(&scope.calendar);
         // Beside the page: `category/<name>.xml`, its name as the URL spells it.

@@ -125,6 +125,34 @@ pub fn write_calendar_and_events(
     Ok(())
 }
 
+/// Writes one event's own file (`public/<slug>/<event-id>.ics`) alone: the same bytes as
+/// [`write_calendar_and_events`] writes for it.
+pub fn write_event(shared: &Shared, event: &Event, out: &mut dyn Write) -> io::Result<()> {
+    let vevents = vevents_text(shared.publication, event);
+    write_single(shared, out, &head(base_calendar()), event, &vevents)
+}
+
+/// Writes the archive's calendar of `year` (`public/<slug>/archive/<year>.ics`) alone: the
+/// same bytes as [`write_calendar_and_events`] writes for it. Rendering its events again
+/// (rather than keeping the subscribed calendar's) is what one file asked for on its own
+/// (`serve`) costs.
+pub fn write_year_calendar(
+    shared: &Shared,
+    archive: &Archive,
+    year: i32,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let publication = shared.publication;
+    let positions = archive.event_positions_of_year(year);
+    let events: Vec<&Event> = positions.iter().map(|&i| &publication.events[i]).collect();
+    out.write_all(head(base_calendar()).as_bytes())?;
+    out.write_all(timezones(shared, &events).as_bytes())?;
+    for event in events {
+        out.write_all(vevents_text(publication, event).as_bytes())?;
+    }
+    out.write_all(END.as_bytes())
+}
+
 /// Every event's VEVENTs, measured for the budget, and kept: in memory while they are few,
 /// in `store` (when there is one) beyond that.
 struct Measured<'a> {

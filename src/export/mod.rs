@@ -17,6 +17,7 @@ pub mod ics;
 mod jobs;
 pub mod json;
 pub mod markdown;
+pub mod on_demand;
 pub mod pages;
 pub mod rss;
 mod selection;
@@ -24,7 +25,7 @@ mod shared;
 mod sink;
 
 pub use budget::{Dropped, Trimmed};
-pub use shared::{Scope, Shared};
+pub use shared::{Caches, Scope, Shared};
 pub use sink::{Collect, Render, Sink};
 
 use std::io;
@@ -118,7 +119,7 @@ pub fn render_publication(
         Box::new(move || sink.file(&files::rss(slug), &mut |w| rss::write_feed(shared, w))),
     ];
     // Each category's calendar and feed (`by_category`), sharing the articles' HTML.
-    for category in &shared.categories {
+    for category in shared.categories.iter() {
         jobs.push(Box::new(move || {
             let scoped = shared.for_category(category);
             sink.file(&scoped.scope.rss, &mut |w| rss::write_feed(&scoped, w))?;

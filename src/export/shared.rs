@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono_tz::Tz;
 
@@ -15,19 +15,62 @@ use crate::spill::{Store, Text};
 
 /// What several outputs of one publication need, computed once: each article's HTML body
 /// (shared by RSS, Atom, JSON Feed and the page) and each VTIMEZONE (shared by the
-/// calendar and the one-event files).
+/// calendar and the one-event files). A view of a publication and its [`Caches`]: cheap to
+/// make again from them (what `serve` does for each file it renders).
 pub struct Shared<'a> {
     pub publication: &'a Publication,
     /// Whose calendar and feeds these are: the whole publication's, or one category's.
     pub scope: Scope,
     /// The categories that get subscriptions of their own (none for a category's scope).
-    pub categories: Vec<Category>,
+    pub categories: Arc<[Category]>,
     articles: Arc<[ArticleHtml]>,
     timezones: Arc<Mutex<ZoneCache>>,
+    /// Where large article HTML is kept (none: in memory).
+    store: Option<Arc<Store>>,
     /// Positions of the articles the feeds carry, newest first.
-    feed: Vec<usize>,
+    feed: Arc<[usize]>,
     /// What budgets left out, as the renderers find it.
     notes: Mutex<Vec<Trimmed>>,
+}
+
+/// What a [`Shared`] of a whole publication holds apart from the publication: owned (no
+/// borrow), so that it can be kept beside the publication for as long as its files may be
+/// asked for, and a [`Shared`] made from both when one is ([`Shared::view`]). The
+/// articles' HTML is rendered at first use, once.
+#[derive(Clone)]
+pub struct Caches {
+    categories: Arc<[Category]>,
+    articles: Arc<[ArticleHtml]>,
+    timezones: Arc<Mutex<ZoneCache>>,
+    store: Option<Arc<Store>>,
+    feed: Arc<[usize]>,
+    /// What the feeds' budget left out.
+    note: Option<Trimmed>,
+}
+
+impl Caches {
+    /// The categories that get subscriptions of their own.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// The caches of `publication`, nothing rendered yet.
+    pub fn new(publication: &Publication) -> Caches {
+        let slug = &publication.slug;
+        let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
+        let scope = Scope::whole(publication);
+        let (feed, note) = budget::feed_articles(publication, &scope, feeds);
+        Caches {
+            categories: categories::of(publication).into(),
+            articles: (0..publication.articles.len())
+                .map(|_| ArticleHtml::default())
+                .collect(),
+            timezones: Arc::default(),
+            store: Store::new(),
+            feed: feed.into(),
+            note,
+        }
+    }
 }
 
 /// Whose calendar and RSS feed a [`Shared`] renders: their paths, name and budget, and which
@@ -88,11 +131,9 @@ impl Scope {
 }
 
 /// An article's feed HTML (kept out of memory when large: see `spill`), and the level of
-/// the highest heading its Markdown has.
-struct ArticleHtml {
-    html: Text,
-    highest_heading: Option<usize>,
-}
+/// the highest heading its Markdown has; rendered at first use.
+#[derive(Default)]
+struct ArticleHtml(OnceLock<(Text, Option<usize>)>);
 
 /// VTIMEZONE lines by zone name and year range.
 type ZoneCache = HashMap<(&'static str, i32, i32), Arc<[String]>>;
@@ -105,46 +146,43 @@ impl<'a> Shared<'a> {
 
     /// Renders every article's HTML, on up to `threads` threads.
     pub fn with_threads(publication: &'a Publication, threads: usize) -> Self {
-        let store = Store::new();
-        let render = |article| {
-            let (html, highest_heading) = content::content_html_with_headings(publication, article);
-            ArticleHtml {
-                html: match &store {
-                    Some(store) => store.put(html),
-                    None => Text::from(html),
-                },
-                highest_heading,
-            }
-        };
-        let all = &publication.articles;
-        let threads = threads.clamp(1, all.len().max(1));
-        let articles: Vec<ArticleHtml> = if threads == 1 {
-            all.iter().map(render).collect()
+        let caches = Caches::new(publication);
+        let shared = Shared::view(publication, &caches);
+        let count = publication.articles.len();
+        let threads = threads.clamp(1, count.max(1));
+        if threads == 1 {
+            (0..count).for_each(|i| {
+                shared.rendered(i);
+            });
         } else {
-            let chunk = all.len().div_ceil(threads);
+            let chunk = count.div_ceil(threads);
+            let shared = &shared;
             std::thread::scope(|scope| {
-                let parts: Vec<_> = all
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || part.iter().map(render).collect::<Vec<_>>()))
-                    .collect();
-                parts
-                    .into_iter()
-                    .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            })
-        };
-        let slug = &publication.slug;
-        let feeds = vec![files::rss(slug), files::atom(slug), files::json_feed(slug)];
-        let scope = Scope::whole(publication);
-        let (feed, note) = budget::feed_articles(publication, &scope, feeds);
+                for start in (0..count).step_by(chunk) {
+                    scope.spawn(move || {
+                        (start..(start + chunk).min(count)).for_each(|i| {
+                            shared.rendered(i);
+                        })
+                    });
+                }
+            });
+        }
+        shared
+    }
+
+    /// The whole publication, with `caches` (made by [`Caches::new`] from this
+    /// publication): nothing is rendered here; what is rendered through the view is kept
+    /// in `caches`.
+    pub fn view(publication: &'a Publication, caches: &Caches) -> Self {
         Shared {
             publication,
-            scope,
-            categories: categories::of(publication),
-            articles: articles.into(),
-            timezones: Arc::default(),
-            feed,
-            notes: Mutex::new(note.into_iter().collect()),
+            scope: Scope::whole(publication),
+            categories: Arc::clone(&caches.categories),
+            articles: Arc::clone(&caches.articles),
+            timezones: Arc::clone(&caches.timezones),
+            store: caches.store.clone(),
+            feed: Arc::clone(&caches.feed),
+            notes: Mutex::new(caches.note.iter().cloned().collect()),
         }
     }
 
@@ -153,12 +191,27 @@ impl<'a> Shared<'a> {
         Shared {
             publication,
             scope: Scope::whole(publication),
-            categories: Vec::new(),
+            categories: Arc::new([]),
             articles: Arc::new([]),
             timezones: Arc::default(),
-            feed: Vec::new(),
+            store: None,
+            feed: Arc::new([]),
             notes: Mutex::default(),
         }
+    }
+
+    /// The `index`th article's HTML and highest heading, rendered at the first call.
+    fn rendered(&self, index: usize) -> &(Text, Option<usize>) {
+        self.articles[index].0.get_or_init(|| {
+            let article = &self.publication.articles[index];
+            let (html, highest_heading) =
+                content::content_html_with_headings(self.publication, article);
+            let html = match &self.store {
+                Some(store) => store.put(html),
+                None => Text::from(html),
+            };
+            (html, highest_heading)
+        })
     }
 
     /// The same publication, for one category's calendar and feed: the articles' HTML and
@@ -169,10 +222,11 @@ impl<'a> Shared<'a> {
         Shared {
             publication: self.publication,
             scope,
-            categories: Vec::new(),
+            categories: Arc::new([]),
             articles: Arc::clone(&self.articles),
             timezones: Arc::clone(&self.timezones),
-            feed,
+            store: self.store.clone(),
+            feed: feed.into(),
             notes: Mutex::new(note.into_iter().collect()),
         }
     }
@@ -211,24 +265,24 @@ impl<'a> Shared<'a> {
 
     /// The feed HTML of the `index`th article (in the publication's order).
     pub fn article_html(&self, index: usize) -> Cow<'_, str> {
-        self.articles[index].html.get()
+        self.rendered(index).0.get()
     }
 
     /// The `index`th article's HTML for a page that shows it under a heading of level
     /// `top - 1`: its highest heading becomes `top`, the others follow (at most `h6`).
     pub fn article_html_below(&self, index: usize, top: usize) -> Cow<'_, str> {
-        let article = &self.articles[index];
         if self.publication.channel.allow_html {
             // Raw HTML from the source may hold heading tags of its own, which a page
             // rendered from the Markdown leaves as they are.
             let source = &self.publication.articles[index];
             return content::content_html(self.publication, source, Some(top)).into();
         }
-        match article.highest_heading {
+        let (html, highest_heading) = self.rendered(index);
+        match *highest_heading {
             Some(highest) if highest < top => {
-                markdown::shift_headings(&article.html.get(), top - highest).into()
+                markdown::shift_headings(&html.get(), top - highest).into()
             }
-            _ => article.html.get(),
+            _ => html.get(),
         }
     }
 

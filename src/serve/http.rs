@@ -8,8 +8,11 @@
 //! as it likes in a thread-per-connection server; a few hundred of them stall a fixed
 //! pool (an earlier version of this server, 8 workers, stalled with 8) and exhaust an
 //! unbounded one. Here such a client holds a table entry and a buffer of at most 8 KiB,
-//! and every response is computed from memory without waiting on anything, so no request
-//! waits behind another client's slowness. Why not hyper and tokio: a runtime, a dozen
+//! and a response waits on nothing the client does, so no request waits behind another
+//! client's slowness. It may wait on rendering: a file not yet in the site's cache is
+//! rendered on the loop thread that asked for it (most in milliseconds; the whole
+//! calendar of a very large publication in seconds), and that thread's other connections
+//! wait that long. Why not hyper and tokio: a runtime, a dozen
 //! crates and their build time for what is, for a site held in memory, one loop; and
 //! `tiny_http` 0.12 has none of the limits below (no bound on a header line or on the
 //! number of headers, no socket timeouts, a thread per connection).

@@ -22,7 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Publication;
 
 /// Pairs of (text in a page, its replacement), longest first.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rewrites(Vec<(String, String)>);
 
 impl Rewrites {

@@ -26,11 +26,14 @@ pub enum Event {
     Subscribe(Vec<Subscription>),
     /// The input directory is being watched.
     Watching { input: PathBuf },
-    /// A rebuild succeeded and is now served.
+    /// A rebuild succeeded and is now served: how many publications and files it has,
+    /// the slugs of the publications whose input file has other bytes than at the build
+    /// before (or is new), and how many files that added and removed, by path. Files at a
+    /// path both builds have are not compared: they are rendered when asked for.
     Rebuilt {
         publications: usize,
         files: usize,
-        changed: usize,
+        inputs: Vec<String>,
         added: usize,
         removed: usize,
     },
@@ -46,9 +49,6 @@ pub enum Event {
         previous: PathBuf,
         finding: String,
     },
-    /// A rendered file whose path is not a plain relative one, and so is not served (a
-    /// warning; `render_all` does not produce such paths).
-    NotServed { path: PathBuf },
     /// Ctrl-C (or SIGTERM) arrived; the responses being written are being finished.
     Stopping,
     /// Everything has stopped; [`run`](super::run) returns next.
@@ -65,7 +65,6 @@ impl Event {
                 | Event::RebuildFailed(_)
                 | Event::RebuildPanicked
                 | Event::Guard { .. }
-                | Event::NotServed { .. }
         )
     }
 }
@@ -98,14 +97,21 @@ impl fmt::Display for Event {
             Event::Rebuilt {
                 publications,
                 files,
-                changed,
+                inputs,
                 added,
                 removed,
-            } => write!(
-                f,
-                "rebuilt: {publications} publication(s), {files} file(s): {changed} changed, \
-                 {added} added, {removed} removed"
-            ),
+            } => {
+                let inputs = if inputs.is_empty() {
+                    "none".to_string()
+                } else {
+                    inputs.join(", ")
+                };
+                write!(
+                    f,
+                    "rebuilt: {publications} publication(s), {files} file(s); input changed: \
+                     {inputs}; {added} file(s) added, {removed} removed"
+                )
+            }
             Event::RebuildFailed(problems) => {
                 // Each diagnostic on its own line(s), then the summary, as `build` says it.
                 for problem in problems {
@@ -135,11 +141,6 @@ impl fmt::Display for Event {
                     previous.display()
                 )
             }
-            Event::NotServed { path } => write!(
-                f,
-                "warning: not serving {}: not a plain relative path",
-                path.display()
-            ),
             Event::Stopping => f.write_str("stopping"),
             Event::Stopped => f.write_str("stopped"),
         }
@@ -240,6 +241,28 @@ mod tests {
             "  show: The Show\n    calendar   http://127.0.0.1:1/show.ics\n    \
              JSON Feed  http://127.0.0.1:1/show.json"
         );
+    }
+
+    #[test]
+    fn a_rebuild_names_the_inputs_that_changed() {
+        let rebuilt = |inputs: &[&str]| Event::Rebuilt {
+            publications: 2,
+            files: 30,
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            added: 3,
+            removed: 1,
+        };
+        assert_eq!(
+            rebuilt(&["show", "talks"]).to_string(),
+            "rebuilt: 2 publication(s), 30 file(s); input changed: show, talks; \
+             3 file(s) added, 1 removed"
+        );
+        assert_eq!(
+            rebuilt(&[]).to_string(),
+            "rebuilt: 2 publication(s), 30 file(s); input changed: none; \
+             3 file(s) added, 1 removed"
+        );
+        assert!(!rebuilt(&[]).is_problem());
     }
 
     #[test]

@@ -1,24 +1,42 @@
-//! The served site: every output of the last good build, in memory.
+//! The served site: one build, rendered a file at a time as files are asked for.
 //!
-//! Only what [`crate::export::render_all`] returned exists here, so there is nothing else
-//! to reach: no other file of the disk, no dotfile, no symlink, no directory listing. A
-//! rebuild makes a whole new [`Site`] and swaps it in with one pointer store
-//! ([`Current::store`]), so a request sees either the old build or the new one, never a
-//! mix and never a half-written file. A failed rebuild stores the last good build again,
-//! marked stale, with a banner on each page ([`Site::stale`]).
+//! A [`Site`] holds the build's publications and what their files are rendered from
+//! ([`OnDemand`]), not the files: a file is rendered when it is first asked for, its
+//! page links rewritten for the preview (`serve/preview.rs`), and kept in a cache bounded
+//! by size ([`CACHE_BYTES`]: the files most recently asked for); a file that fell out of
+//! it is rendered again, to the same bytes. Only a path the build writes names a file
+//! ([`OnDemand`] maps paths to renderers and back), so there is nothing else to reach: no
+//! other file of the disk, no dotfile, no symlink, no directory listing. A rebuild makes a
+//! whole new [`Site`] and swaps it in with one pointer store ([`Current::store`]), so a
+//! request sees either the old build or the new one, never a mix and never a
+//! half-written file. A failed rebuild stores the last good build again, marked stale,
+//! with a banner on each page ([`Site::stale`]).
+//!
+//! Last-Modified is the time of the build that made the site, except for a file the
+//! site before had in its cache with the very bytes this build renders (after the
+//! rewrites; a stale site's pages, with their banner, never are): that file keeps the
+//! time it had. When the file's publication has the same input (and a page the same
+//! rewrites), its bytes are known to be the same without rendering it, and it is served
+//! from the cache at once. A file not in that cache gets the new build's time even when its bytes
+//! are unchanged, which only costs a client that revalidates by date alone one full
+//! response; the ETag is a hash of the bytes, so it is the same in every build.
 
-use std::collections::HashMap;
+mod cache;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::export::{Output, files};
-
+use self::cache::Cache;
 use super::preview::{Rewrites, stale_banner};
+use crate::export::files;
+use crate::export::on_demand::OnDemand;
+use crate::model::Publication;
 
 /// Files smaller than this are not worth compressing (gzip's header and trailer alone
 /// are 18 bytes).
@@ -77,31 +95,118 @@ impl Entry {
     }
 }
 
-/// What a rebuild changed, compared with the build before it.
+/// What a rebuild changed, compared with the build before it (the last good one):
+/// which publications' input files have other bytes (or are new), and the files added and
+/// removed, by path (files at the same path are not compared: that would take rendering
+/// all of them).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
+    /// The slugs of the publications whose input changed or is new, in order.
+    pub inputs: Vec<String>,
     pub added: usize,
-    pub changed: usize,
     pub removed: usize,
-    /// Outputs left out because their path is not a plain relative one: the caller
-    /// reports them (this module does not print).
-    pub not_served: Vec<PathBuf>,
 }
 
-/// Every file of one build, by URL path without the leading slash (`xiaomi-12s.ics`,
-/// `xiaomi-12s/index.html`).
-#[derive(Debug, Default)]
+/// A hash of each publication's input file, by slug (`None`: the file could not be read
+/// to hash it, and counts as changed).
+pub type Inputs = HashMap<String, Option<u128>>;
+
+/// The most a site's cache holds of rendered files: a preview asks for a few of the tens
+/// of thousands of files of a large publication, and the rest can be rendered again.
+pub const CACHE_BYTES: usize = 64 << 20;
+
+/// What a site's files are rendered from.
+enum Files {
+    Build(Arc<OnDemand>),
+    /// Files given whole, by path (for tests of what serves them).
+    #[cfg(test)]
+    Fixed(HashMap<String, Vec<u8>>),
+}
+
+impl Files {
+    fn render(&self, key: &str) -> Option<Vec<u8>> {
+        match self {
+            Files::Build(build) => build.render_path(key),
+            #[cfg(test)]
+            Files::Fixed(files) => files.get(key).cloned(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        match self {
+            Files::Build(build) => build.contains(key),
+            #[cfg(test)]
+            Files::Fixed(files) => files.contains_key(key),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Files::Build(build) => build.len(),
+            #[cfg(test)]
+            Files::Fixed(files) => files.len(),
+        }
+    }
+
+    /// The paths of the publication `slug` (for fixed files, `""` stands for them all).
+    fn paths_of(&self, slug: &str) -> Vec<String> {
+        match self {
+            Files::Build(build) => build.paths_of(slug),
+            #[cfg(test)]
+            Files::Fixed(files) => files.keys().cloned().collect(),
+        }
+    }
+
+    /// The publication whose file `key` is (none for the index page; for fixed files,
+    /// never known).
+    fn slug_of(&self, key: &str) -> Option<&str> {
+        match self {
+            Files::Build(build) => build.slug_of(key),
+            #[cfg(test)]
+            Files::Fixed(_) => None,
+        }
+    }
+
+    fn publications(&self) -> &[Publication] {
+        match self {
+            Files::Build(build) => build.publications(),
+            #[cfg(test)]
+            Files::Fixed(_) => &[],
+        }
+    }
+}
+
+/// One build, by URL path without the leading slash (`xiaomi-12s.ics`,
+/// `xiaomi-12s/index.html`): its files rendered when asked for.
 pub struct Site {
-    files: HashMap<String, Arc<Entry>>,
+    files: Arc<Files>,
+    rewrites: Arc<Rewrites>,
+    inputs: Arc<Inputs>,
+    /// When this site was made: the Last-Modified of what it renders.
+    built: SystemTime,
+    cache: Cache,
     stale: Option<Stale>,
+    /// How many files this site rendered (for the tests).
+    #[cfg(test)]
+    renders: std::sync::atomic::AtomicUsize,
+}
+
+impl fmt::Debug for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Site")
+            .field("files", &self.files.len())
+            .field("built", &self.built)
+            .field("stale", &self.stale_summary())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a stale site is: the last good build, after a rebuild that failed.
-#[derive(Debug)]
 struct Stale {
     /// One line on what failed (`X-Calfeed-Stale`).
     summary: String,
-    /// The last good build, without the banners.
+    /// The last good build, without the banners: it renders (and keeps) the files, the
+    /// stale site keeps the pages with their banner.
     good: Arc<Site>,
 }
 
@@ -115,55 +220,158 @@ pub enum Resolved {
     NotFound,
 }
 
+fn is_page(content_type: &str) -> bool {
+    content_type.starts_with("text/html")
+}
+
+/// Whether the file at `key` is known, without rendering it, to have the same bytes in a
+/// build of `files` from `inputs` with `rewrites` as in `before` (a good build of this
+/// run, so with the same load options and the same calfeed): its publication's input has
+/// the same bytes (for the index page, every publication's), and for a page the rewrites
+/// are the same. A publication's files depend on it alone, and never on the clock.
+fn same_bytes(
+    key: &str,
+    files: &Files,
+    inputs: &Inputs,
+    rewrites: &Rewrites,
+    before: &Site,
+) -> bool {
+    let unchanged = |slug: &str| matches!((inputs.get(slug), before.inputs.get(slug)), (Some(Some(now)), Some(Some(then))) if now == then);
+    if is_page(files::media_type(key)) && *rewrites != *before.rewrites {
+        return false;
+    }
+    if key == files::INDEX {
+        return inputs.len() == before.inputs.len() && inputs.keys().all(|slug| unchanged(slug));
+    }
+    files.slug_of(key).is_some_and(unchanged)
+}
+
 impl Site {
-    /// The site of `outputs`, the pages' links rewritten by `rewrites`. Files whose bytes
-    /// are the same as in `previous` (the site served until now) keep its entry (and so
-    /// its Last-Modified and its gzipped form, once made); the others are new as of `built`. The
-    /// changes are counted from the last good build (`previous` without its banners,
-    /// when it is stale).
+    /// The site of `build` made at `built`, its pages' links rewritten by `rewrites`, with
+    /// a cache of at most `cache_bytes`; `inputs` are the hashes of the publications'
+    /// files as this build read them. Files that `previous` (the site served until now)
+    /// had in its cache start in this one's, to be served again (Last-Modified included)
+    /// if this build renders the same bytes for them: at once when that is known from
+    /// the inputs (`same_bytes`), else once rendered again and compared. The changes are
+    /// counted from the last good build (`previous` without its banners, when it is
+    /// stale).
+    pub fn new(
+        build: OnDemand,
+        inputs: Inputs,
+        previous: Option<&Site>,
+        built: SystemTime,
+        rewrites: Rewrites,
+        cache_bytes: usize,
+    ) -> (Site, Changes) {
+        Site::of(
+            Files::Build(Arc::new(build)),
+            inputs,
+            previous,
+            built,
+            rewrites,
+            cache_bytes,
+        )
+    }
+
+    fn of(
+        files: Files,
+        inputs: Inputs,
+        previous: Option<&Site>,
+        built: SystemTime,
+        rewrites: Rewrites,
+        cache_bytes: usize,
+    ) -> (Site, Changes) {
+        let cache = match previous {
+            None => Cache::new(cache_bytes),
+            // A stale site's pages have their banner: only the good build's other files
+            // can be the same.
+            Some(previous) => match &previous.stale {
+                Some(stale) => Cache::inherit(&stale.good.cache, cache_bytes, |key| {
+                    (!is_page(files::media_type(key)))
+                        .then(|| same_bytes(key, &files, &inputs, &rewrites, &stale.good))
+                }),
+                None => Cache::inherit(&previous.cache, cache_bytes, |key| {
+                    Some(same_bytes(key, &files, &inputs, &rewrites, previous))
+                }),
+            },
+        };
+        let site = Site {
+            files: Arc::new(files),
+            rewrites: Arc::new(rewrites),
+            inputs: Arc::new(inputs),
+            built: whole_seconds(built),
+            cache,
+            stale: None,
+            #[cfg(test)]
+            renders: Default::default(),
+        };
+        let changes = match previous {
+            Some(previous) => site.changes_from(previous.good()),
+            None => Changes {
+                inputs: site.publications().iter().map(|p| p.slug.clone()).collect(),
+                added: site.len(),
+                removed: 0,
+            },
+        };
+        (site, changes)
+    }
+
+    /// The files of `outputs`, as a site of fixed files (for the tests of what serves a
+    /// site); they count as one publication, `""`, whose input changes with any file.
+    #[cfg(test)]
     pub fn build(
-        outputs: Vec<Output>,
+        outputs: Vec<crate::export::Output>,
         previous: Option<&Site>,
         built: SystemTime,
         rewrites: &Rewrites,
     ) -> (Site, Changes) {
-        let mut files = HashMap::with_capacity(outputs.len());
+        let files: HashMap<String, Vec<u8>> = outputs
+            .into_iter()
+            .map(|o| (o.path.to_str().expect("UTF-8").to_string(), o.contents))
+            .collect();
+        let mut sorted: Vec<_> = files.iter().collect();
+        sorted.sort();
+        let hash = xxhash_rust::xxh3::xxh3_128(format!("{sorted:?}").as_bytes());
+        let inputs = Inputs::from([(String::new(), Some(hash))]);
+        Site::of(
+            Files::Fixed(files),
+            inputs,
+            previous,
+            built,
+            rewrites.clone(),
+            CACHE_BYTES,
+        )
+    }
+
+    /// What changed from `before` (a good build): the publications whose input hash is
+    /// another or new, and the paths of those (and of those gone) added and removed.
+    fn changes_from(&self, before: &Site) -> Changes {
         let mut changes = Changes::default();
-        for output in outputs {
-            let Some(key) = url_key(&output.path) else {
-                // render_all only produces relative paths of plain names; if that ever
-                // changes, such a file is not served rather than served somewhere odd.
-                changes.not_served.push(output.path);
+        let mut slugs: Vec<&String> = self.inputs.keys().chain(before.inputs.keys()).collect();
+        slugs.sort();
+        slugs.dedup();
+        for slug in slugs {
+            let (now, then) = (self.inputs.get(slug), before.inputs.get(slug));
+            if let (Some(Some(now)), Some(Some(then))) = (now, then)
+                && now == then
+            {
                 continue;
-            };
-            let content_type = files::media_type(&key);
-            let contents = if content_type.starts_with("text/html") {
-                rewrites.apply(output.contents)
-            } else {
-                output.contents
-            };
-            let good = previous.and_then(|site| site.good().files.get(&key));
-            match good {
-                Some(good) if good.body == contents => {}
-                Some(_) => changes.changed += 1,
-                None => changes.added += 1,
             }
-            let old = previous.and_then(|site| site.files.get(&key));
-            let entry = match old {
-                Some(old) if old.body == contents => Arc::clone(old),
-                _ => Arc::new(Entry::new(contents, content_type, built)),
+            if now.is_some() {
+                changes.inputs.push(slug.clone());
+            }
+            let new: HashSet<String> = match now {
+                Some(_) => self.files.paths_of(slug).into_iter().collect(),
+                None => HashSet::new(),
             };
-            files.insert(key, entry);
+            let old: HashSet<String> = match then {
+                Some(_) => before.files.paths_of(slug).into_iter().collect(),
+                None => HashSet::new(),
+            };
+            changes.added += new.difference(&old).count();
+            changes.removed += old.difference(&new).count();
         }
-        if let Some(previous) = previous {
-            changes.removed = previous
-                .good()
-                .files
-                .keys()
-                .filter(|key| !files.contains_key(*key))
-                .count();
-        }
-        (Site { files, stale: None }, changes)
+        changes
     }
 
     /// The last good build of `served` (which may be stale already), marked stale with
@@ -174,29 +382,20 @@ impl Site {
             Some(stale) => Arc::clone(&stale.good),
             None => Arc::clone(served),
         };
-        let files = good
-            .files
-            .iter()
-            .map(|(key, entry)| {
-                let entry = if entry.content_type.starts_with("text/html") {
-                    let body = stale_banner(&entry.body, &summary);
-                    // Fast: every page is compressed again, at each failed rebuild.
-                    Arc::new(Entry::compressed(
-                        body,
-                        entry.content_type,
-                        now,
-                        Compression::fast(),
-                    ))
-                } else {
-                    Arc::clone(entry)
-                };
-                (key.clone(), entry)
-            })
-            .collect();
         Site {
-            files,
+            files: Arc::clone(&good.files),
+            rewrites: Arc::clone(&good.rewrites),
+            inputs: Arc::clone(&good.inputs),
+            built: whole_seconds(now),
+            cache: Cache::new(good.cache_limit()),
             stale: Some(Stale { summary, good }),
+            #[cfg(test)]
+            renders: Default::default(),
         }
+    }
+
+    fn cache_limit(&self) -> usize {
+        self.cache.limit()
     }
 
     /// Why this site is stale (a failed rebuild, in one line), if it is.
@@ -209,20 +408,59 @@ impl Site {
         self.stale.as_ref().map_or(self, |stale| &stale.good)
     }
 
-    /// The bytes of the file at `key` (`show.ics`) as built, without a banner.
-    pub fn built_bytes(&self, key: &str) -> Option<&[u8]> {
-        self.good()
-            .files
-            .get(key)
-            .map(|entry| entry.body.as_slice())
+    /// The publications of the build.
+    pub fn publications(&self) -> &[Publication] {
+        self.files.publications()
     }
 
+    /// The bytes of the file at `key` (`show.ics`) as built, without a banner.
+    pub fn built_bytes(&self, key: &str) -> Option<Vec<u8>> {
+        self.good().entry(key).map(|entry| entry.body.clone())
+    }
+
+    /// How many files the build has.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.files.contains_key(key)
+        self.files.contains(key)
+    }
+
+    /// The entry of the file at `key`: from the cache, else rendered (and cached).
+    fn entry(&self, key: &str) -> Option<Arc<Entry>> {
+        if let Some(entry) = self.cache.get(key) {
+            return Some(entry);
+        }
+        // One request at a time renders a file; the others wait, then take it cached.
+        let turn = self.cache.turn(key);
+        let _turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = self.cache.get(key) {
+            return Some(entry);
+        }
+        let content_type = files::media_type(key);
+        if let Some(stale) = &self.stale {
+            let good = stale.good.entry(key)?;
+            if !is_page(content_type) {
+                return Some(good);
+            }
+            let body = stale_banner(&good.body, &stale.summary);
+            // Fast: every page is compressed again, at each failed rebuild.
+            return Some(self.cache.settle(key, body, |body| {
+                Entry::compressed(body, content_type, self.built, Compression::fast())
+            }));
+        }
+        #[cfg(test)]
+        self.renders
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut body = self.files.render(key)?;
+        if is_page(content_type) {
+            body = self.rewrites.apply(body);
+        }
+        Some(
+            self.cache
+                .settle(key, body, |body| Entry::new(body, content_type, self.built)),
+        )
     }
 
     /// The file a decoded request path names (it starts with `/` and has no `.`, `..`
@@ -235,12 +473,12 @@ impl Site {
         } else {
             relative.to_string()
         };
-        if let Some(entry) = self.files.get(&key) {
-            return Resolved::File(Arc::clone(entry));
+        if let Some(entry) = self.entry(&key) {
+            return Resolved::File(entry);
         }
         if !relative.is_empty()
             && !relative.ends_with('/')
-            && self.files.contains_key(&format!("{relative}/index.html"))
+            && self.files.contains(&format!("{relative}/index.html"))
         {
             return Resolved::AddSlash;
         }
@@ -271,21 +509,8 @@ impl Current {
     }
 }
 
-/// The URL path (without leading slash) of an output path: its components joined by
-/// `/`. `None` unless every component is a plain UTF-8 name.
-fn url_key(path: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(name) => parts.push(name.to_str()?),
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-/// gzip (at the best level but for stale pages): it runs once per changed file per
-/// build, not per request.
+/// gzip (at the best level but for stale pages): it runs once per file rendered, not per
+/// request.
 /// The header has no file name and a zero mtime, so the bytes depend on the input only.
 fn gzip(bytes: &[u8], level: Compression) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
@@ -312,189 +537,4 @@ fn whole_seconds(time: SystemTime) -> SystemTime {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::Read;
-    use std::path::PathBuf;
-
-    use super::*;
-
-    fn output(path: &str, contents: &str) -> Output {
-        Output {
-            path: PathBuf::from(path),
-            contents: contents.as_bytes().to_vec(),
-        }
-    }
-
-    fn build(outputs: Vec<Output>, previous: Option<&Site>, at: SystemTime) -> (Site, Changes) {
-        Site::build(outputs, previous, at, &Rewrites::default())
-    }
-
-    fn at(seconds: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(seconds)
-    }
-
-    fn file(site: &Site, path: &str) -> Arc<Entry> {
-        match site.resolve(path) {
-            Resolved::File(entry) => entry,
-            other => panic!("{path}: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn resolves_files_directories_and_nothing_else() {
-        let (site, _) = build(
-            vec![
-                output("index.html", "root"),
-                output("show.ics", "cal"),
-                output("show/index.html", "page"),
-                output("show/launch.ics", "one"),
-            ],
-            None,
-            at(10),
-        );
-        assert_eq!(file(&site, "/").body, b"root");
-        assert_eq!(file(&site, "/index.html").body, b"root");
-        assert_eq!(file(&site, "/show.ics").body, b"cal");
-        assert_eq!(file(&site, "/show/").body, b"page");
-        assert_eq!(file(&site, "/show/launch.ics").body, b"one");
-        assert!(matches!(site.resolve("/show"), Resolved::AddSlash));
-        for missing in [
-            "/nope.ics",
-            "/show/nope/",
-            "/show.ics/",
-            "/SHOW.ics",
-            "/show/launch",
-        ] {
-            assert!(
-                matches!(site.resolve(missing), Resolved::NotFound),
-                "{missing}"
-            );
-        }
-    }
-
-    #[test]
-    fn unchanged_bytes_keep_their_last_modified_and_etag() {
-        let big = "BEGIN:VEVENT\r\n".repeat(100);
-        let (first, changes) = build(
-            vec![
-                output("a.ics", &big),
-                output("b.ics", "B"),
-                output("c.ics", "C"),
-            ],
-            None,
-            at(1_000),
-        );
-        assert_eq!(changes.added, 3);
-        let (second, changes) = build(
-            vec![
-                output("a.ics", &big),
-                output("b.ics", "B2"),
-                output("d.ics", "D"),
-            ],
-            Some(&first),
-            at(2_000),
-        );
-        assert_eq!(
-            changes,
-            Changes {
-                added: 1,
-                changed: 1,
-                removed: 1,
-                not_served: Vec::new(),
-            }
-        );
-        let (a1, a2) = (file(&first, "/a.ics"), file(&second, "/a.ics"));
-        assert!(Arc::ptr_eq(&a1, &a2));
-        assert_eq!(a2.last_modified, at(1_000));
-        let (b1, b2) = (file(&first, "/b.ics"), file(&second, "/b.ics"));
-        assert_eq!(b2.last_modified, at(2_000));
-        assert_ne!(b1.etag, b2.etag);
-        assert!(matches!(second.resolve("/c.ics"), Resolved::NotFound));
-    }
-
-    #[test]
-    fn etags_are_strong_quoted_and_differ_per_encoding() {
-        let (site, _) = build(vec![output("a.ics", &"x".repeat(1000))], None, at(5));
-        let entry = file(&site, "/a.ics");
-        assert!(entry.etag.starts_with('"') && entry.etag.ends_with('"'));
-        assert!(!entry.etag.starts_with("W/"));
-        assert_ne!(entry.etag, entry.gzip_etag);
-        let mut unzipped = Vec::new();
-        flate2::read::GzDecoder::new(entry.gzip().expect("compressible"))
-            .read_to_end(&mut unzipped)
-            .unwrap();
-        assert_eq!(unzipped, entry.body);
-        // The same bytes get the same tag in any build, at any time.
-        let (again, _) = build(vec![output("a.ics", &"x".repeat(1000))], None, at(99));
-        assert_eq!(file(&again, "/a.ics").etag, entry.etag);
-        assert_eq!(file(&again, "/a.ics").gzip(), entry.gzip());
-    }
-
-    #[test]
-    fn small_or_incompressible_files_have_no_gzip() {
-        let (site, _) = build(vec![output("a.ics", "tiny")], None, at(5));
-        assert!(file(&site, "/a.ics").gzip().is_none());
-    }
-
-    #[test]
-    fn last_modified_is_whole_seconds() {
-        let (site, _) = build(
-            vec![output("a.ics", "A")],
-            None,
-            at(7) + Duration::from_millis(999),
-        );
-        assert_eq!(file(&site, "/a.ics").last_modified, at(7));
-    }
-
-    #[test]
-    fn only_plain_relative_paths_become_files() {
-        assert_eq!(url_key(Path::new("a/b.ics")).as_deref(), Some("a/b.ics"));
-        assert_eq!(url_key(Path::new("../a.ics")), None);
-        assert_eq!(url_key(Path::new("/etc/passwd")), None);
-        assert_eq!(url_key(Path::new("")), None);
-    }
-
-    #[test]
-    fn a_stale_site_banners_its_pages_and_a_good_build_counts_from_the_last_good_one() {
-        let page = "<html><body>\n<p>Hello</p></body></html>";
-        let (good, _) = build(
-            vec![output("a.ics", "A"), output("a/index.html", page)],
-            None,
-            at(1_000),
-        );
-        let good = Arc::new(good);
-        let stale = Arc::new(Site::stale(&good, "1 problem(s)".into(), at(2_000)));
-        assert_eq!(stale.stale_summary(), Some("1 problem(s)"));
-        assert!(Arc::ptr_eq(&file(&good, "/a.ics"), &file(&stale, "/a.ics")));
-        let bannered = file(&stale, "/a/");
-        assert!(String::from_utf8_lossy(&bannered.body).contains("Preview out of date"));
-        assert_ne!(bannered.etag, file(&good, "/a/").etag);
-        assert_eq!(bannered.last_modified, at(2_000));
-        assert_eq!(stale.built_bytes("a/index.html"), Some(page.as_bytes()));
-        // Failing again banners the good build, not the bannered one.
-        let again = Site::stale(&stale, "2 problem(s)".into(), at(3_000));
-        let twice = String::from_utf8_lossy(&file(&again, "/a/").body).into_owned();
-        assert_eq!(twice.matches("Preview out of date").count(), 1, "{twice}");
-        // The fix: nothing changed since the good build, yet the pages are new again.
-        let (fixed, changes) = build(
-            vec![output("a.ics", "A"), output("a/index.html", page)],
-            Some(&again),
-            at(4_000),
-        );
-        assert_eq!((changes.added, changes.changed, changes.removed), (0, 0, 0));
-        assert_eq!(fixed.stale_summary(), None);
-        assert_eq!(file(&fixed, "/a/").body, page.as_bytes());
-        assert_eq!(file(&fixed, "/a/").last_modified, at(4_000));
-    }
-
-    #[test]
-    fn current_swaps_whole_sites() {
-        let (one, _) = build(vec![output("a.ics", "1")], None, at(1));
-        let current = Current::new(one);
-        let held = current.load();
-        let (two, _) = build(vec![output("a.ics", "2")], Some(&held), at(2));
-        current.store(two);
-        assert_eq!(file(&held, "/a.ics").body, b"1");
-        assert_eq!(file(&current.load(), "/a.ics").body, b"2");
-    }
-}
+mod tests;

@@ -31,6 +31,7 @@ mod rejections;
 mod reliability;
 mod serve;
 mod serve_clients;
+mod serve_lazy;
 mod serve_preview;
 mod times;
 mod vtimezone;
