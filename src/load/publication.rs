@@ -97,36 +97,16 @@ impl Checker<'_> {
         // The ids of events that are in the file but invalid (already reported): an
         // article that names one gets no second error for the same mistake.
         let mut invalid_events = HashSet::new();
-        // Checked in the file's order, or (a large streamed file) on several threads:
-        // the ids first, in order, then each event on its own.
-        let threads = self.threads_for(raw.events.len() + raw.articles.len());
-        let checked: Vec<Result<_, String>> = if threads == 1 {
-            let mut checked = Vec::with_capacity(raw.events.len());
-            for (i, raw_event) in raw.events.into_iter().enumerate() {
-                let base = FieldPath::root().key("events").index(i);
-                self.unique_id(&mut seen_ids, &base, &raw_event.id);
-                let id = raw_event.id.clone();
-                checked.push(self.event(&base, raw_event, &publication).ok_or(id));
-            }
-            checked
-        } else {
-            for (i, raw_event) in raw.events.iter().enumerate() {
-                let base = FieldPath::root().key("events").index(i);
-                self.unique_id(&mut seen_ids, &base, &raw_event.id);
-            }
-            self.on_threads(raw.events, threads, |checker, i, raw_event| {
-                let base = FieldPath::root().key("events").index(i);
-                let id = raw_event.id.clone();
-                checker.event(&base, raw_event, &publication).ok_or(id)
-            })
-        };
-        for checked in checked {
-            match checked {
-                Ok((event, updated)) => {
+        for (i, raw_event) in raw.events.into_iter().enumerate() {
+            let base = FieldPath::root().key("events").index(i);
+            self.unique_id(&mut seen_ids, &base, &raw_event.id);
+            let id = raw_event.id.clone();
+            match self.event(&base, raw_event, &publication) {
+                Some((event, updated)) => {
                     publication.events.push(event);
                     event_updates.push(updated);
                 }
-                Err(id) => {
+                None => {
                     invalid_events.insert(id);
                 }
             }
@@ -137,23 +117,12 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, event)| (event.id.clone(), i))
             .collect();
-        if threads == 1 {
-            for (i, raw_article) in raw.articles.into_iter().enumerate() {
-                let base = FieldPath::root().key("articles").index(i);
-                self.unique_id(&mut seen_ids, &base, &raw_article.id);
-                let article = self.article(&base, raw_article, &publication, &invalid_events);
-                publication.articles.extend(article);
+        for (i, raw_article) in raw.articles.into_iter().enumerate() {
+            let base = FieldPath::root().key("articles").index(i);
+            self.unique_id(&mut seen_ids, &base, &raw_article.id);
+            if let Some(article) = self.article(&base, raw_article, &publication, &invalid_events) {
+                publication.articles.push(article);
             }
-        } else {
-            for (i, raw_article) in raw.articles.iter().enumerate() {
-                let base = FieldPath::root().key("articles").index(i);
-                self.unique_id(&mut seen_ids, &base, &raw_article.id);
-            }
-            let checked = self.on_threads(raw.articles, threads, |checker, i, raw_article| {
-                let base = FieldPath::root().key("articles").index(i);
-                checker.article(&base, raw_article, &publication, &invalid_events)
-            });
-            publication.articles.extend(checked.into_iter().flatten());
         }
         publication
             .articles
@@ -178,81 +147,6 @@ impl Checker<'_> {
         }
         self.categories_exist(&publication);
         publication
-    }
-
-    /// How many threads check `items` events and articles: one, unless the file was
-    /// streamed (valid JSON: see `load_json_streaming`) and is large. A streamed file's
-    /// problems are not reported (it is read again as text for that), so their order
-    /// does not matter there; the text path keeps the file's order.
-    fn threads_for(&self, items: usize) -> usize {
-        const PER_THREAD: usize = 2048;
-        if !self.text.is_empty() || items < 2 * PER_THREAD {
-            return 1;
-        }
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(items / PER_THREAD)
-            .min(4)
-    }
-
-    /// `check` applied to each of `items` with its position, on `threads` threads, each
-    /// with a checker of its own (their problems join this one's): the results in the
-    /// items' order.
-    fn on_threads<R: Send, T: Send>(
-        &mut self,
-        items: Vec<R>,
-        threads: usize,
-        check: impl Fn(&mut Checker, usize, R) -> T + Sync,
-    ) -> Vec<T> {
-        let chunk = items.len().div_ceil(threads.max(1)).max(1);
-        let mut parts = Vec::new();
-        let mut items = items.into_iter();
-        loop {
-            let part: Vec<R> = items.by_ref().take(chunk).collect();
-            if part.is_empty() {
-                break;
-            }
-            parts.push(part);
-        }
-        let (file, max_field_bytes) = (self.file, self.max_field_bytes);
-        let check = &check;
-        let done: Vec<(Vec<T>, Vec<crate::diagnostic::Diagnostic>)> = std::thread::scope(|scope| {
-            let running: Vec<_> = parts
-                .into_iter()
-                .enumerate()
-                .map(|(k, part)| {
-                    scope.spawn(move || {
-                        let mut checker = Checker {
-                            file,
-                            text: "",
-                            locator: super::locate::Locator::new("", super::Format::Json),
-                            max_field_bytes,
-                            problems: Vec::new(),
-                        };
-                        let results = part
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, item)| check(&mut checker, k * chunk + i, item))
-                            .collect();
-                        (results, checker.problems)
-                    })
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|thread| {
-                    thread
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p))
-                })
-                .collect()
-        });
-        let mut results = Vec::new();
-        for (part, problems) in done {
-            results.extend(part);
-            self.problems.extend(problems);
-        }
-        results
     }
 
     /// The budget keys of the channel or of its `by_category` table at `at`: `feed_items`,

@@ -444,8 +444,8 @@ fn a_toml_file_has_its_long_texts_kept_out_of_memory_as_it_is_read() {
     );
 }
 
-/// A JSON publication of `n` events and `n` articles, large enough to be deserialized and
-/// checked on several threads, with long texts, zones, all-day events and references.
+/// A JSON publication of `n` events and `n` articles, large enough to be deserialized in
+/// several batches on several threads, with long texts, zones, all-day events and references.
 fn large_json(n: usize) -> String {
     let events: Vec<String> = (0..n)
         .map(|i| {
@@ -473,11 +473,11 @@ fn large_json(n: usize) -> String {
     )
 }
 
-/// Several batches of items deserialized and checked on several threads give the
+/// Several batches of items deserialized on several threads give the
 /// publication the text path gives, item for item and in order; and an invalid item
 /// among them fails as on the text path.
 #[test]
-fn a_large_file_loaded_on_several_threads_is_the_same_publication() {
+fn a_large_file_deserialized_on_several_threads_is_the_same_publication() {
     let text = large_json(2500);
     assert!(text.len() > 4 * super::json_frames::BATCH_BYTES);
     let (_dir, path) = write_temp("launch.json", text.as_bytes());
