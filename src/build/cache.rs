@@ -1,7 +1,9 @@
 //! The build cache, `.calfeed-cache` in the output folder: what the last successful build
 //! read and wrote, so that a build whose input, settings and outputs are as they were
-//! loads and renders nothing, and a build where only some publications changed renders
-//! only those (and the index page).
+//! loads and renders nothing, a build where only some publications changed renders only
+//! those (and the index page), and in a publication that changed, each per-item output
+//! (permalink, one-event file) whose key (`export::pages::key`: a hash of everything it
+//! shows) and file are as the last build left them is passed on unrendered.
 //!
 //! It records the running calfeed (version, and the program file's size, times and inode), a hash of the
 //! settings that change what is written (the load options: reference date, fallback date,
@@ -17,14 +19,14 @@ mod record;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use self::record::{
     OutputRecord, Outputs, PublicationRecord, PublicationView, Record, RecordView, hash_file, hex,
 };
 use super::{Build, Summary, Written};
-use crate::export::{self, Render, Sink, Trimmed, files};
+use crate::export::{self, Render, Reuse, Sink, Trimmed, files};
 use crate::load;
 use crate::model::Publication;
 use crate::publish::{self, MANIFEST, Staging};
@@ -54,6 +56,10 @@ pub(super) struct Cache {
     /// that can be used: the same file, the same bytes, every output it wrote still as it
     /// was.
     reusable: Vec<Option<usize>>,
+    /// Whether the previous build's record, though it serves no publication whole, may
+    /// serve some outputs of a publication that changed: it is read again for the render
+    /// (not held while the input loads).
+    partly: bool,
 }
 
 /// What the cache records of a loaded publication: the model itself can go before the
@@ -87,6 +93,37 @@ pub(super) struct Rendered {
     pub produced: Vec<String>,
     /// How many publications were passed on as the last build left them.
     pub reused: usize,
+    /// The keys of each publication's per-item outputs.
+    keys: Vec<KeyLog>,
+    /// How many per-item outputs of the publications rendered were passed on.
+    pub kept: usize,
+}
+
+/// The keys of one publication's per-item outputs, as they are found (from several
+/// threads): the paths one after the other, each ended by a NUL, and their keys.
+#[derive(Default)]
+struct KeyLog {
+    paths: String,
+    keys: Vec<u128>,
+}
+
+impl KeyLog {
+    fn push(&mut self, path: &str, key: u128) {
+        self.paths.push_str(path);
+        self.paths.push('\0');
+        self.keys.push(key);
+    }
+
+    /// Every key with its path, sorted by path.
+    fn sorted(&self) -> Vec<(&str, u128)> {
+        let mut all: Vec<(&str, u128)> = self
+            .paths
+            .split_terminator('\0')
+            .zip(self.keys.iter().copied())
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
 }
 
 impl Cache {
@@ -116,8 +153,15 @@ impl Cache {
                 .collect(),
             _ => Vec::new(),
         };
-        // A record that serves nothing is not held through the build (it is about as
-        // large as the manifest).
+        // A record that serves no publication whole is not held while the input loads
+        // (it is about as large as the manifest): read again to render, when it names
+        // an input of this build.
+        let partly = match (&inputs, &previous) {
+            (Some(inputs), Some(previous)) => inputs
+                .iter()
+                .any(|input| previous.publications.iter().any(|p| p.input == input.shown)),
+            _ => false,
+        };
         let previous = previous.filter(|_| reusable.iter().any(Option::is_some));
         Cache {
             out_dir,
@@ -125,7 +169,23 @@ impl Cache {
             settings,
             previous,
             reusable,
+            partly,
         }
+    }
+
+    /// The last build's record, if it has the same calfeed and settings: the one read
+    /// when the build started, or read again.
+    fn previous_for_render(&self) -> Option<std::borrow::Cow<'_, Record>> {
+        use std::borrow::Cow;
+        if let Some(previous) = &self.previous {
+            return Some(Cow::Borrowed(previous));
+        }
+        if !self.partly {
+            return None;
+        }
+        read_record(&self.out_dir)
+            .filter(|r| Some(&r.calfeed) == program() && r.settings == self.settings)
+            .map(Cow::Owned)
     }
 
     /// The outcome of a build that has nothing to do: the same input and settings as the
@@ -173,6 +233,7 @@ impl Cache {
             unchanged,
             removed: Vec::new(),
             reused: previous.publications.len(),
+            kept: 0,
             from_cache: true,
         })
     }
@@ -214,38 +275,78 @@ impl Cache {
         self.previous.as_ref()?.publications.get(at)
     }
 
-    /// Renders every file of the build into `sink`, as [`export::for_each_output`] does,
-    /// except that a publication whose input and outputs are as the last build left them
-    /// is not rendered: its files are passed on as they are.
+    /// Renders every file of the build into `staging`, as [`export::for_each_output`]
+    /// does, except that a publication whose input and outputs are as the last build left
+    /// them is not rendered: its files are passed on as they are; and in one that is
+    /// rendered, each per-item output whose key and file are as the last build left them
+    /// is passed on (see [`Passing`]).
     pub(super) fn render(
         &self,
         publications: &[Publication],
-        sink: &dyn Sink,
+        staging: &Staging,
         threads: usize,
     ) -> io::Result<Rendered> {
+        let sink: &dyn Sink = staging;
+        let previous = self.previous_for_render();
         let mut notes = Vec::new();
         let mut counts = Vec::new();
+        let mut keys = Vec::new();
         let mut reused = 0;
+        let mut kept = 0;
         for (i, publication) in publications.iter().enumerate() {
             let recording = Recording {
                 sink,
                 count: AtomicUsize::new(0),
             };
             if let Some(record) = self.reusable(publications, i) {
+                let mut log = KeyLog::default();
                 for output in &record.outputs {
-                    let path = self.out_dir.join(output.path());
-                    recording.file(output.path(), &mut |w| {
-                        io::copy(&mut fs::File::open(&path)?, w).map(drop)
-                    })?;
+                    // Found as recorded when the build started: staged unread, or
+                    // should that fail, through the sink (which compares it).
+                    if staging.keep(output.path()).is_ok() {
+                        recording.count.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        let path = self.out_dir.join(output.path());
+                        recording.file(output.path(), &mut |w| {
+                            io::copy(&mut fs::File::open(&path)?, w).map(drop)
+                        })?;
+                    }
+                    if let Some(key) = output.key() {
+                        log.push(output.path(), key);
+                    }
                 }
                 notes.push(record.trimmed.clone());
+                keys.push(log);
                 reused += 1;
             } else {
-                notes.push(export::render_publication(
+                // The last build's per-item outputs of this input, by path.
+                let mut earlier: Vec<&OutputRecord> = previous
+                    .as_deref()
+                    .and_then(|r| {
+                        r.publications
+                            .iter()
+                            .find(|p| p.input == publication.source)
+                    })
+                    .map(|p| p.outputs.iter().filter(|o| o.6.is_some()).collect())
+                    .unwrap_or_default();
+                earlier.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+                let passing = Passing {
+                    staging,
+                    out_dir: &self.out_dir,
+                    settings: &self.settings,
+                    earlier,
+                    count: &recording.count,
+                    kept: AtomicUsize::new(0),
+                    keys: Mutex::default(),
+                };
+                notes.push(export::render_publication_reusing(
                     publication,
                     &recording,
                     threads,
+                    &passing,
                 )?);
+                kept += passing.kept.into_inner();
+                keys.push(passing.keys.into_inner().unwrap_or_else(|e| e.into_inner()));
             }
             counts.push(recording.count.into_inner());
         }
@@ -257,6 +358,8 @@ impl Cache {
             counts,
             produced: Vec::new(),
             reused,
+            keys,
+            kept,
         })
     }
 
@@ -273,14 +376,21 @@ impl Cache {
             return None;
         }
         let now = record::file_system_now(&self.out_dir)?;
-        let outputs = |paths| Outputs {
+        let keys: Vec<Vec<(&str, u128)>> = rendered.keys.iter().map(KeyLog::sorted).collect();
+        if keys.len() != publications.len() {
+            return None;
+        }
+        let outputs = |paths, keys| Outputs {
             out_dir: &self.out_dir,
             now,
             paths,
+            keys,
         };
         let mut records = Vec::new();
-        let each = rendered.produced.iter().zip(&rendered.trimmed);
-        for ((input, publication), (paths, trimmed)) in inputs.iter().zip(publications).zip(each) {
+        let each = rendered.produced.iter().zip(&rendered.trimmed).zip(&keys);
+        for ((input, publication), ((paths, trimmed), keys)) in
+            inputs.iter().zip(publications).zip(each)
+        {
             // What was loaded is what was hashed: the file is the same now as before.
             let (size, hash) = hash_file(&input.path).ok()?;
             if input.shown != publication.source || size != input.size || hash != input.hash {
@@ -293,7 +403,7 @@ impl Cache {
                 events: publication.events,
                 articles: publication.articles,
                 trimmed: trimmed.clone(),
-                outputs: outputs(paths),
+                outputs: outputs(paths, keys),
             });
         }
         let whole = format!("{}\0{MANIFEST}\0", files::INDEX);
@@ -302,7 +412,7 @@ impl Cache {
             calfeed: program()?,
             settings: &self.settings,
             publications: records,
-            whole: outputs(&whole),
+            whole: outputs(&whole, &[]),
         })
     }
 }
@@ -469,5 +579,48 @@ impl Sink for Recording<'_> {
         self.sink.file(path, render)?;
         self.count.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+/// Passes on a per-item output of a publication being rendered when the last build wrote
+/// it with the same key (with the same settings: [`settings`]) and its file is still as
+/// that build left it; it is then staged as it is ([`Staging::keep`]), unread. Notes every
+/// key, for the record.
+struct Passing<'p> {
+    staging: &'p Staging,
+    out_dir: &'p Path,
+    settings: &'p str,
+    /// The last build's per-item outputs of this publication, sorted by path.
+    earlier: Vec<&'p OutputRecord>,
+    /// The publication's count of files staged ([`Recording`]).
+    count: &'p AtomicUsize,
+    kept: AtomicUsize,
+    keys: Mutex<KeyLog>,
+}
+
+impl Reuse for Passing<'_> {
+    fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool> {
+        let mut keyed = key().to_le_bytes().to_vec();
+        keyed.extend_from_slice(self.settings.as_bytes());
+        let key = xxh3(&keyed);
+        self.keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path, key);
+        let Ok(at) = self.earlier.binary_search_by(|o| o.path().cmp(path)) else {
+            return Ok(false);
+        };
+        let earlier = self.earlier[at];
+        if earlier.key() != Some(key) || !earlier.still(self.out_dir) {
+            return Ok(false);
+        }
+        // Should the file not be taken as it is, it is rendered (and any real problem
+        // with its path is the render's error).
+        if self.staging.keep(path).is_err() {
+            return Ok(false);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.kept.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 }

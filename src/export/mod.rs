@@ -77,6 +77,27 @@ pub fn for_each_output(
     Ok(notes)
 }
 
+/// Lets a build pass an output on as the last build left it instead of rendering it: the
+/// build cache's way of rendering again only what an edit changed. Asked about each
+/// per-item output (each event's and article's permalink, each event's one-event file)
+/// before it is rendered; the whole-publication outputs are always rendered.
+pub trait Reuse: Sync {
+    /// Whether the output at `path` was passed on to the sink as the last build left it
+    /// (then it is not rendered). `key` gives a hash of everything its bytes depend on
+    /// (`pages::key`): an output may be passed on only when the last build wrote it with
+    /// the same key.
+    fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool>;
+}
+
+/// Passes nothing on: every output is rendered.
+pub struct RenderAll;
+
+impl Reuse for RenderAll {
+    fn pass_on(&self, _: &str, _: &dyn Fn() -> u128) -> io::Result<bool> {
+        Ok(false)
+    }
+}
+
 /// How many threads a build renders on: one per core, as the renderers are independent.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -90,6 +111,17 @@ pub fn render_publication(
     publication: &Publication,
     sink: &dyn Sink,
     threads: usize,
+) -> io::Result<Vec<Trimmed>> {
+    render_publication_reusing(publication, sink, threads, &RenderAll)
+}
+
+/// [`render_publication`], except that each per-item output `reuse` passes on is not
+/// rendered (see [`Reuse`]).
+pub fn render_publication_reusing(
+    publication: &Publication,
+    sink: &dyn Sink,
+    threads: usize,
+    reuse: &dyn Reuse,
 ) -> io::Result<Vec<Trimmed>> {
     let shared = Shared::with_threads(publication, threads);
     let shared = &shared;
@@ -108,7 +140,7 @@ pub fn render_publication(
         }),
         // The calendar's job also writes the one-event files and the archive's yearly
         // calendars: each VEVENT is rendered once, for all three.
-        Box::new(move || ics::write_calendar_and_events(shared, sink, archive)),
+        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, reuse)),
         Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
             sink.file(&files::json_feed(slug), &mut |w| {
@@ -135,6 +167,7 @@ pub fn render_publication(
         shared,
         archive,
         sink,
+        reuse,
     };
     let large = jobs.len();
     jobs::run_jobs(large + pages.len(), threads, |i| match jobs.get(i) {

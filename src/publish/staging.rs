@@ -414,11 +414,30 @@ impl Drop for Staging {
     }
 }
 
-impl Sink for Staging {
-    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
-        let relative = PathBuf::from(path);
+impl Staging {
+    /// Stages the output at `path` as the file already there, without reading it: for a
+    /// caller that knows the file holds exactly the bytes the output would have (the build
+    /// cache, which recorded it). Refused as [`Sink::file`] refuses a path; an error when
+    /// there is no file there.
+    pub fn keep(&self, path: &str) -> io::Result<()> {
+        let (_, target, existing) = self.prepare(path)?;
+        if !existing.is_some_and(|m| m.is_file()) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is gone", target.display()),
+            ));
+        }
+        // Its bytes are the output's: like a file found to hold them already, it is
+        // adopted whether or not the manifest lists it.
+        self.state().outputs.push(path, None)
+    }
+
+    /// Checks where an output goes, makes its folders: its folder, its path and what is
+    /// there now.
+    fn prepare(&self, path: &str) -> io::Result<(PathBuf, PathBuf, Option<fs::Metadata>)> {
+        let relative = Path::new(path);
         // (Kept in 16 bits; no file system takes a longer path anyway.)
-        if !is_plain(&relative) || path.len() > usize::from(u16::MAX) {
+        if !is_plain(relative) || path.len() > usize::from(u16::MAX) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("{path} is not a path inside the output folder"),
@@ -434,7 +453,7 @@ impl Sink for Staging {
             made?;
             state.folders.insert(dir.clone());
         }
-        let target = self.out_dir.join(&relative);
+        let target = self.out_dir.join(relative);
         let existing = fs::symlink_metadata(&target).ok();
         if existing
             .as_ref()
@@ -442,6 +461,14 @@ impl Sink for Staging {
         {
             return Err(link_error(&target));
         }
+        Ok((dir, target, existing))
+    }
+}
+
+impl Sink for Staging {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        let (dir, target, existing) = self.prepare(path)?;
+        let relative = PathBuf::from(path);
         let foreign = existing.is_some() && !self.previous.contains(&relative);
         let mut writer = io::BufWriter::with_capacity(
             BUFFER,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::export::Trimmed;
 
 /// Raised whenever the file's meaning changes: an older or newer cache is not used.
-pub(super) const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 2;
 
 /// The whole cache file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,8 +42,9 @@ pub(super) struct PublicationRecord {
 }
 
 /// One output file as the build left it: path (relative to the output folder), size,
-/// modification and change times (nanoseconds), inode, and the hash of its bytes when its
-/// times cannot be trusted (see [`OutputRecord::of`]).
+/// modification and change times (nanoseconds), inode, the hash of its bytes when its
+/// times cannot be trusted (see [`OutputRecord::of`]), and for a per-item output its key
+/// (`export::pages::key`, with the settings), in hex.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct OutputRecord(
     pub String,
@@ -51,6 +52,7 @@ pub(super) struct OutputRecord(
     pub i128,
     pub i128,
     pub u64,
+    pub Option<String>,
     pub Option<String>,
 );
 
@@ -126,7 +128,12 @@ impl OutputRecord {
     /// How `relative` is now. `now` is the file system's own clock, as it stamped a file
     /// just written: a file whose times are close to it could be edited without its times
     /// changing, so its bytes are hashed too. `None` when it is not a readable file.
-    pub(super) fn of(out_dir: &Path, relative: &str, now: i128) -> Option<OutputRecord> {
+    pub(super) fn of(
+        out_dir: &Path,
+        relative: &str,
+        now: i128,
+        key: Option<u128>,
+    ) -> Option<OutputRecord> {
         let path = out_dir.join(relative);
         let (size, mtime, ctime, inode) = stat(&path)?;
         let racy = mtime.max(ctime) >= now - racy_margin(now);
@@ -146,7 +153,13 @@ impl OutputRecord {
             ctime,
             inode,
             hash,
+            key.map(hex),
         ))
+    }
+
+    /// The key the output was written with, if it has one.
+    pub(super) fn key(&self) -> Option<u128> {
+        u128::from_str_radix(self.6.as_deref()?, 16).ok()
     }
 
     pub(super) fn hashed(&self) -> bool {
@@ -222,6 +235,8 @@ pub(super) struct Outputs<'a> {
     pub out_dir: &'a Path,
     pub now: i128,
     pub paths: &'a str,
+    /// The keys of the per-item outputs, sorted by path.
+    pub keys: &'a [(&'a str, u128)],
 }
 
 impl Serialize for Outputs<'_> {
@@ -229,7 +244,12 @@ impl Serialize for Outputs<'_> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = serializer.serialize_seq(None)?;
         for path in self.paths.split_terminator('\0') {
-            let record = OutputRecord::of(self.out_dir, path, self.now)
+            let key = self
+                .keys
+                .binary_search_by(|(p, _)| (*p).cmp(path))
+                .ok()
+                .map(|at| self.keys[at].1);
+            let record = OutputRecord::of(self.out_dir, path, self.now, key)
                 .ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
             seq.serialize_element(&record)?;
         }
