@@ -333,7 +333,7 @@ impl Cache {
                 let passing = Passing {
                     staging,
                     out_dir: &self.out_dir,
-                    settings: &self.settings,
+                    settings: xxh3(self.settings.as_bytes()),
                     earlier,
                     count: &recording.count,
                     kept: AtomicUsize::new(0),
@@ -589,7 +589,8 @@ impl Sink for Recording<'_> {
 struct Passing<'p> {
     staging: &'p Staging,
     out_dir: &'p Path,
-    settings: &'p str,
+    /// The hash of the settings.
+    settings: u128,
     /// The last build's per-item outputs of this publication, sorted by path.
     earlier: Vec<&'p OutputRecord>,
     /// The publication's count of files staged ([`Recording`]).
@@ -600,8 +601,9 @@ struct Passing<'p> {
 
 impl Reuse for Passing<'_> {
     fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool> {
-        let mut keyed = key().to_le_bytes().to_vec();
-        keyed.extend_from_slice(self.settings.as_bytes());
+        let mut keyed = [0; 32];
+        keyed[..16].copy_from_slice(&key().to_le_bytes());
+        keyed[16..].copy_from_slice(&self.settings.to_le_bytes());
         let key = xxh3(&keyed);
         self.keys
             .lock()

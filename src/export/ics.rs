@@ -17,9 +17,9 @@ use std::io::{self, Write};
 
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
-use super::pages::key;
+use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
-use super::{Reuse, Shared, Sink, budget, files};
+use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
 use crate::recurrence;
 use crate::spill::{Store, Text};
@@ -92,7 +92,7 @@ pub fn write_calendar_and_events(
     shared: &Shared,
     sink: &dyn Sink,
     archive: &Archive,
-    reuse: &dyn Reuse,
+    keyed: &Keyed,
 ) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
@@ -100,7 +100,7 @@ pub fn write_calendar_and_events(
     let measured = measure(shared, store.as_ref(), |event, vevents| {
         let path = files::event_calendar(&publication.slug, &event.id);
         // (The VEVENTs are rendered either way, for the calendar.)
-        if reuse.pass_on(&path, &|| key::event_file(publication, event))? {
+        if keyed.event_file(&path, event)? {
             return Ok(());
         }
         sink.file(&path, &mut |out| {

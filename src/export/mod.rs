@@ -127,6 +127,8 @@ pub fn render_publication_reusing(
     let shared = &shared;
     let archive = pages::period::Archive::new(publication);
     let archive = &archive;
+    let keyed = pages::key::Keyed::new(publication, reuse);
+    let keyed = &keyed;
     let slug = &publication.slug;
     // The categories' budget notes, which join the publication's.
     let category_notes = std::sync::Mutex::new(Vec::new());
@@ -140,7 +142,7 @@ pub fn render_publication_reusing(
         }),
         // The calendar's job also writes the one-event files and the archive's yearly
         // calendars: each VEVENT is rendered once, for all three.
-        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, reuse)),
+        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, keyed)),
         Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
             sink.file(&files::json_feed(slug), &mut |w| {
@@ -167,7 +169,7 @@ pub fn render_publication_reusing(
         shared,
         archive,
         sink,
-        reuse,
+        keyed,
     };
     let large = jobs.len();
     jobs::run_jobs(large + pages.len(), threads, |i| match jobs.get(i) {

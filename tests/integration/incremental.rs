@@ -584,3 +584,34 @@ fn a_permalink_shows_its_archive_pages_new_title_when_items_are_added_before_it(
     // they are rendered again too.
     assert_eq!(written.kept, 2, "the event's files, and no article");
 }
+
+/// A per-item output is kept only while its file is as the last build left it: one edited
+/// by hand (even to the same size and modification time), one deleted and one overwritten
+/// are rendered again, by a build where another item changed.
+#[test]
+fn a_per_item_output_changed_since_the_last_build_is_rendered_again() {
+    let dir = site(BASE);
+    let build = build(dir.path());
+    let public = dir.path().join("public");
+    write(&build);
+    let page = public.join("incremental/plain.html");
+    let mut bytes = fs::read(&page).expect("permalink");
+    let modified = fs::metadata(&page)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    bytes[0] = b'<' ^ b' ';
+    fs::write(&page, &bytes).expect("edit");
+    fs::File::options()
+        .write(true)
+        .open(&page)
+        .and_then(|f| f.set_modified(modified))
+        .expect("mtime");
+    fs::remove_file(public.join("incremental/fair.ics")).expect("delete");
+    fs::write(public.join("incremental/latest.html"), "by hand").expect("edit");
+    let text = BASE.replacen("\"Room 1\"", "\"Room 2\"", 1);
+    fs::write(dir.path().join("feeds/incremental.toml"), &text).expect("input");
+    let written = write(&build);
+    assert_eq!(published(&public), clean(&text));
+    // `weekly`'s two files and `call-news` for the edit; the three changed by hand.
+    assert_eq!(per_item(&written) - written.kept, 3 + 3);
+}

@@ -13,48 +13,112 @@
 //! style, the time zone data) the build cache covers by keying on the program.
 
 use std::hash::Hash;
+use std::io;
+use std::sync::OnceLock;
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::super::Reuse;
 use super::period::{Archive, Item};
 use crate::model::{Event, Publication};
 
-/// What every output of the publication depends on: its slug, its channel (whole) and the
-/// date "upcoming" is judged from. `what` names the kind of output, so that two kinds
-/// never share a key.
-fn start(publication: &Publication, what: &str) -> Xxh3 {
-    let mut hasher = Xxh3::new();
-    what.hash(&mut hasher);
-    publication.slug.hash(&mut hasher);
-    publication.channel.hash(&mut hasher);
-    publication.reference.hash(&mut hasher);
-    hasher
+/// The per-item outputs of one publication, each offered to `reuse` with its key before
+/// it is rendered. A key is made only when asked for, and each event is hashed once
+/// however many keys it is part of (its own two, and those of the articles that show it).
+pub struct Keyed<'a> {
+    reuse: &'a dyn Reuse,
+    publication: &'a Publication,
+    /// What every output of the publication depends on: its slug, its channel (whole)
+    /// and the date "upcoming" is judged from.
+    base: OnceLock<u128>,
+    /// Each event's own hash.
+    events: Vec<OnceLock<u128>>,
 }
 
-/// The key of `<slug>/<event-id>.ics`: the event and its VTIMEZONEs (which its own zone
-/// and the years it spans give), and the channel's link (its UIDs' host).
-pub fn event_file(publication: &Publication, event: &Event) -> u128 {
-    let mut hasher = start(publication, "event file");
-    event.hash(&mut hasher);
-    hasher.digest128()
+impl<'a> Keyed<'a> {
+    pub fn new(publication: &'a Publication, reuse: &'a dyn Reuse) -> Self {
+        Keyed {
+            reuse,
+            publication,
+            base: OnceLock::new(),
+            events: publication.events.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// Whether `reuse` passed on `<slug>/<event-id>.ics` (at `path`), whose key is the
+    /// event's (it gives its VTIMEZONEs too: its zone and the years it spans) and the
+    /// channel's (its link is the UIDs' host).
+    pub fn event_file(&self, path: &str, event: &Event) -> io::Result<bool> {
+        self.reuse.pass_on(path, &|| {
+            let mut hasher = self.start("event file");
+            self.event_hash(event).hash(&mut hasher);
+            hasher.digest128()
+        })
+    }
+
+    /// Whether `reuse` passed on the permalink `<slug>/<id>.html` (at `path`), whose key is
+    /// the item's (an article's with its related events, as its body shows them), the
+    /// channel's, and the name and title of the archive page that lists the item (which
+    /// the permalink links, and which move as items are added before it).
+    pub fn permalink(&self, path: &str, archive: &Archive, item: Item) -> io::Result<bool> {
+        self.reuse
+            .pass_on(path, &|| permalink_key(self, archive, item))
+    }
+
+    fn start(&self, what: &str) -> Xxh3 {
+        let base = *self.base.get_or_init(|| {
+            let publication = self.publication;
+            let mut hasher = Xxh3::new();
+            publication.slug.hash(&mut hasher);
+            publication.channel.hash(&mut hasher);
+            publication.reference.hash(&mut hasher);
+            hasher.digest128()
+        });
+        let mut hasher = Xxh3::new();
+        what.hash(&mut hasher);
+        base.hash(&mut hasher);
+        hasher
+    }
+
+    /// The hash of the event, made once when it is one of the publication's.
+    fn event_hash(&self, event: &Event) -> u128 {
+        let hash = || {
+            let mut hasher = Xxh3::new();
+            event.hash(&mut hasher);
+            hasher.digest128()
+        };
+        match self.position(event) {
+            Some(i) => *self.events[i].get_or_init(hash),
+            None => hash(),
+        }
+    }
+
+    /// Where `event` is in the publication's events, if it is one of them.
+    fn position(&self, event: &Event) -> Option<usize> {
+        let events = &self.publication.events;
+        let offset = (event as *const Event as usize).checked_sub(events.as_ptr() as usize)?;
+        let i = offset / size_of::<Event>().max(1);
+        (i < events.len() && std::ptr::eq(&events[i], event)).then_some(i)
+    }
 }
 
-/// The key of `<slug>/<id>.html`: the item (an article with its related events, as its
-/// body shows them) and the archive page it is on (the page's name and title, which the
-/// permalink links).
-pub fn permalink(publication: &Publication, archive: &Archive, item: Item) -> u128 {
-    let mut hasher = start(publication, "permalink");
+fn permalink_key(keyed: &Keyed, archive: &Archive, item: Item) -> u128 {
+    let publication = keyed.publication;
+    let mut hasher = keyed.start("permalink");
     match item {
         Item::Event(i) => {
             0u8.hash(&mut hasher);
-            publication.events[i].hash(&mut hasher);
+            keyed.event_hash(&publication.events[i]).hash(&mut hasher);
         }
         Item::Article(i) => {
             1u8.hash(&mut hasher);
             let article = &publication.articles[i];
             article.hash(&mut hasher);
             for id in &article.events {
-                publication.event(id).hash(&mut hasher);
+                publication
+                    .event(id)
+                    .map(|event| keyed.event_hash(event))
+                    .hash(&mut hasher);
             }
         }
     }
@@ -103,15 +167,31 @@ events = ["two"]
         )
     }
 
+    /// Notes the keys it is asked about, and passes nothing on.
+    #[derive(Default)]
+    struct Keys(std::sync::Mutex<Vec<u128>>);
+
+    impl Reuse for Keys {
+        fn pass_on(&self, _: &str, key: &dyn Fn() -> u128) -> io::Result<bool> {
+            self.0.lock().unwrap().push(key());
+            Ok(false)
+        }
+    }
+
+    /// The keys of the one-event files, then of the permalinks (events', articles').
     fn keys(publication: &Publication) -> Vec<u128> {
         let archive = Archive::new(publication);
-        vec![
-            event_file(publication, &publication.events[0]),
-            event_file(publication, &publication.events[1]),
-            permalink(publication, &archive, Item::Event(0)),
-            permalink(publication, &archive, Item::Event(1)),
-            permalink(publication, &archive, Item::Article(0)),
-        ]
+        let keys = Keys::default();
+        let keyed = Keyed::new(publication, &keys);
+        for event in &publication.events {
+            assert!(!keyed.event_file("", event).unwrap());
+        }
+        let events = (0..publication.events.len()).map(Item::Event);
+        let articles = (0..publication.articles.len()).map(Item::Article);
+        for item in events.chain(articles) {
+            assert!(!keyed.permalink("", &archive, item).unwrap());
+        }
+        keys.0.into_inner().unwrap()
     }
 
     #[test]
@@ -144,20 +224,7 @@ events = ["two"]
     fn a_long_text_keys_alike_in_memory_and_spilled() {
         for bom in [false, true] {
             let (loaded, expected) = crate::load::tests::loaded_with_spilled_texts(bom);
-            assert_eq!(keys_of_all(&loaded), keys_of_all(&expected));
+            assert_eq!(keys(&loaded), keys(&expected));
         }
-    }
-
-    fn keys_of_all(publication: &Publication) -> Vec<u128> {
-        let archive = Archive::new(publication);
-        let events = (0..publication.events.len()).flat_map(|i| {
-            [
-                event_file(publication, &publication.events[i]),
-                permalink(publication, &archive, Item::Event(i)),
-            ]
-        });
-        let articles = (0..publication.articles.len())
-            .map(|i| permalink(publication, &archive, Item::Article(i)));
-        events.chain(articles).collect()
     }
 }

@@ -13,7 +13,8 @@ use std::io::{self, Write};
 use super::document::{document_end, document_start, footer};
 use super::escape::escape_html as esc;
 use super::html::{self, Place, feed_links};
-use super::{Reuse, Shared, Sink, files};
+use super::{Shared, Sink, files};
+use key::Keyed;
 use period::{Archive, Item};
 
 /// On its own page the item's title is the page's heading.
@@ -31,7 +32,7 @@ pub struct Jobs<'j> {
     pub archive: &'j Archive,
     pub sink: &'j dyn Sink,
     /// What may be passed on as the last build left it: the permalinks.
-    pub reuse: &'j dyn Reuse,
+    pub keyed: &'j Keyed<'j>,
 }
 
 impl Jobs<'_> {
@@ -73,10 +74,7 @@ impl Jobs<'_> {
             }
         };
         let path = files::permalink(slug, id);
-        if self
-            .reuse
-            .pass_on(&path, &|| key::permalink(publication, archive, item))?
-        {
+        if self.keyed.permalink(&path, archive, item)? {
             return Ok(());
         }
         sink.file(&path, &mut |w| write_permalink(shared, archive, item, w))
@@ -86,7 +84,7 @@ impl Jobs<'_> {
 /// `<slug>/<id>.html`: one event (its times, place, links and add-to-calendar links) or one
 /// article (its body and related events), with links to the publication's page and to the
 /// archive page that lists it. Whatever it reads must be part of its key
-/// ([`key::permalink`]): a build passes a permalink whose key is unchanged on unrendered.
+/// ([`Keyed::permalink`]): a build passes a permalink whose key is unchanged on unrendered.
 pub fn write_permalink(
     shared: &Shared,
     archive: &Archive,
