@@ -555,3 +555,53 @@ impl Write for StagedFile {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod keep_tests {
+    use super::*;
+
+    /// A file kept is committed as an output (listed, unchanged, untouched); a missing
+    /// file or a symbolic link is refused, as `Sink::file` refuses one.
+    #[test]
+    fn a_kept_file_is_an_unchanged_output_and_only_a_plain_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let first = Staging::new(out).unwrap();
+        first.add(&output("s/a.html", "A")).unwrap();
+        first.add(&output("s/b.html", "B")).unwrap();
+        first.commit().unwrap();
+        let before = fs::metadata(out.join("s/a.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+
+        let second = Staging::new(out).unwrap();
+        second.keep("s/a.html").unwrap();
+        assert!(second.keep("s/missing.html").is_err());
+        assert!(second.keep("../outside.html").is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(out.join("s/b.html"), out.join("s/link.html")).unwrap();
+            assert!(second.keep("s/link.html").is_err());
+        }
+        let report = second.commit().unwrap();
+        assert_eq!(report.unchanged, [PathBuf::from("s/a.html")]);
+        assert!(report.written.is_empty());
+        assert_eq!(report.removed, [PathBuf::from("s/b.html")]);
+        assert_eq!(fs::read_to_string(out.join("s/a.html")).unwrap(), "A");
+        let after = fs::metadata(out.join("s/a.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after);
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert_eq!(manifest, "s/a.html\n");
+    }
+
+    fn output(path: &str, contents: &str) -> Output {
+        Output {
+            path: PathBuf::from(path),
+            contents: contents.as_bytes().to_vec(),
+        }
+    }
+}
