@@ -220,6 +220,27 @@ events = ["two"]
         assert!(before.iter().zip(&keys(&edited)).all(|(a, b)| a != b));
     }
 
+    /// The publication's own fields are picked by hand (the channel, the events and the
+    /// articles are hashed whole): a field added to it fails to compile here, until it is
+    /// sorted into one of these lists, and into the keys if a permalink or a one-event
+    /// file shows it.
+    #[test]
+    fn every_field_of_the_publication_is_either_keyed_or_shown_by_no_per_item_output() {
+        let publication = publication("");
+        let Publication {
+            // In every key.
+            slug: _,
+            channel: _,
+            reference: _,
+            // Each item in its own keys, and an article's related events in its key.
+            events: _,
+            articles: _,
+            // Shown by no output.
+            source: _,
+            event_index: _,
+        } = publication;
+    }
+
     #[test]
     fn a_long_text_keys_alike_in_memory_and_spilled() {
         for bom in [false, true] {
