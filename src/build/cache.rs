@@ -56,10 +56,38 @@ pub(super) struct Cache {
     /// that can be used: the same file, the same bytes, every output it wrote still as it
     /// was.
     reusable: Vec<Option<usize>>,
-    /// Whether the previous build's record, though it serves no publication whole, may
-    /// serve some outputs of a publication that changed: it is read again for the render
-    /// (not held while the input loads).
-    partly: bool,
+    /// For each input not reusable whole, the previous build's per-item outputs of it.
+    earlier: Vec<Earlier>,
+}
+
+/// The last build's per-item outputs of one input, for [`Passing`]: each output's path
+/// hashed, and its fingerprint (its key and what shows its file is as that build left it,
+/// hashed: `record::fingerprint_now`), sorted. Not the record's strings, of which there are
+/// 300 000 at N = 100 000: this is what the build holds while it loads and renders.
+#[derive(Default)]
+struct Earlier(Vec<(u128, u128, bool)>);
+
+impl Earlier {
+    fn of(record: &PublicationRecord) -> Earlier {
+        let mut all: Vec<(u128, u128, bool)> = record
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                let (fingerprint, hashed) = o.fingerprint()?;
+                Some((record::path_hash(o.path()), fingerprint, hashed))
+            })
+            .collect();
+        all.sort_unstable_by_key(|e| e.0);
+        Earlier(all)
+    }
+
+    /// The fingerprint of the output at `path` as recorded, and whether its bytes are part
+    /// of it.
+    fn get(&self, path: &str) -> Option<(u128, bool)> {
+        let hash = record::path_hash(path);
+        let at = self.0.binary_search_by_key(&hash, |e| e.0).ok()?;
+        Some((self.0[at].1, self.0[at].2))
+    }
 }
 
 /// What the cache records of a loaded publication: the model itself can go before the
@@ -153,15 +181,25 @@ impl Cache {
                 .collect(),
             _ => Vec::new(),
         };
-        // A record that serves no publication whole is not held while the input loads
-        // (it is about as large as the manifest): read again to render, when it names
-        // an input of this build.
-        let partly = match (&inputs, &previous) {
+        let earlier = match (&inputs, &previous) {
             (Some(inputs), Some(previous)) => inputs
                 .iter()
-                .any(|input| previous.publications.iter().any(|p| p.input == input.shown)),
-            _ => false,
+                .zip(&reusable)
+                .map(|(input, whole)| {
+                    let record = previous
+                        .publications
+                        .iter()
+                        .find(|p| p.input == input.shown);
+                    match record {
+                        Some(record) if whole.is_none() => Earlier::of(record),
+                        _ => Earlier::default(),
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
         };
+        // A record that serves no publication whole is not held through the build (it is
+        // about as large as the manifest).
         let previous = previous.filter(|_| reusable.iter().any(Option::is_some));
         Cache {
             out_dir,
@@ -169,23 +207,8 @@ impl Cache {
             settings,
             previous,
             reusable,
-            partly,
+            earlier,
         }
-    }
-
-    /// The last build's record, if it has the same calfeed and settings: the one read
-    /// when the build started, or read again.
-    fn previous_for_render(&self) -> Option<std::borrow::Cow<'_, Record>> {
-        use std::borrow::Cow;
-        if let Some(previous) = &self.previous {
-            return Some(Cow::Borrowed(previous));
-        }
-        if !self.partly {
-            return None;
-        }
-        read_record(&self.out_dir)
-            .filter(|r| Some(&r.calfeed) == program() && r.settings == self.settings)
-            .map(Cow::Owned)
     }
 
     /// The outcome of a build that has nothing to do: the same input and settings as the
@@ -287,7 +310,7 @@ impl Cache {
         threads: usize,
     ) -> io::Result<Rendered> {
         let sink: &dyn Sink = staging;
-        let previous = self.previous_for_render();
+        let no_earlier = Earlier::default();
         let mut notes = Vec::new();
         let mut counts = Vec::new();
         let mut keys = Vec::new();
@@ -319,17 +342,14 @@ impl Cache {
                 keys.push(log);
                 reused += 1;
             } else {
-                // The last build's per-item outputs of this input, by path.
-                let mut earlier: Vec<&OutputRecord> = previous
-                    .as_deref()
-                    .and_then(|r| {
-                        r.publications
-                            .iter()
-                            .find(|p| p.input == publication.source)
-                    })
-                    .map(|p| p.outputs.iter().filter(|o| o.6.is_some()).collect())
-                    .unwrap_or_default();
-                earlier.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+                // The last build's per-item outputs of this input.
+                let same_input = self.inputs.as_ref().is_some_and(|inputs| {
+                    inputs.len() == publications.len() && inputs[i].shown == publication.source
+                });
+                let earlier = match self.earlier.get(i) {
+                    Some(earlier) if same_input => earlier,
+                    _ => &no_earlier,
+                };
                 let passing = Passing {
                     staging,
                     out_dir: &self.out_dir,
@@ -591,8 +611,8 @@ struct Passing<'p> {
     out_dir: &'p Path,
     /// The hash of the settings.
     settings: u128,
-    /// The last build's per-item outputs of this publication, sorted by path.
-    earlier: Vec<&'p OutputRecord>,
+    /// The last build's per-item outputs of this publication.
+    earlier: &'p Earlier,
     /// The publication's count of files staged ([`Recording`]).
     count: &'p AtomicUsize,
     kept: AtomicUsize,
@@ -609,11 +629,10 @@ impl Reuse for Passing<'_> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(path, key);
-        let Ok(at) = self.earlier.binary_search_by(|o| o.path().cmp(path)) else {
+        let Some((recorded, hashed)) = self.earlier.get(path) else {
             return Ok(false);
         };
-        let earlier = self.earlier[at];
-        if earlier.key() != Some(key) || !earlier.still(self.out_dir) {
+        if record::fingerprint_now(self.out_dir, path, key, hashed) != Some(recorded) {
             return Ok(false);
         }
         // Should the file not be taken as it is, it is rendered (and any real problem

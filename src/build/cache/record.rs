@@ -193,6 +193,59 @@ impl OutputRecord {
     }
 }
 
+/// A hash of an output's path (relative to the output folder).
+pub(super) fn path_hash(relative: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(relative.as_bytes())
+}
+
+/// A per-item output's key, and what shows its file is as it was (as [`OutputRecord::still`]
+/// compares it), in one hash.
+fn fingerprint(key: u128, (size, mtime, ctime, inode): Stat, hash: Option<&str>) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&key.to_le_bytes());
+    hasher.update(&size.to_le_bytes());
+    hasher.update(&mtime.to_le_bytes());
+    hasher.update(&ctime.to_le_bytes());
+    hasher.update(&inode.to_le_bytes());
+    if let Some(hash) = hash {
+        hasher.update(hash.as_bytes());
+    }
+    hasher.digest128()
+}
+
+impl OutputRecord {
+    /// For a per-item output: its fingerprint as recorded, and whether its bytes are part
+    /// of it (see [`fingerprint_now`]).
+    pub(super) fn fingerprint(&self) -> Option<(u128, bool)> {
+        let key = self.key()?;
+        let stat = (self.1, self.2, self.3, self.4);
+        Some((fingerprint(key, stat, self.5.as_deref()), self.5.is_some()))
+    }
+}
+
+/// The fingerprint the output at `relative` would have with `key` (its bytes hashed too
+/// when `hashed`): equal to the one recorded exactly when the file is as recorded and the
+/// key is the same. `None` when it is not a readable file.
+pub(super) fn fingerprint_now(
+    out_dir: &Path,
+    relative: &str,
+    key: u128,
+    hashed: bool,
+) -> Option<u128> {
+    let path = out_dir.join(relative);
+    let stat = stat(&path)?;
+    let hash = if hashed {
+        let (size, hash) = hash_file(&path).ok()?;
+        if size != stat.0 {
+            return None;
+        }
+        Some(hash)
+    } else {
+        None
+    };
+    Some(fingerprint(key, stat, hash.as_deref()))
+}
+
 /// The file system's clock now, as it stamps a file it creates in `dir` (nanoseconds).
 pub(super) fn file_system_now(dir: &Path) -> Option<i128> {
     let probe = tempfile::Builder::new()
