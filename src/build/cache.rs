@@ -62,31 +62,36 @@ pub(super) struct Cache {
 
 /// The last build's per-item outputs of one input, for [`Passing`]: each output's path
 /// hashed, and its fingerprint (its key and what shows its file is as that build left it,
-/// hashed: `record::fingerprint_now`), sorted. Not the record's strings, of which there are
-/// 300 000 at N = 100 000: this is what the build holds while it loads and renders.
+/// hashed: `record::fingerprint_now`; its lowest bit says whether the file's bytes are part
+/// of it), sorted. Not the record's strings, of which there are 300 000 at N = 100 000:
+/// this is what the build holds while it loads and renders.
 #[derive(Default)]
-struct Earlier(Vec<(u128, u128, bool)>);
+struct Earlier(Vec<(u128, u128)>);
 
 impl Earlier {
     fn of(record: &PublicationRecord) -> Earlier {
-        let mut all: Vec<(u128, u128, bool)> = record
+        let mut all: Vec<(u128, u128)> = record
             .outputs
             .iter()
             .filter_map(|o| {
                 let (fingerprint, hashed) = o.fingerprint()?;
-                Some((record::path_hash(o.path()), fingerprint, hashed))
+                Some((
+                    record::path_hash(o.path()),
+                    fingerprint & !1 | u128::from(hashed),
+                ))
             })
             .collect();
         all.sort_unstable_by_key(|e| e.0);
         Earlier(all)
     }
 
-    /// The fingerprint of the output at `path` as recorded, and whether its bytes are part
-    /// of it.
+    /// The fingerprint of the output at `path` as recorded (without its lowest bit), and
+    /// whether its bytes are part of it.
     fn get(&self, path: &str) -> Option<(u128, bool)> {
         let hash = record::path_hash(path);
         let at = self.0.binary_search_by_key(&hash, |e| e.0).ok()?;
-        Some((self.0[at].1, self.0[at].2))
+        let fingerprint = self.0[at].1;
+        Some((fingerprint & !1, fingerprint & 1 == 1))
     }
 }
 
@@ -128,29 +133,18 @@ pub(super) struct Rendered {
 }
 
 /// The keys of one publication's per-item outputs, as they are found (from several
-/// threads): the paths one after the other, each ended by a NUL, and their keys.
+/// threads): each output's path hashed, and its key; sorted by path once all are found.
 #[derive(Default)]
-struct KeyLog {
-    paths: String,
-    keys: Vec<u128>,
-}
+struct KeyLog(Vec<(u128, u128)>);
 
 impl KeyLog {
     fn push(&mut self, path: &str, key: u128) {
-        self.paths.push_str(path);
-        self.paths.push('\0');
-        self.keys.push(key);
+        self.0.push((record::path_hash(path), key));
     }
 
-    /// Every key with its path, sorted by path.
-    fn sorted(&self) -> Vec<(&str, u128)> {
-        let mut all: Vec<(&str, u128)> = self
-            .paths
-            .split_terminator('\0')
-            .zip(self.keys.iter().copied())
-            .collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        all
+    fn sort(mut self) -> KeyLog {
+        self.0.sort_unstable_by_key(|e| e.0);
+        self
     }
 }
 
@@ -339,7 +333,7 @@ impl Cache {
                     }
                 }
                 notes.push(record.trimmed.clone());
-                keys.push(log);
+                keys.push(log.sort());
                 reused += 1;
             } else {
                 // The last build's per-item outputs of this input.
@@ -357,7 +351,9 @@ impl Cache {
                     earlier,
                     count: &recording.count,
                     kept: AtomicUsize::new(0),
-                    keys: Mutex::default(),
+                    keys: Mutex::new(KeyLog(Vec::with_capacity(
+                        2 * publication.events.len() + publication.articles.len(),
+                    ))),
                 };
                 notes.push(export::render_publication_reusing(
                     publication,
@@ -366,7 +362,8 @@ impl Cache {
                     &passing,
                 )?);
                 kept += passing.kept.into_inner();
-                keys.push(passing.keys.into_inner().unwrap_or_else(|e| e.into_inner()));
+                let log = passing.keys.into_inner().unwrap_or_else(|e| e.into_inner());
+                keys.push(log.sort());
             }
             counts.push(recording.count.into_inner());
         }
@@ -396,7 +393,7 @@ impl Cache {
             return None;
         }
         let now = record::file_system_now(&self.out_dir)?;
-        let keys: Vec<Vec<(&str, u128)>> = rendered.keys.iter().map(KeyLog::sorted).collect();
+        let keys = &rendered.keys;
         if keys.len() != publications.len() {
             return None;
         }
@@ -407,7 +404,7 @@ impl Cache {
             keys,
         };
         let mut records = Vec::new();
-        let each = rendered.produced.iter().zip(&rendered.trimmed).zip(&keys);
+        let each = rendered.produced.iter().zip(&rendered.trimmed).zip(keys);
         for ((input, publication), ((paths, trimmed), keys)) in
             inputs.iter().zip(publications).zip(each)
         {
@@ -423,7 +420,7 @@ impl Cache {
                 events: publication.events,
                 articles: publication.articles,
                 trimmed: trimmed.clone(),
-                outputs: outputs(paths, keys),
+                outputs: outputs(paths, &keys.0),
             });
         }
         let whole = format!("{}\0{MANIFEST}\0", files::INDEX);
@@ -632,7 +629,8 @@ impl Reuse for Passing<'_> {
         let Some((recorded, hashed)) = self.earlier.get(path) else {
             return Ok(false);
         };
-        if record::fingerprint_now(self.out_dir, path, key, hashed) != Some(recorded) {
+        let now = record::fingerprint_now(self.out_dir, path, key, hashed);
+        if now.map(|f| f & !1) != Some(recorded) {
             return Ok(false);
         }
         // Should the file not be taken as it is, it is rendered (and any real problem

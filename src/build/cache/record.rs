@@ -288,8 +288,9 @@ pub(super) struct Outputs<'a> {
     pub out_dir: &'a Path,
     pub now: i128,
     pub paths: &'a str,
-    /// The keys of the per-item outputs, sorted by path.
-    pub keys: &'a [(&'a str, u128)],
+    /// The keys of the per-item outputs, by the hash of their path ([`path_hash`]),
+    /// sorted.
+    pub keys: &'a [(u128, u128)],
 }
 
 impl Serialize for Outputs<'_> {
@@ -299,7 +300,7 @@ impl Serialize for Outputs<'_> {
         for path in self.paths.split_terminator('\0') {
             let key = self
                 .keys
-                .binary_search_by(|(p, _)| (*p).cmp(path))
+                .binary_search_by_key(&path_hash(path), |e| e.0)
                 .ok()
                 .map(|at| self.keys[at].1);
             let record = OutputRecord::of(self.out_dir, path, self.now, key)
