@@ -12,6 +12,14 @@ use url::Url;
 pub use crate::spill::Text;
 use crate::when::Zone;
 
+/// A text hashes as the text it holds, wherever it is kept (so that the model's `Hash`,
+/// which the build cache keys outputs by, does not depend on what was spilled).
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.get().hash(state);
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Publication {
     /// From the file name: `feeds/xiaomi-12s.toml` is `xiaomi-12s`. Names every output.
@@ -31,7 +39,7 @@ pub struct Publication {
     pub reference: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Channel {
     pub title: String,
     pub description: String,
@@ -59,7 +67,7 @@ pub struct Channel {
 
 /// The channel's `by_category` table: subscriptions to one category at a time, each a
 /// calendar and an RSS feed of the events and articles that carry the category.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByCategory {
     /// The categories that get subscriptions, as the data spells them; empty means every
     /// category. Matched ignoring case.
@@ -71,7 +79,7 @@ pub struct ByCategory {
 
 /// What the subscribable outputs may carry, so that they stay inside what the clients
 /// they are for accept (see `docs/data-format.md` for the evidence behind the defaults).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Budget {
     /// RSS, Atom and JSON Feed carry the newest this many articles.
     pub feed_items: usize,
@@ -97,7 +105,7 @@ impl Default for Budget {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     Confirmed,
     Tentative,
@@ -115,7 +123,7 @@ impl Status {
 }
 
 /// When an event happens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Schedule {
     /// A span of time, shown in `zone`. No `end` means the event has no stated length.
     Timed {
@@ -127,7 +135,7 @@ pub enum Schedule {
     AllDay { start: NaiveDate, end: NaiveDate },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Event {
     pub id: String,
     pub title: String,
@@ -151,7 +159,7 @@ pub struct Event {
     pub overrides: Vec<Override>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Article {
     pub id: String,
     pub title: String,
@@ -189,7 +197,7 @@ impl Instance {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Recurrence {
     /// The RRULE value (`FREQ=WEEKLY;BYDAY=TH;COUNT=8`), validated; `None` when the event
     /// only has extra dates.
@@ -201,7 +209,7 @@ pub struct Recurrence {
 }
 
 /// One occurrence that differs from the rule: moved, renamed or cancelled.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Override {
     /// The start the rule gives this occurrence (its RECURRENCE-ID).
     pub occurrence: Instance,

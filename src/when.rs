@@ -14,7 +14,7 @@ use chrono::{
 use chrono_tz::Tz;
 
 /// A time zone as a publication names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Zone {
     /// An IANA zone. Whole-hour fixed offsets (`GMT+8`) are mapped to their `Etc/GMT-8`
     /// zone so that calendar clients see a TZID they know.

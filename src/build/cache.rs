@@ -1,7 +1,9 @@
 //! The build cache, `.calfeed-cache` in the output folder: what the last successful build
 //! read and wrote, so that a build whose input, settings and outputs are as they were
-//! loads and renders nothing, and a build where only some publications changed renders
-//! only those (and the index page).
+//! loads and renders nothing, a build where only some publications changed renders only
+//! those (and the index page), and in a publication that changed, each per-item output
+//! (permalink, one-event file) whose key (`export::pages::key`: a hash of everything it
+//! shows) and file are as the last build left them is passed on unrendered.
 //!
 //! It records the running calfeed (version, and the program file's size, times and inode), a hash of the
 //! settings that change what is written (the load options: reference date, fallback date,
@@ -17,14 +19,14 @@ mod record;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use self::record::{
     OutputRecord, Outputs, PublicationRecord, PublicationView, Record, RecordView, hash_file, hex,
 };
 use super::{Build, Summary, Written};
-use crate::export::{self, Render, Sink, Trimmed, files};
+use crate::export::{self, Render, Reuse, Sink, Trimmed, files};
 use crate::load;
 use crate::model::Publication;
 use crate::publish::{self, MANIFEST, Staging};
@@ -54,6 +56,43 @@ pub(super) struct Cache {
     /// that can be used: the same file, the same bytes, every output it wrote still as it
     /// was.
     reusable: Vec<Option<usize>>,
+    /// For each input not reusable whole, the previous build's per-item outputs of it.
+    earlier: Vec<Earlier>,
+}
+
+/// The last build's per-item outputs of one input, for [`Passing`]: each output's path
+/// hashed, and its fingerprint (its key and what shows its file is as that build left it,
+/// hashed: `record::fingerprint_now`; its lowest bit says whether the file's bytes are part
+/// of it), sorted. Not the record's strings, of which there are 300 000 at N = 100 000:
+/// this is what the build holds while it loads and renders.
+#[derive(Default)]
+struct Earlier(Vec<(u128, u128)>);
+
+impl Earlier {
+    fn of(record: &PublicationRecord) -> Earlier {
+        let mut all: Vec<(u128, u128)> = record
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                let (fingerprint, hashed) = o.fingerprint()?;
+                Some((
+                    record::path_hash(o.path()),
+                    fingerprint & !1 | u128::from(hashed),
+                ))
+            })
+            .collect();
+        all.sort_unstable_by_key(|e| e.0);
+        Earlier(all)
+    }
+
+    /// The fingerprint of the output at `path` as recorded (without its lowest bit), and
+    /// whether its bytes are part of it.
+    fn get(&self, path: &str) -> Option<(u128, bool)> {
+        let hash = record::path_hash(path);
+        let at = self.0.binary_search_by_key(&hash, |e| e.0).ok()?;
+        let fingerprint = self.0[at].1;
+        Some((fingerprint & !1, fingerprint & 1 == 1))
+    }
 }
 
 /// What the cache records of a loaded publication: the model itself can go before the
@@ -87,6 +126,26 @@ pub(super) struct Rendered {
     pub produced: Vec<String>,
     /// How many publications were passed on as the last build left them.
     pub reused: usize,
+    /// The keys of each publication's per-item outputs.
+    keys: Vec<KeyLog>,
+    /// How many per-item outputs of the publications rendered were passed on.
+    pub kept: usize,
+}
+
+/// The keys of one publication's per-item outputs, as they are found (from several
+/// threads): each output's path hashed, and its key; sorted by path once all are found.
+#[derive(Default)]
+struct KeyLog(Vec<(u128, u128)>);
+
+impl KeyLog {
+    fn push(&mut self, path: &str, key: u128) {
+        self.0.push((record::path_hash(path), key));
+    }
+
+    fn sort(mut self) -> KeyLog {
+        self.0.sort_unstable_by_key(|e| e.0);
+        self
+    }
 }
 
 impl Cache {
@@ -116,8 +175,25 @@ impl Cache {
                 .collect(),
             _ => Vec::new(),
         };
-        // A record that serves nothing is not held through the build (it is about as
-        // large as the manifest).
+        let earlier = match (&inputs, &previous) {
+            (Some(inputs), Some(previous)) => inputs
+                .iter()
+                .zip(&reusable)
+                .map(|(input, whole)| {
+                    let record = previous
+                        .publications
+                        .iter()
+                        .find(|p| p.input == input.shown);
+                    match record {
+                        Some(record) if whole.is_none() => Earlier::of(record),
+                        _ => Earlier::default(),
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // A record that serves no publication whole is not held through the build (it is
+        // about as large as the manifest).
         let previous = previous.filter(|_| reusable.iter().any(Option::is_some));
         Cache {
             out_dir,
@@ -125,6 +201,7 @@ impl Cache {
             settings,
             previous,
             reusable,
+            earlier,
         }
     }
 
@@ -173,6 +250,7 @@ impl Cache {
             unchanged,
             removed: Vec::new(),
             reused: previous.publications.len(),
+            kept: 0,
             from_cache: true,
         })
     }
@@ -214,38 +292,78 @@ impl Cache {
         self.previous.as_ref()?.publications.get(at)
     }
 
-    /// Renders every file of the build into `sink`, as [`export::for_each_output`] does,
-    /// except that a publication whose input and outputs are as the last build left them
-    /// is not rendered: its files are passed on as they are.
+    /// Renders every file of the build into `staging`, as [`export::for_each_output`]
+    /// does, except that a publication whose input and outputs are as the last build left
+    /// them is not rendered: its files are passed on as they are; and in one that is
+    /// rendered, each per-item output whose key and file are as the last build left them
+    /// is passed on (see [`Passing`]).
     pub(super) fn render(
         &self,
         publications: &[Publication],
-        sink: &dyn Sink,
+        staging: &Staging,
         threads: usize,
     ) -> io::Result<Rendered> {
+        let sink: &dyn Sink = staging;
+        let no_earlier = Earlier::default();
         let mut notes = Vec::new();
         let mut counts = Vec::new();
+        let mut keys = Vec::new();
         let mut reused = 0;
+        let mut kept = 0;
         for (i, publication) in publications.iter().enumerate() {
             let recording = Recording {
                 sink,
                 count: AtomicUsize::new(0),
             };
             if let Some(record) = self.reusable(publications, i) {
+                let mut log = KeyLog::default();
                 for output in &record.outputs {
-                    let path = self.out_dir.join(output.path());
-                    recording.file(output.path(), &mut |w| {
-                        io::copy(&mut fs::File::open(&path)?, w).map(drop)
-                    })?;
+                    // Found as recorded when the build started: staged unread, or
+                    // should that fail, through the sink (which compares it).
+                    if staging.keep(output.path()).is_ok() {
+                        recording.count.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        let path = self.out_dir.join(output.path());
+                        recording.file(output.path(), &mut |w| {
+                            io::copy(&mut fs::File::open(&path)?, w).map(drop)
+                        })?;
+                    }
+                    if let Some(key) = output.key() {
+                        log.push(output.path(), key);
+                    }
                 }
                 notes.push(record.trimmed.clone());
+                keys.push(log.sort());
                 reused += 1;
             } else {
-                notes.push(export::render_publication(
+                // The last build's per-item outputs of this input.
+                let same_input = self.inputs.as_ref().is_some_and(|inputs| {
+                    inputs.len() == publications.len() && inputs[i].shown == publication.source
+                });
+                let earlier = match self.earlier.get(i) {
+                    Some(earlier) if same_input => earlier,
+                    _ => &no_earlier,
+                };
+                let passing = Passing {
+                    staging,
+                    out_dir: &self.out_dir,
+                    settings: xxh3(self.settings.as_bytes()),
+                    earlier,
+                    count: &recording.count,
+                    kept: AtomicUsize::new(0),
+                    keys: Mutex::new(KeyLog(Vec::with_capacity(
+                        2 * publication.events.len() + publication.articles.len(),
+                    ))),
+                };
+                notes.push(export::render_publication_reusing(
                     publication,
                     &recording,
                     threads,
+                    &passing,
                 )?);
+                kept += passing.kept.into_inner();
+                let log = passing.keys.into_inner().unwrap_or_else(|e| e.into_inner());
+                keys.push(log.sort());
             }
             counts.push(recording.count.into_inner());
         }
@@ -257,6 +375,8 @@ impl Cache {
             counts,
             produced: Vec::new(),
             reused,
+            keys,
+            kept,
         })
     }
 
@@ -273,14 +393,21 @@ impl Cache {
             return None;
         }
         let now = record::file_system_now(&self.out_dir)?;
-        let outputs = |paths| Outputs {
+        let keys = &rendered.keys;
+        if keys.len() != publications.len() {
+            return None;
+        }
+        let outputs = |paths, keys| Outputs {
             out_dir: &self.out_dir,
             now,
             paths,
+            keys,
         };
         let mut records = Vec::new();
-        let each = rendered.produced.iter().zip(&rendered.trimmed);
-        for ((input, publication), (paths, trimmed)) in inputs.iter().zip(publications).zip(each) {
+        let each = rendered.produced.iter().zip(&rendered.trimmed).zip(keys);
+        for ((input, publication), ((paths, trimmed), keys)) in
+            inputs.iter().zip(publications).zip(each)
+        {
             // What was loaded is what was hashed: the file is the same now as before.
             let (size, hash) = hash_file(&input.path).ok()?;
             if input.shown != publication.source || size != input.size || hash != input.hash {
@@ -293,7 +420,7 @@ impl Cache {
                 events: publication.events,
                 articles: publication.articles,
                 trimmed: trimmed.clone(),
-                outputs: outputs(paths),
+                outputs: outputs(paths, &keys.0),
             });
         }
         let whole = format!("{}\0{MANIFEST}\0", files::INDEX);
@@ -302,7 +429,7 @@ impl Cache {
             calfeed: program()?,
             settings: &self.settings,
             publications: records,
-            whole: outputs(&whole),
+            whole: outputs(&whole, &[]),
         })
     }
 }
@@ -469,5 +596,50 @@ impl Sink for Recording<'_> {
         self.sink.file(path, render)?;
         self.count.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+/// Passes on a per-item output of a publication being rendered when the last build wrote
+/// it with the same key (with the same settings: [`settings`]) and its file is still as
+/// that build left it; it is then staged as it is ([`Staging::keep`]), unread. Notes every
+/// key, for the record.
+struct Passing<'p> {
+    staging: &'p Staging,
+    out_dir: &'p Path,
+    /// The hash of the settings.
+    settings: u128,
+    /// The last build's per-item outputs of this publication.
+    earlier: &'p Earlier,
+    /// The publication's count of files staged ([`Recording`]).
+    count: &'p AtomicUsize,
+    kept: AtomicUsize,
+    keys: Mutex<KeyLog>,
+}
+
+impl Reuse for Passing<'_> {
+    fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool> {
+        let mut keyed = [0; 32];
+        keyed[..16].copy_from_slice(&key().to_le_bytes());
+        keyed[16..].copy_from_slice(&self.settings.to_le_bytes());
+        let key = xxh3(&keyed);
+        self.keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path, key);
+        let Some((recorded, hashed)) = self.earlier.get(path) else {
+            return Ok(false);
+        };
+        let now = record::fingerprint_now(self.out_dir, path, key, hashed);
+        if now.map(|f| f & !1) != Some(recorded) {
+            return Ok(false);
+        }
+        // Should the file not be taken as it is, it is rendered (and any real problem
+        // with its path is the render's error).
+        if self.staging.keep(path).is_err() {
+            return Ok(false);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.kept.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 }

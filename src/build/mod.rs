@@ -111,6 +111,10 @@ pub struct Written {
     /// How many publications were not rendered, their input and outputs being as the
     /// last build left them (see [`CACHE`]).
     pub reused: usize,
+    /// How many per-item outputs (permalinks and one-event files) of the publications that
+    /// were rendered were not, their key and file being as the last build left them (see
+    /// [`CACHE`]).
+    pub kept: usize,
     /// Nothing was loaded or rendered: the input, the settings and every output were as
     /// the last build left them.
     pub from_cache: bool,
@@ -274,6 +278,7 @@ impl Build {
             unchanged: done.unchanged,
             removed: done.removed,
             reused: rendered.reused,
+            kept: rendered.kept,
             from_cache: false,
         })
     }

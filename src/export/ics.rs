@@ -17,6 +17,7 @@ use std::io::{self, Write};
 
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
 use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
@@ -91,15 +92,20 @@ pub fn write_calendar_and_events(
     shared: &Shared,
     sink: &dyn Sink,
     archive: &Archive,
+    keyed: &Keyed,
 ) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
     let store = Store::new();
     let measured = measure(shared, store.as_ref(), |event, vevents| {
-        sink.file(
-            &files::event_calendar(&publication.slug, &event.id),
-            &mut |out| write_single(shared, out, &single_head, event, vevents),
-        )
+        let path = files::event_calendar(&publication.slug, &event.id);
+        // (The VEVENTs are rendered either way, for the calendar.)
+        if keyed.event_file(&path, event)? {
+            return Ok(());
+        }
+        sink.file(&path, &mut |out| {
+            write_single(shared, out, &single_head, event, vevents)
+        })
     })?;
     sink.file(&shared.scope.calendar, &mut |out| {
         write_calendar(shared, out, &measured)

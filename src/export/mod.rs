@@ -78,6 +78,27 @@ pub fn for_each_output(
     Ok(notes)
 }
 
+/// Lets a build pass an output on as the last build left it instead of rendering it: the
+/// build cache's way of rendering again only what an edit changed. Asked about each
+/// per-item output (each event's and article's permalink, each event's one-event file)
+/// before it is rendered; the whole-publication outputs are always rendered.
+pub trait Reuse: Sync {
+    /// Whether the output at `path` was passed on to the sink as the last build left it
+    /// (then it is not rendered). `key` gives a hash of everything its bytes depend on
+    /// (`pages::key`): an output may be passed on only when the last build wrote it with
+    /// the same key.
+    fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool>;
+}
+
+/// Passes nothing on: every output is rendered.
+pub struct RenderAll;
+
+impl Reuse for RenderAll {
+    fn pass_on(&self, _: &str, _: &dyn Fn() -> u128) -> io::Result<bool> {
+        Ok(false)
+    }
+}
+
 /// How many threads a build renders on: one per core, as the renderers are independent.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -92,10 +113,23 @@ pub fn render_publication(
     sink: &dyn Sink,
     threads: usize,
 ) -> io::Result<Vec<Trimmed>> {
+    render_publication_reusing(publication, sink, threads, &RenderAll)
+}
+
+/// [`render_publication`], except that each per-item output `reuse` passes on is not
+/// rendered (see [`Reuse`]).
+pub fn render_publication_reusing(
+    publication: &Publication,
+    sink: &dyn Sink,
+    threads: usize,
+    reuse: &dyn Reuse,
+) -> io::Result<Vec<Trimmed>> {
     let shared = Shared::with_threads(publication, threads);
     let shared = &shared;
     let archive = pages::period::Archive::new(publication);
     let archive = &archive;
+    let keyed = pages::key::Keyed::new(publication, reuse);
+    let keyed = &keyed;
     let slug = &publication.slug;
     // The categories' budget notes, which join the publication's.
     let category_notes = std::sync::Mutex::new(Vec::new());
@@ -109,7 +143,7 @@ pub fn render_publication(
         }),
         // The calendar's job also writes the one-event files and the archive's yearly
         // calendars: each VEVENT is rendered once, for all three.
-        Box::new(move || ics::write_calendar_and_events(shared, sink, archive)),
+        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, keyed)),
         Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
             sink.file(&files::json_feed(slug), &mut |w| {
@@ -136,6 +170,7 @@ pub fn render_publication(
         shared,
         archive,
         sink,
+        keyed,
     };
     let large = jobs.len();
     jobs::run_jobs(large + pages.len(), threads, |i| match jobs.get(i) {

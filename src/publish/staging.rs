@@ -414,11 +414,30 @@ impl Drop for Staging {
     }
 }
 
-impl Sink for Staging {
-    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
-        let relative = PathBuf::from(path);
+impl Staging {
+    /// Stages the output at `path` as the file already there, without reading it: for a
+    /// caller that knows the file holds exactly the bytes the output would have (the build
+    /// cache, which recorded it). Refused as [`Sink::file`] refuses a path; an error when
+    /// there is no file there.
+    pub fn keep(&self, path: &str) -> io::Result<()> {
+        let (_, target, existing) = self.prepare(path)?;
+        if !existing.is_some_and(|m| m.is_file()) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is gone", target.display()),
+            ));
+        }
+        // Its bytes are the output's: like a file found to hold them already, it is
+        // adopted whether or not the manifest lists it.
+        self.state().outputs.push(path, None)
+    }
+
+    /// Checks where an output goes, makes its folders: its folder, its path and what is
+    /// there now.
+    fn prepare(&self, path: &str) -> io::Result<(PathBuf, PathBuf, Option<fs::Metadata>)> {
+        let relative = Path::new(path);
         // (Kept in 16 bits; no file system takes a longer path anyway.)
-        if !is_plain(&relative) || path.len() > usize::from(u16::MAX) {
+        if !is_plain(relative) || path.len() > usize::from(u16::MAX) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("{path} is not a path inside the output folder"),
@@ -434,7 +453,7 @@ impl Sink for Staging {
             made?;
             state.folders.insert(dir.clone());
         }
-        let target = self.out_dir.join(&relative);
+        let target = self.out_dir.join(relative);
         let existing = fs::symlink_metadata(&target).ok();
         if existing
             .as_ref()
@@ -442,6 +461,14 @@ impl Sink for Staging {
         {
             return Err(link_error(&target));
         }
+        Ok((dir, target, existing))
+    }
+}
+
+impl Sink for Staging {
+    fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        let (dir, target, existing) = self.prepare(path)?;
+        let relative = PathBuf::from(path);
         let foreign = existing.is_some() && !self.previous.contains(&relative);
         let mut writer = io::BufWriter::with_capacity(
             BUFFER,
@@ -526,5 +553,55 @@ impl Write for StagedFile {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod keep_tests {
+    use super::*;
+
+    /// A file kept is committed as an output (listed, unchanged, untouched); a missing
+    /// file or a symbolic link is refused, as `Sink::file` refuses one.
+    #[test]
+    fn a_kept_file_is_an_unchanged_output_and_only_a_plain_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let first = Staging::new(out).unwrap();
+        first.add(&output("s/a.html", "A")).unwrap();
+        first.add(&output("s/b.html", "B")).unwrap();
+        first.commit().unwrap();
+        let before = fs::metadata(out.join("s/a.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+
+        let second = Staging::new(out).unwrap();
+        second.keep("s/a.html").unwrap();
+        assert!(second.keep("s/missing.html").is_err());
+        assert!(second.keep("../outside.html").is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(out.join("s/b.html"), out.join("s/link.html")).unwrap();
+            assert!(second.keep("s/link.html").is_err());
+        }
+        let report = second.commit().unwrap();
+        assert_eq!(report.unchanged, [PathBuf::from("s/a.html")]);
+        assert!(report.written.is_empty());
+        assert_eq!(report.removed, [PathBuf::from("s/b.html")]);
+        assert_eq!(fs::read_to_string(out.join("s/a.html")).unwrap(), "A");
+        let after = fs::metadata(out.join("s/a.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after);
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert_eq!(manifest, "s/a.html\n");
+    }
+
+    fn output(path: &str, contents: &str) -> Output {
+        Output {
+            path: PathBuf::from(path),
+            contents: contents.as_bytes().to_vec(),
+        }
     }
 }

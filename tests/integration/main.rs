@@ -18,6 +18,7 @@ mod fuzz_replays;
 mod golden;
 mod guard;
 mod history;
+mod incremental;
 mod injection;
 mod limits;
 mod limits_check;

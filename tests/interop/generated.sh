@@ -3,8 +3,9 @@
 # back by bench/check.py with Python icalendar, feedparser and Mozilla's ical.js: the large-input
 # code paths (streamed loading, texts kept out of memory, feeds written in pieces, two render
 # threads) checked by independent parsers on every `make test`. `make bench` runs the same
-# checks on N = 10 000 and 100 000. Rebuilds (nothing changed, then one event and one
-# article edited) are compared byte for byte with clean builds.
+# checks on N = 10 000 and 100 000. Rebuilds (nothing changed, then two events and one
+# article edited in place, which the build cache renders again incrementally) are compared
+# byte for byte with clean builds.
 #
 # Usage: tests/interop/generated.sh BIN [N]    (run after tests/interop/run.sh, which installs
 #        the venv and ical.js)
@@ -37,24 +38,27 @@ if ! grep -Eq ': 0 file\(s\) written, [0-9]+ unchanged, 0 removed' <<<"$again"; 
 fi
 "$bin" build --check -q --in "$tmp/in" --out "$tmp/out"
 # That rebuild rendered nothing (the build cache): its output is a clean build's, byte for
-# byte. Then one event's description and one article's title edited: a rebuild into the
-# same folder gives, byte for byte, the files of a clean build of the edited input.
+# byte. Then, in the same file (so that the cache renders again only the permalinks and
+# one-event files that show an edit), one event's description, another's title (which
+# the articles related to it show) and one article's title edited: a rebuild into the same
+# folder gives, byte for byte, the files of a clean build of the edited input.
 "$bin" build -q --in "$tmp/in" --out "$tmp/clean"
 if ! diff -r -x .calfeed-cache "$tmp/out" "$tmp/clean" >&2; then
   echo "FAIL  a rebuild with nothing changed differs from a clean build"
   echo "check N=$n: 0 passed, 1 failed"
   exit 1
 fi
-mkdir -p "$tmp/edited"
-python3 - "$tmp/in/bench-$n.json" "$tmp/edited/bench-$n.json" <<'PY'
+python3 - "$tmp/in/bench-$n.json" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1], encoding="utf-8"))
 data["events"][len(data["events"]) // 2]["description"] += " (edited)"
+data["events"][0]["title"] += " (edited)"
+data["events"][0]["sequence"] = data["events"][0].get("sequence", 0) + 1
 data["articles"][0]["title"] += " (edited)"
-json.dump(data, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+json.dump(data, open(sys.argv[1], "w", encoding="utf-8"), ensure_ascii=False)
 PY
-"$bin" build -q --in "$tmp/edited" --out "$tmp/out"
-"$bin" build -q --in "$tmp/edited" --out "$tmp/clean-edited"
+"$bin" build -q --in "$tmp/in" --out "$tmp/out"
+"$bin" build -q --in "$tmp/in" --out "$tmp/clean-edited"
 if ! diff -r -x .calfeed-cache "$tmp/out" "$tmp/clean-edited" >&2; then
   echo "FAIL  a rebuild after an edit differs from a clean build of the edited input"
   echo "check N=$n: 0 passed, 1 failed"

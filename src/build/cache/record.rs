@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::export::Trimmed;
 
 /// Raised whenever the file's meaning changes: an older or newer cache is not used.
-pub(super) const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 2;
 
 /// The whole cache file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,8 +42,9 @@ pub(super) struct PublicationRecord {
 }
 
 /// One output file as the build left it: path (relative to the output folder), size,
-/// modification and change times (nanoseconds), inode, and the hash of its bytes when its
-/// times cannot be trusted (see [`OutputRecord::of`]).
+/// modification and change times (nanoseconds), inode, the hash of its bytes when its
+/// times cannot be trusted (see [`OutputRecord::of`]), and for a per-item output its key
+/// (`export::pages::key`, with the settings), in hex.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct OutputRecord(
     pub String,
@@ -51,6 +52,7 @@ pub(super) struct OutputRecord(
     pub i128,
     pub i128,
     pub u64,
+    pub Option<String>,
     pub Option<String>,
 );
 
@@ -95,7 +97,7 @@ pub(super) fn identity(path: &Path) -> Option<String> {
 pub(super) fn hash_file(path: &Path) -> io::Result<(u64, String)> {
     let mut file = fs::File::open(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buffer = vec![0; 1 << 20];
+    let mut buffer = vec![0; 64 * 1024];
     let mut size = 0;
     loop {
         let n = match file.read(&mut buffer) {
@@ -126,7 +128,12 @@ impl OutputRecord {
     /// How `relative` is now. `now` is the file system's own clock, as it stamped a file
     /// just written: a file whose times are close to it could be edited without its times
     /// changing, so its bytes are hashed too. `None` when it is not a readable file.
-    pub(super) fn of(out_dir: &Path, relative: &str, now: i128) -> Option<OutputRecord> {
+    pub(super) fn of(
+        out_dir: &Path,
+        relative: &str,
+        now: i128,
+        key: Option<u128>,
+    ) -> Option<OutputRecord> {
         let path = out_dir.join(relative);
         let (size, mtime, ctime, inode) = stat(&path)?;
         let racy = mtime.max(ctime) >= now - racy_margin(now);
@@ -146,7 +153,13 @@ impl OutputRecord {
             ctime,
             inode,
             hash,
+            key.map(hex),
         ))
+    }
+
+    /// The key the output was written with, if it has one.
+    pub(super) fn key(&self) -> Option<u128> {
+        u128::from_str_radix(self.6.as_deref()?, 16).ok()
     }
 
     pub(super) fn hashed(&self) -> bool {
@@ -178,6 +191,59 @@ impl OutputRecord {
             Some(hash) => hash_file(&path).is_ok_and(|(size, h)| size == self.1 && h == *hash),
         }
     }
+}
+
+/// A hash of an output's path (relative to the output folder).
+pub(super) fn path_hash(relative: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(relative.as_bytes())
+}
+
+/// A per-item output's key, and what shows its file is as it was (as [`OutputRecord::still`]
+/// compares it), in one hash.
+fn fingerprint(key: u128, (size, mtime, ctime, inode): Stat, hash: Option<&str>) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&key.to_le_bytes());
+    hasher.update(&size.to_le_bytes());
+    hasher.update(&mtime.to_le_bytes());
+    hasher.update(&ctime.to_le_bytes());
+    hasher.update(&inode.to_le_bytes());
+    if let Some(hash) = hash {
+        hasher.update(hash.as_bytes());
+    }
+    hasher.digest128()
+}
+
+impl OutputRecord {
+    /// For a per-item output: its fingerprint as recorded, and whether its bytes are part
+    /// of it (see [`fingerprint_now`]).
+    pub(super) fn fingerprint(&self) -> Option<(u128, bool)> {
+        let key = self.key()?;
+        let stat = (self.1, self.2, self.3, self.4);
+        Some((fingerprint(key, stat, self.5.as_deref()), self.5.is_some()))
+    }
+}
+
+/// The fingerprint the output at `relative` would have with `key` (its bytes hashed too
+/// when `hashed`): equal to the one recorded exactly when the file is as recorded and the
+/// key is the same. `None` when it is not a readable file.
+pub(super) fn fingerprint_now(
+    out_dir: &Path,
+    relative: &str,
+    key: u128,
+    hashed: bool,
+) -> Option<u128> {
+    let path = out_dir.join(relative);
+    let stat = stat(&path)?;
+    let hash = if hashed {
+        let (size, hash) = hash_file(&path).ok()?;
+        if size != stat.0 {
+            return None;
+        }
+        Some(hash)
+    } else {
+        None
+    };
+    Some(fingerprint(key, stat, hash.as_deref()))
 }
 
 /// The file system's clock now, as it stamps a file it creates in `dir` (nanoseconds).
@@ -222,6 +288,9 @@ pub(super) struct Outputs<'a> {
     pub out_dir: &'a Path,
     pub now: i128,
     pub paths: &'a str,
+    /// The keys of the per-item outputs, by the hash of their path ([`path_hash`]),
+    /// sorted.
+    pub keys: &'a [(u128, u128)],
 }
 
 impl Serialize for Outputs<'_> {
@@ -229,7 +298,12 @@ impl Serialize for Outputs<'_> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = serializer.serialize_seq(None)?;
         for path in self.paths.split_terminator('\0') {
-            let record = OutputRecord::of(self.out_dir, path, self.now)
+            let key = self
+                .keys
+                .binary_search_by_key(&path_hash(path), |e| e.0)
+                .ok()
+                .map(|at| self.keys[at].1);
+            let record = OutputRecord::of(self.out_dir, path, self.now, key)
                 .ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
             seq.serialize_element(&record)?;
         }

@@ -4,6 +4,7 @@
 //! written by [`super::ics::write_calendar_and_events`]). Each page is one job of the build.
 
 pub mod archive;
+pub mod key;
 pub mod period;
 
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use super::document::{document_end, document_start, footer};
 use super::escape::escape_html as esc;
 use super::html::{self, Place, feed_links};
 use super::{Shared, Sink, files};
+use key::Keyed;
 use period::{Archive, Item};
 
 /// On its own page the item's title is the page's heading.
@@ -29,6 +31,8 @@ pub struct Jobs<'j> {
     pub shared: &'j Shared<'j>,
     pub archive: &'j Archive,
     pub sink: &'j dyn Sink,
+    /// What may be passed on as the last build left it: the permalinks.
+    pub keyed: &'j Keyed<'j>,
 }
 
 impl Jobs<'_> {
@@ -59,24 +63,28 @@ impl Jobs<'_> {
             });
         }
         let i = i - archive.pages.len();
-        if let Some(event) = publication.events.get(i) {
-            return sink.file(&files::permalink(slug, &event.id), &mut |w| {
-                write_permalink(shared, archive, Item::Event(i), w)
-            });
+        let (item, id) = match publication.events.get(i) {
+            Some(event) => (Item::Event(i), &event.id),
+            None => {
+                let i = i - publication.events.len();
+                match publication.articles.get(i) {
+                    Some(article) => (Item::Article(i), &article.id),
+                    None => return Ok(()),
+                }
+            }
+        };
+        let path = files::permalink(slug, id);
+        if self.keyed.permalink(&path, archive, item)? {
+            return Ok(());
         }
-        let i = i - publication.events.len();
-        match publication.articles.get(i) {
-            Some(article) => sink.file(&files::permalink(slug, &article.id), &mut |w| {
-                write_permalink(shared, archive, Item::Article(i), w)
-            }),
-            None => Ok(()),
-        }
+        sink.file(&path, &mut |w| write_permalink(shared, archive, item, w))
     }
 }
 
 /// `<slug>/<id>.html`: one event (its times, place, links and add-to-calendar links) or one
 /// article (its body and related events), with links to the publication's page and to the
-/// archive page that lists it.
+/// archive page that lists it. Whatever it reads must be part of its key
+/// ([`Keyed::permalink`]): a build passes a permalink whose key is unchanged on unrendered.
 pub fn write_permalink(
     shared: &Shared,
     archive: &Archive,
