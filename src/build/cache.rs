@@ -617,6 +617,10 @@ struct Passing<'p> {
 }
 
 impl Reuse for Passing<'_> {
+    fn may_pass_on(&self) -> bool {
+        !self.earlier.0.is_empty()
+    }
+
     fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool> {
         let mut keyed = [0; 32];
         keyed[..16].copy_from_slice(&key().to_le_bytes());

@@ -88,6 +88,13 @@ pub trait Reuse: Sync {
     /// (`pages::key`): an output may be passed on only when the last build wrote it with
     /// the same key.
     fn pass_on(&self, path: &str, key: &dyn Fn() -> u128) -> io::Result<bool>;
+
+    /// Whether any output may be passed on. When none can, every article's HTML is
+    /// rendered up front on every thread (everything needs it); otherwise each article's
+    /// is rendered when first needed, so that the permalinks passed on cost nothing.
+    fn may_pass_on(&self) -> bool {
+        true
+    }
 }
 
 /// Passes nothing on: every output is rendered.
@@ -96,6 +103,10 @@ pub struct RenderAll;
 impl Reuse for RenderAll {
     fn pass_on(&self, _: &str, _: &dyn Fn() -> u128) -> io::Result<bool> {
         Ok(false)
+    }
+
+    fn may_pass_on(&self) -> bool {
+        false
     }
 }
 
@@ -124,7 +135,13 @@ pub fn render_publication_reusing(
     threads: usize,
     reuse: &dyn Reuse,
 ) -> io::Result<Vec<Trimmed>> {
-    let shared = Shared::with_threads(publication, threads);
+    let caches;
+    let shared = if reuse.may_pass_on() {
+        caches = Caches::new(publication);
+        Shared::view(publication, &caches)
+    } else {
+        Shared::with_threads(publication, threads)
+    };
     let shared = &shared;
     let archive = pages::period::Archive::new(publication);
     let archive = &archive;
