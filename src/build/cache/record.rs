@@ -293,19 +293,52 @@ pub(super) struct Outputs<'a> {
     pub keys: &'a [(u128, u128)],
 }
 
+impl Outputs<'_> {
+    /// How the output at `path` is now, with its key.
+    fn record(&self, path: &str) -> Option<OutputRecord> {
+        let key = self
+            .keys
+            .binary_search_by_key(&path_hash(path), |e| e.0)
+            .ok()
+            .map(|at| self.keys[at].1);
+        OutputRecord::of(self.out_dir, path, self.now, key)
+    }
+}
+
 impl Serialize for Outputs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
+        // Looking at each output (a `stat`, and reading the bytes of one written moments
+        // ago, as every output of a first build was) is most of the cost: done on every
+        // core, a block of outputs at a time, and written in order.
+        const BLOCK: usize = 4096;
+        let threads = crate::export::default_threads();
         let mut seq = serializer.serialize_seq(None)?;
-        for path in self.paths.split_terminator('\0') {
-            let key = self
-                .keys
-                .binary_search_by_key(&path_hash(path), |e| e.0)
-                .ok()
-                .map(|at| self.keys[at].1);
-            let record = OutputRecord::of(self.out_dir, path, self.now, key)
-                .ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
-            seq.serialize_element(&record)?;
+        let mut paths = self.paths.split_terminator('\0').peekable();
+        while paths.peek().is_some() {
+            let block: Vec<&str> = paths.by_ref().take(BLOCK).collect();
+            let chunk = block.len().div_ceil(threads).max(1);
+            let records: Vec<Option<OutputRecord>> = std::thread::scope(|scope| {
+                let parts: Vec<_> = block
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|path| self.record(path))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            for (path, record) in block.iter().zip(records) {
+                let record =
+                    record.ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
+                seq.serialize_element(&record)?;
+            }
         }
         seq.end()
     }
