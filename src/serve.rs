@@ -32,6 +32,7 @@
 //! CDN serving the `public/` that `calfeed build` writes does better.
 
 mod http;
+mod memory;
 mod preview;
 mod report;
 mod site;
@@ -288,6 +289,9 @@ impl Preview {
                 report.send(Event::RebuildPanicked);
             }
         }
+        // The site replaced (unless a response still holds it), and any build the
+        // watcher threw away, are freed by now.
+        memory::give_back();
     }
 
     /// Serves the last good build again, marked stale.
