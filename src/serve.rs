@@ -138,6 +138,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Start)?;
     let base = base_url(addr);
     let (site, _) = make_site(publications, &hashes, &base, None);
+    // What loading needed only while it ran (the raw items, the read buffers).
+    memory::give_back();
     let current = Arc::new(Current::new(site));
     let server =
         Server::start(listener, Arc::clone(&current), Limits::default()).map_err(Error::Start)?;
