@@ -7,7 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::paths::{is_link, link_error};
+use super::paths::link_error;
 use super::temp_builder;
 
 /// A commit under way.
@@ -44,10 +44,12 @@ impl<'a> Transaction<'a> {
                 format!("cannot replace {}: {e}", target.display()),
             )
         };
-        if is_link(&target) {
-            return Err(fail(link_error(&target)));
-        }
+        // One look at what is there (not following a link): a link is refused, a file
+        // kept until the commit is done.
         let backup = match fs::symlink_metadata(&target) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                return Err(fail(link_error(&target)));
+            }
             Ok(metadata) if metadata.is_file() => Some(backup(&target).map_err(fail)?),
             // A folder or anything else where the file goes: the rename fails below.
             _ => None,
