@@ -77,8 +77,13 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
             for path in &written.unchanged {
                 reporter.detail(format!("unchanged {}", output.join(path).display()));
             }
+            // What the build cache spared an incremental build, when it spared anything.
+            let passed_on = match written.kept {
+                0 => String::new(),
+                kept => format!(" ({kept} page(s) and event file(s) passed on, not rendered)"),
+            };
             reporter.info(format!(
-                "built {}: {} file(s) written, {} unchanged, {} removed in {:.2}s",
+                "built {}: {} file(s) written, {} unchanged{passed_on}, {} removed in {:.2}s",
                 written.summary,
                 written.written.len(),
                 written.unchanged.len(),

@@ -81,6 +81,29 @@ fn rebuilding_unchanged_input_touches_no_file() {
     );
 }
 
+/// After an edit of one event, the summary says how many per-item outputs the build
+/// cache passed on without rendering them: the other event's page and file.
+#[test]
+fn a_rebuild_after_an_edit_says_what_it_did_not_render_again() {
+    let two = format!(
+        "{MINIMAL}\n[[events]]\nid = \"keynote\"\ntitle = \"Keynote\"\nstart = \"2022-07-05T10:00\"\nduration = \"1h\"\n"
+    );
+    let first = Test::new().feed("launch.toml", &two).args(["build"]).run();
+    let edited = two.replace(
+        "title = \"Keynote\"",
+        "title = \"Keynote, moved\"\nsequence = 1",
+    );
+    assert_ne!(edited, two);
+    first
+        .then()
+        .feed("launch.toml", &edited)
+        .args(["build"])
+        .stdout_contains(
+            "unchanged (2 page(s) and event file(s) passed on, not rendered), 0 removed in ",
+        )
+        .run();
+}
+
 #[test]
 fn build_reports_output_it_cannot_write_with_exit_code_4() {
     Test::new()
