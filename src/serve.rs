@@ -60,7 +60,7 @@ use crate::model::Publication;
 
 use self::http::{Limits, Server};
 use self::preview::{Rewrites, stale_summary};
-use self::site::{CACHE_BYTES, Changes, Current, Inputs, Site};
+use self::site::{CACHE_BYTES, Current, Inputs, Site};
 
 pub use self::report::{Event, Link, Report, Subscription};
 
@@ -137,7 +137,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let listener = bind(&options.addrs)?;
     let addr = listener.local_addr().map_err(Error::Start)?;
     let base = base_url(addr);
-    let (site, _) = make_site(publications, &hashes, &base, None);
+    let site = make_site(publications, &hashes, &base, None);
     // What loading needed only while it ran (the raw items, the read buffers).
     memory::give_back();
     let current = Arc::new(Current::new(site));
@@ -231,7 +231,7 @@ struct Builder {
 /// What loading the input and making a site of it gave: the site and what changed, or
 /// the problems found, or a panic (a bug).
 enum Prepared {
-    Built(Box<Site>, Changes),
+    Built(Box<Site>),
     Failed(Vec<Diagnostic>),
     Panicked,
 }
@@ -246,14 +246,21 @@ impl Builder {
         // A panic in loading is a bug, but it should not end the watching: the last good
         // build stays up, as for invalid input.
         let built = panic::catch_unwind(AssertUnwindSafe(|| {
-            let hashes = input_hashes(&options.input);
-            load::load_dir(&options.input, &options.load).map(|publications| {
+            // Hashed while the files are loaded (the watcher publishes nothing read while
+            // they changed, so both saw the same bytes).
+            let (hashes, loaded) = thread::scope(|scope| {
+                let hashing = scope.spawn(|| input_hashes(&options.input));
+                let loaded = load::load_dir(&options.input, &options.load);
+                let hashes = hashing.join().unwrap_or_default();
+                (hashes, loaded)
+            });
+            loaded.map(|publications| {
                 let previous = self.current.load();
                 make_site(publications, &hashes, &self.base, Some(&previous))
             })
         }));
         match built {
-            Ok(Ok((site, changes))) => Prepared::Built(Box::new(site), changes),
+            Ok(Ok(site)) => Prepared::Built(Box::new(site)),
             Ok(Err(problems)) => Prepared::Failed(problems),
             Err(_) => Prepared::Panicked,
         }
@@ -266,10 +273,14 @@ impl Preview {
     fn publish(&mut self, prepared: Prepared) {
         let report = self.builder.options.report.clone();
         match prepared {
-            Prepared::Built(site, changes) => {
+            Prepared::Built(site) => {
                 let new = self.subscriptions(&site);
                 let (publications, files) = (site.publications().len(), site.len());
+                let previous = self.builder.current.load();
                 let site = self.builder.current.store(*site);
+                // Counted once the new site is served, not before.
+                let changes = site.changes_since(Some(&previous));
+                drop(previous);
                 report.send(Event::Rebuilt {
                     publications,
                     files,
@@ -346,13 +357,13 @@ fn make_site(
     hashes: &HashMap<String, u128>,
     base: &str,
     previous: Option<&Site>,
-) -> (Site, Changes) {
+) -> Site {
     let rewrites = Rewrites::new(&publications, base);
     let inputs: Inputs = publications
         .iter()
         .map(|p| (p.slug.clone(), hashes.get(&p.source).copied()))
         .collect();
-    Site::new(
+    Site::prepared(
         OnDemand::new(publications),
         inputs,
         previous,

@@ -199,7 +199,7 @@ fn requests_at_once_for_one_file_render_it_once() {
 
 #[test]
 fn a_file_larger_than_the_cache_is_served_and_not_kept() {
-    let (site, _) = Site::of(
+    let site = Site::of(
         Files::Fixed(HashMap::from([("a.ics".into(), vec![b'x'; 5_000])])),
         Inputs::new(),
         None,
