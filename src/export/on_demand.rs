@@ -73,7 +73,15 @@ impl OnDemand {
         let prepared = publications
             .iter()
             .map(|publication| {
-                let archive = Archive::new(publication);
+                // The archive and the shared caches each sort every item: side by side.
+                let (archive, caches) = std::thread::scope(|scope| {
+                    let caches = scope.spawn(|| Caches::new(publication));
+                    let archive = Archive::new(publication);
+                    let caches = caches
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    (archive, caches)
+                });
                 let pages = archive
                     .pages
                     .iter()
@@ -87,7 +95,7 @@ impl OnDemand {
                     .map(|(i, article)| (article.id.clone(), i))
                     .collect();
                 Prepared {
-                    caches: Caches::new(publication),
+                    caches,
                     years: archive.years_with_events(),
                     archive,
                     articles,
