@@ -68,6 +68,7 @@ pub mod export;
 pub mod limits;
 pub mod listing;
 pub mod load;
+mod memory;
 pub mod model;
 pub mod publish;
 pub mod recurrence;

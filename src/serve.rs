@@ -32,7 +32,6 @@
 //! CDN serving the `public/` that `calfeed build` writes does better.
 
 mod http;
-mod memory;
 mod preview;
 mod report;
 mod site;
@@ -139,7 +138,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let base = base_url(addr);
     let site = make_site(publications, &hashes, &base, None);
     // What loading needed only while it ran (the raw items, the read buffers).
-    memory::give_back();
+    crate::memory::give_back();
     let current = Arc::new(Current::new(site));
     let server =
         Server::start(listener, Arc::clone(&current), Limits::default()).map_err(Error::Start)?;
@@ -304,7 +303,7 @@ impl Preview {
         }
         // The site replaced (unless a response still holds it), and any build the
         // watcher threw away, are freed by now.
-        memory::give_back();
+        crate::memory::give_back();
     }
 
     /// Serves the last good build again, marked stale.

@@ -111,6 +111,9 @@ impl Checker<'_> {
                 }
             }
         }
+        // The events as read are freed now; read on other threads, they were in other
+        // heaps than the checked ones, which would not reuse their pages (`memory`).
+        crate::memory::give_back();
         publication.event_index = publication
             .events
             .iter()
