@@ -153,6 +153,16 @@ mod tests {
 
     use super::*;
 
+    /// Waits (at most 10 s) until `done`, then long enough for any further rebuild to
+    /// have been published.
+    fn settle_after(done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        thread::sleep(SETTLE + POLL * 2);
+    }
+
     #[test]
     fn snapshots_see_publication_files_only() {
         let dir = tempfile::tempdir().unwrap();
@@ -191,11 +201,7 @@ mod tests {
         };
         fs::write(dir.path().join("a.toml"), "22").unwrap();
         fs::write(dir.path().join("b.json"), "{}").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while count.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(20));
-        }
-        thread::sleep(POLL * 2);
+        settle_after(|| count.load(Ordering::SeqCst) > 0);
         assert_eq!(count.load(Ordering::SeqCst), 1);
         stop.store(true, Ordering::SeqCst);
         watcher.join().unwrap();
@@ -234,11 +240,7 @@ mod tests {
         fs::write(&file, "1").unwrap();
         thread::sleep(Duration::from_millis(200));
         fs::write(&file, "22").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while published.lock().unwrap().is_empty() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(20));
-        }
-        thread::sleep(SETTLE + POLL * 2);
+        settle_after(|| !published.lock().unwrap().is_empty());
         stop.store(true, Ordering::SeqCst);
         watcher.join().unwrap();
         assert_eq!(*published.lock().unwrap(), ["22"]);
