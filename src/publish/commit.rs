@@ -20,6 +20,8 @@ pub(super) struct Transaction<'a> {
 enum Done {
     /// A file that did not exist was put in place.
     Created(PathBuf),
+    /// A file or folder that did not exist was moved into place from `from`.
+    Moved { from: PathBuf, to: PathBuf },
     /// A file was replaced or removed; its old bytes are at the backup.
     Replaced {
         target: PathBuf,
@@ -64,6 +66,33 @@ impl<'a> Transaction<'a> {
         Ok(())
     }
 
+    /// Moves the file or folder at `from` to `relative`, where nothing may be: whatever is
+    /// there (a file, a folder, a link) is refused, not replaced.
+    pub(super) fn move_in(&mut self, from: &Path, relative: &Path) -> io::Result<()> {
+        let target = self.out_dir.join(relative);
+        if fs::symlink_metadata(&target).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "cannot put {} in place: something appeared there during the build; \
+                     move it away and build again",
+                    target.display()
+                ),
+            ));
+        }
+        fs::rename(from, &target).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot put {} in place: {e}", target.display()),
+            )
+        })?;
+        self.done.push(Done::Moved {
+            from: from.to_path_buf(),
+            to: target,
+        });
+        Ok(())
+    }
+
     /// Removes the file at `relative`, keeping its bytes until the commit is done.
     pub(super) fn remove(&mut self, relative: &Path) -> io::Result<()> {
         let target = self.out_dir.join(relative);
@@ -95,6 +124,11 @@ impl<'a> Transaction<'a> {
                 Done::Created(target) => {
                     if fs::remove_file(&target).is_err() {
                         failed.push((target, None));
+                    }
+                }
+                Done::Moved { from, to } => {
+                    if fs::rename(&to, &from).is_err() {
+                        failed.push((to, None));
                     }
                 }
                 Done::Replaced { target, backup } => {

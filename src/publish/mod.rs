@@ -9,6 +9,7 @@ use crate::export::Output;
 
 mod checking;
 mod commit;
+mod fresh;
 mod lock;
 mod paths;
 #[cfg(test)]
@@ -171,6 +172,14 @@ fn is_own_temp_name(name: &str) -> bool {
 /// behind; the next build removes such files: only calfeed's (by [`is_own_temp_name`]),
 /// and only while it holds the output folder's lock, so never a running build's.
 fn remove_abandoned_temp_files(out_dir: &Path) {
+    // First the private folder of a killed build into an empty output folder (see
+    // `fresh`), with everything in it.
+    for entry in fs::read_dir(out_dir).into_iter().flatten().flatten() {
+        let own = entry.file_name().to_str().is_some_and(is_own_temp_name);
+        if own && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
     // Outputs are at most two folders deep (`<slug>/archive/<year>.ics`); a removed
     // publication's folders count too. Links are not followed (`file_type` does not).
     let mut dirs = vec![out_dir.to_path_buf()];

@@ -20,7 +20,8 @@ fn temp_files(dir: &Path) -> Vec<String> {
     while let Some(at) = dirs.pop() {
         for entry in fs::read_dir(&at).unwrap().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type().unwrap().is_dir() {
+            // A private folder of a build into an empty output folder counts as one.
+            if entry.file_type().unwrap().is_dir() && !name.ends_with(".tmp") {
                 dirs.push(entry.path());
             } else if name.ends_with(".tmp") && name != LOCK {
                 found.push(entry.path().display().to_string());

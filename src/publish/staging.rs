@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::commit::{Transaction, rolled_back};
+use super::fresh::Tree;
 use super::lock::Lock;
 use super::paths::{at_path, is_plain, link_error, make_folders};
 use super::{
@@ -25,6 +26,11 @@ use crate::export::{Output, Render, Sink};
 /// committing removes its temporary files and the folders it made. Files can be staged
 /// from several threads.
 ///
+/// Into an output folder that holds nothing yet, outputs are instead written in place in a
+/// private folder inside it, which the commit moves into place whole (see `publish::fresh`): with
+/// nothing published, there is nothing to compare with, and a few renames replace one per
+/// file.
+///
 /// A `Staging` holds the output folder's lock ([`LOCK`](super::LOCK)) from
 /// [`Staging::new`] until it is committed or dropped: a second build of the same folder
 /// meanwhile fails at once. No symbolic link below the output folder is followed: an
@@ -34,6 +40,8 @@ pub struct Staging {
     /// What the previous build recorded in the manifest: the files calfeed wrote.
     previous: Previous,
     adopt: bool,
+    /// The private folder of a build into an empty output folder.
+    fresh: Option<Tree>,
     state: Mutex<StagingState>,
     /// Held to the end (fields drop after [`Drop::drop`] has cleaned up).
     _lock: Lock,
@@ -234,6 +242,7 @@ impl Staging {
             out_dir: out_dir.to_path_buf(),
             previous: Previous::read(out_dir),
             adopt: false,
+            fresh: Tree::for_empty(out_dir)?,
             state: Mutex::default(),
             _lock: lock,
         })
@@ -262,9 +271,10 @@ impl Staging {
             .outputs
             .iter()
             .find(|(name, _)| Path::new(name) == relative)?;
-        Some(match &output.temp {
-            Some(random) => Outputs::temp_path(&self.out_dir, name, random),
-            None => self.out_dir.join(relative),
+        Some(match (&output.temp, &self.fresh) {
+            (Some(random), _) => Outputs::temp_path(&self.out_dir, name, random),
+            (None, Some(tree)) => tree.path_of(relative),
+            (None, None) => self.out_dir.join(relative),
         })
     }
 
@@ -286,6 +296,9 @@ impl Staging {
     /// every step before it is undone: the error names the file, and nothing published
     /// has changed (or the error says exactly what could not be put back).
     pub fn commit(mut self) -> io::Result<WriteReport> {
+        if let Some(tree) = self.fresh.take() {
+            return self.commit_fresh(tree);
+        }
         let out_dir = self.out_dir.clone();
         if !self.state().foreign.is_empty() && !self.adopt {
             // Dropping the staging removes its temporary files and the folders it made.
@@ -312,20 +325,7 @@ impl Staging {
         };
         let previous = std::mem::take(&mut self.previous).paths();
         let stale = no_longer_produced(&out_dir, previous, &produced);
-        let mut manifest: Vec<String> = produced
-            .iter()
-            .map(|path| path.to_string_lossy().replace('\\', "/"))
-            .collect();
-        manifest.sort();
-        let manifest = manifest.join("\n") + "\n";
-        let manifest_file =
-            if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
-                None
-            } else {
-                let mut file = temp_builder().tempfile_in(&out_dir)?;
-                file.write_all(manifest.as_bytes())?;
-                Some(file.into_temp_path())
-            };
+        let manifest_file = manifest_file(&out_dir, &produced)?;
         let mut transaction = Transaction::new(&out_dir);
         let applied = apply(&mut transaction, staged, manifest_file, &stale, &mut report);
         if let Err(error) = applied {
@@ -348,6 +348,57 @@ impl Staging {
         }
         Ok(report)
     }
+}
+
+impl Staging {
+    /// The commit of a build into an empty output folder: its tree moved into place,
+    /// then the manifest; undone when a step fails.
+    fn commit_fresh(self, tree: Tree) -> io::Result<WriteReport> {
+        let mut state = std::mem::take(&mut *self.state());
+        let mut written: Vec<PathBuf> = state
+            .outputs
+            .iter()
+            .map(|(name, _)| PathBuf::from(name))
+            .collect();
+        state.outputs = Outputs::default();
+        written.sort();
+        written.dedup();
+        let manifest = manifest_file(&self.out_dir, &written)?;
+        let mut transaction = Transaction::new(&self.out_dir);
+        let applied = tree
+            .move_in(&mut transaction)
+            .and_then(|()| match manifest {
+                Some(manifest) => transaction.replace(manifest, Path::new(MANIFEST)),
+                None => Ok(()),
+            });
+        if let Err(error) = applied {
+            let steps = transaction.steps();
+            let failed = transaction.roll_back();
+            return Err(rolled_back(error, steps, &failed));
+        }
+        transaction.finish();
+        Ok(WriteReport {
+            written,
+            ..WriteReport::default()
+        })
+    }
+}
+
+/// The manifest listing `produced`, in a temporary file in `out_dir`; `None` when the
+/// manifest there already says exactly that.
+fn manifest_file(out_dir: &Path, produced: &[PathBuf]) -> io::Result<Option<tempfile::TempPath>> {
+    let mut manifest: Vec<String> = produced
+        .iter()
+        .map(|path| path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    manifest.sort();
+    let manifest = manifest.join("\n") + "\n";
+    if fs::read_to_string(out_dir.join(MANIFEST)).is_ok_and(|m| m == manifest) {
+        return Ok(None);
+    }
+    let mut file = temp_builder().tempfile_in(out_dir)?;
+    file.write_all(manifest.as_bytes())?;
+    Ok(Some(file.into_temp_path()))
 }
 
 /// The steps of a commit: the new files, the manifest, then (only now that the new build
@@ -420,6 +471,13 @@ impl Staging {
     /// cache, which recorded it). Refused as [`Sink::file`] refuses a path; an error when
     /// there is no file there.
     pub fn keep(&self, path: &str) -> io::Result<()> {
+        if self.fresh.is_some() {
+            // An empty output folder has nothing to keep.
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is gone", self.out_dir.join(path).display()),
+            ));
+        }
         let (_, target, existing) = self.prepare(path)?;
         if !existing.is_some_and(|m| m.is_file()) {
             return Err(io::Error::new(
@@ -435,14 +493,7 @@ impl Staging {
     /// Checks where an output goes, makes its folders: its folder, its path and what is
     /// there now.
     fn prepare(&self, path: &str) -> io::Result<(PathBuf, PathBuf, Option<fs::Metadata>)> {
-        let relative = Path::new(path);
-        // (Kept in 16 bits; no file system takes a longer path anyway.)
-        if !is_plain(relative) || path.len() > usize::from(u16::MAX) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{path} is not a path inside the output folder"),
-            ));
-        }
+        let relative = checked(path)?;
         let parent = relative.parent().unwrap_or(Path::new(""));
         let dir = self.out_dir.join(parent);
         if !self.state().folders.contains(&dir) {
@@ -465,8 +516,25 @@ impl Staging {
     }
 }
 
+/// `path` as a path below the output folder, or the refusal of one that is not.
+fn checked(path: &str) -> io::Result<&Path> {
+    let relative = Path::new(path);
+    // (Kept in 16 bits; no file system takes a longer path anyway.)
+    if !is_plain(relative) || path.len() > usize::from(u16::MAX) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{path} is not a path inside the output folder"),
+        ));
+    }
+    Ok(relative)
+}
+
 impl Sink for Staging {
     fn file(&self, path: &str, render: &mut Render<'_>) -> io::Result<()> {
+        if let Some(tree) = &self.fresh {
+            tree.file(checked(path)?, render)?;
+            return self.state().outputs.push(path, None);
+        }
         let (dir, target, existing) = self.prepare(path)?;
         let relative = PathBuf::from(path);
         let foreign = existing.is_some() && !self.previous.contains(&relative);
