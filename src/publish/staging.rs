@@ -27,9 +27,9 @@ use crate::export::{Output, Render, Sink};
 /// from several threads.
 ///
 /// Into an output folder that holds nothing yet, outputs are instead written in place in a
-/// private folder inside it, which the commit moves into place whole (see `publish::fresh`): with
-/// nothing published, there is nothing to compare with, and a few renames replace one per
-/// file.
+/// private folder inside it, which the commit moves into place whole (see
+/// `publish::fresh`): with nothing published, there is nothing to compare with, and a few
+/// renames replace one per file.
 ///
 /// A `Staging` holds the output folder's lock ([`LOCK`](super::LOCK)) from
 /// [`Staging::new`] until it is committed or dropped: a second build of the same folder
