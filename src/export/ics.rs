@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -17,6 +18,7 @@ use std::io::{self, Write};
 
 use super::content::description_with;
 use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::jobs::run_jobs;
 use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
 use super::{Shared, Sink, budget, files};
@@ -71,13 +73,13 @@ pub fn calendar(shared: &Shared) -> String {
 /// Writes the scope's calendar (`public/<slug>.ics`, or a category's) alone, without the
 /// one-event files.
 pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
-    let measured = measure(shared, None, |_, _| Ok(()))?;
+    let measured = measure(shared, None, 1, |_, _| Ok(()))?;
     write_calendar(shared, out, &measured)
 }
 
 /// Writes the scope's calendar alone into `sink` (a category's: see `Shared::for_category`).
 pub fn write_calendar_only_into(shared: &Shared, sink: &dyn Sink) -> io::Result<()> {
-    let measured = measure(shared, None, |_, _| Ok(()))?;
+    let measured = measure(shared, None, 1, |_, _| Ok(()))?;
     sink.file(&shared.scope.calendar, &mut |out| {
         write_calendar(shared, out, &measured)
     })
@@ -88,16 +90,20 @@ pub fn write_calendar_only_into(shared: &Shared, sink: &dyn Sink) -> io::Result<
 /// calendars (`public/<slug>/archive/<year>.ics`). Each event's VEVENTs are rendered once
 /// for all three: kept in memory while they are few, and in the build's temporary file
 /// (`spill`) beyond that, to be read back rather than rendered again.
+///
+/// The events' files and the yearly calendars are written on up to `threads` threads: at
+/// N = 100 000 this job alone would otherwise outlast every other one of the build by far.
 pub fn write_calendar_and_events(
     shared: &Shared,
     sink: &dyn Sink,
     archive: &Archive,
     keyed: &Keyed,
+    threads: usize,
 ) -> io::Result<()> {
     let publication = shared.publication;
     let single_head = head(base_calendar());
     let store = Store::new();
-    let measured = measure(shared, store.as_ref(), |event, vevents| {
+    let measured = measure(shared, store.as_ref(), threads, |event, vevents| {
         let path = files::event_calendar(&publication.slug, &event.id);
         // (The VEVENTs are rendered either way, for the calendar.)
         if keyed.event_file(&path, event)? {
@@ -115,7 +121,9 @@ pub fn write_calendar_and_events(
     // X-WR-CALNAME, DESCRIPTION or REFRESH-INTERVAL (with them, Outlook makes a new calendar
     // of the file) and without SOURCE (it is not a subscription). The VEVENTs are the
     // subscribed calendar's, UIDs included.
-    for year in archive.years_with_events() {
+    let years = archive.years_with_events();
+    run_jobs(years.len(), threads, |y| {
+        let year = years[y];
         let positions = archive.event_positions_of_year(year);
         let events: Vec<&Event> = positions.iter().map(|&i| &publication.events[i]).collect();
         let path = files::archive_calendar(&publication.slug, &year_name(year));
@@ -126,9 +134,8 @@ pub fn write_calendar_and_events(
                 out.write_all(measured.vevents(shared, i).as_bytes())?;
             }
             out.write_all(END.as_bytes())
-        })?;
-    }
-    Ok(())
+        })
+    })
 }
 
 /// Writes one event's own file (`public/<slug>/<event-id>.ics`) alone: the same bytes as
@@ -191,36 +198,52 @@ impl Measured<'_> {
 /// twice the largest calendar a default budget allows.
 const KEEP_RENDERED: usize = 2_000_000;
 
+/// Events rendered in a row by one thread of [`measure`].
+const MEASURED_TOGETHER: usize = 256;
+
 /// Renders each event in scope's VEVENTs once, handing them to `each`, and keeps them (see
-/// [`Measured`]).
+/// [`Measured`]), on up to `threads` threads. Which texts stay in memory depends on the
+/// order the threads finish in; the bytes written never do.
 fn measure<'a>(
     shared: &Shared<'a>,
     store: Option<&Arc<Store>>,
-    mut each: impl FnMut(&Event, &str) -> io::Result<()>,
+    threads: usize,
+    each: impl Fn(&Event, &str) -> io::Result<()> + Sync,
 ) -> io::Result<Measured<'a>> {
     let events = shared.events();
-    let mut measured = Measured {
-        candidates: Vec::with_capacity(events.len()),
-        texts: Vec::with_capacity(events.len()),
-        events: Vec::new(),
-    };
-    let mut kept = 0;
-    for &event in &events {
+    let kept = AtomicUsize::new(0);
+    let one = |event: &Event| -> io::Result<(budget::Candidate, Kept)> {
         let vevents = vevents_text(shared.publication, event);
         each(event, &vevents)?;
-        measured.candidates.push(budget::Candidate {
+        let candidate = budget::Candidate {
             bytes: vevents.len(),
             vevents: vevents.matches("BEGIN:VEVENT\r\n").count(),
-        });
-        kept += vevents.len();
-        measured.texts.push(match store {
-            _ if kept <= KEEP_RENDERED => Kept::InMemory(vevents),
+        };
+        let in_memory = kept.fetch_add(vevents.len(), Ordering::Relaxed) + vevents.len();
+        let text = match store {
+            _ if in_memory <= KEEP_RENDERED => Kept::InMemory(vevents),
             Some(store) => Kept::Stored(store.put(vevents)),
             None => Kept::Dropped,
-        });
-    }
-    measured.events = events;
-    Ok(measured)
+        };
+        Ok((candidate, text))
+    };
+    let parts: Vec<&[&Event]> = events.chunks(MEASURED_TOGETHER).collect();
+    let done: Vec<OnceLock<Vec<(budget::Candidate, Kept)>>> =
+        parts.iter().map(|_| OnceLock::new()).collect();
+    run_jobs(parts.len(), threads, |p| {
+        let measured: io::Result<Vec<_>> = parts[p].iter().map(|&event| one(event)).collect();
+        let _ = done[p].set(measured?);
+        Ok(())
+    })?;
+    let (candidates, texts) = done
+        .into_iter()
+        .flat_map(|part| part.into_inner().expect("every part is measured once"))
+        .unzip();
+    Ok(Measured {
+        events,
+        candidates,
+        texts,
+    })
 }
 
 /// The calendar of the events its budget lets in, noting in `shared` what it left out.

@@ -160,7 +160,7 @@ pub fn render_publication_reusing(
         }),
         // The calendar's job also writes the one-event files and the archive's yearly
         // calendars: each VEVENT is rendered once, for all three.
-        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, keyed)),
+        Box::new(move || ics::write_calendar_and_events(shared, sink, archive, keyed, threads)),
         Box::new(move || sink.file(&files::atom(slug), &mut |w| atom::write_feed(shared, w))),
         Box::new(move || {
             sink.file(&files::json_feed(slug), &mut |w| {
@@ -266,6 +266,68 @@ end = "2024-03-12"
     fn sorted(mut outputs: Vec<Output>) -> Vec<Output> {
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
         outputs
+    }
+
+    /// More events than one thread of the calendar's job renders in a row (see
+    /// `ics::measure`): the one-event files, the trimmed calendar and the yearly calendars
+    /// come out the same on one thread and on three, and each file is what it is when
+    /// rendered alone (`serve`'s way, which measures nothing).
+    #[test]
+    fn a_calendar_of_many_events_is_the_same_on_several_threads() {
+        let mut text = String::from(
+            r#"
+[channel]
+title = "Many"
+description = "D"
+link = "https://example.org/"
+language = "en"
+timezone = "Europe/London"
+updated = "2024-10-01T09:00:00Z"
+calendar_events = 300
+"#,
+        );
+        for i in 0..700 {
+            let zone = ["Europe/London", "Asia/Tokyo", "America/New_York"][i % 3];
+            let (year, day) = (2021 + i % 4, i % 28 + 1);
+            text.push_str(&format!(
+                "\n[[events]]\nid = \"e{i}\"\ntitle = \"Event {i}\"\n\
+                 start = \"{year}-{:02}-{day:02}T{:02}:00\"\nduration = \"1h\"\n\
+                 timezone = \"{zone}\"\n",
+                i % 12 + 1,
+                i % 24
+            ));
+        }
+        let publication = test_publication("many", &text);
+        let build = |threads| {
+            let collect = Collect::default();
+            render_publication(&publication, &collect, threads).unwrap();
+            sorted(collect.into_outputs())
+        };
+        let one = build(1);
+        let three = build(3);
+        let calendars = |outputs: &[Output]| {
+            outputs
+                .iter()
+                .filter(|o| o.path.extension().is_some_and(|e| e == "ics"))
+                .count()
+        };
+        // 700 one-event files, the calendar and four yearly calendars.
+        assert_eq!(calendars(&one), 700 + 1 + 4);
+        let on_demand = on_demand::OnDemand::new(vec![publication.clone()]);
+        assert_eq!(one.len(), three.len());
+        for (a, b) in one.iter().zip(&three) {
+            assert!(
+                a == b,
+                "{} differs between 1 and 3 threads",
+                a.path.display()
+            );
+            let alone = on_demand.render_path(&a.path.to_string_lossy());
+            assert!(
+                alone.as_deref() == Some(&a.contents[..]),
+                "{} differs from the file rendered alone",
+                a.path.display()
+            );
+        }
     }
 
     #[test]
