@@ -71,9 +71,10 @@ pub fn calendar(shared: &Shared) -> String {
 }
 
 /// Writes the scope's calendar (`public/<slug>.ics`, or a category's) alone, without the
-/// one-event files.
+/// one-event files: one file asked for (`serve`, the publish guard), so its events are
+/// rendered on every core.
 pub fn write_calendar_only(shared: &Shared, out: &mut dyn Write) -> io::Result<()> {
-    let measured = measure(shared, None, 1, |_, _| Ok(()))?;
+    let measured = measure(shared, None, super::default_threads(), |_, _| Ok(()))?;
     write_calendar(shared, out, &measured)
 }
 
