@@ -271,7 +271,7 @@ end = "2024-03-12"
     /// More events than one thread of the calendar's job renders in a row (see
     /// `ics::measure`): the one-event files, the trimmed calendar and the yearly calendars
     /// come out the same on one thread and on three, and each file is what it is when
-    /// rendered alone (`serve`'s way, which measures nothing).
+    /// rendered alone, as `serve` renders a file asked for.
     #[test]
     fn a_calendar_of_many_events_is_the_same_on_several_threads() {
         let mut text = String::from(
