@@ -4,15 +4,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
 use url::Url;
 
 use super::LoadOptions;
 use super::check::Checker;
 use super::path::FieldPath;
-use super::raw::{RawArticle, RawFile};
+use super::raw::{RawArticle, RawChannel, RawEvent, RawFile};
 use crate::diagnostic::candidates_help;
-use crate::model::{Article, Budget, ByCategory, Channel, Publication};
+use crate::model::{Article, Budget, ByCategory, Channel, Event, Publication};
 use crate::when::Zone;
 
 /// How many coming occurrences of a repeating event pages and feeds list.
@@ -25,6 +25,24 @@ pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0,
     None => unreachable!(),
 };
 
+/// The channel checked, before any item is: what checking an event or an article needs of
+/// it (the zone, the link and slug their pages are at). `publication` has no items yet.
+pub(super) struct Shell {
+    pub(super) publication: Publication,
+    /// The channel's own `updated`, when it has one.
+    pub(super) updated: Option<DateTime<Utc>>,
+}
+
+/// An event or an article as read: checked already (on the thread that read it, when the
+/// channel came first: see `stream`), or not yet.
+pub(super) enum Item<R, T> {
+    Raw(R),
+    Checked(T),
+}
+
+/// An event checked, and its own `updated` if it has one.
+pub(super) type CheckedEvent = (Event, Option<DateTime<Utc>>);
+
 impl Checker<'_> {
     pub(super) fn publication(
         &mut self,
@@ -32,8 +50,18 @@ impl Checker<'_> {
         raw: RawFile,
         options: &LoadOptions,
     ) -> Publication {
+        let shell = self.channel(slug, raw.channel, options);
+        self.items(
+            shell,
+            raw.events.into_iter().map(Item::Raw),
+            raw.articles.into_iter().map(Item::Raw),
+            options,
+        )
+    }
+
+    /// The channel's checks; the publication it starts.
+    pub(super) fn channel(&mut self, slug: &str, c: RawChannel, options: &LoadOptions) -> Shell {
         let fallback_time = options.fallback_time;
-        let c = raw.channel;
         let at = FieldPath::root().key("channel");
         let zone = self
             .zone(&at.key("timezone"), &c.timezone)
@@ -65,7 +93,7 @@ impl Checker<'_> {
                 only: self.categories(&at.key("only"), raw.only),
             }
         });
-        let mut publication = Publication {
+        let publication = Publication {
             slug: slug.to_string(),
             source: self.file.to_string(),
             channel: Channel {
@@ -83,36 +111,64 @@ impl Checker<'_> {
                 accept_limits: self.accept_limits(&at.key("accept_limits"), c.accept_limits),
                 by_category,
             },
-            // Sized up front: a large publication's lists would otherwise be copied as
-            // they double, with both copies alive at once.
-            events: Vec::with_capacity(raw.events.len()),
-            articles: Vec::with_capacity(raw.articles.len()),
+            events: Vec::new(),
+            articles: Vec::new(),
             event_index: HashMap::new(),
             reference: fallback_time,
         };
+        Shell {
+            publication,
+            updated: channel_updated,
+        }
+    }
 
+    /// The checks of each event and article not checked yet, in the file's order, and
+    /// those between items (unique ids, references, dates, categories): the publication
+    /// completed.
+    pub(super) fn items(
+        &mut self,
+        shell: Shell,
+        events: impl ExactSizeIterator<Item = Item<RawEvent, CheckedEvent>>,
+        articles: impl ExactSizeIterator<Item = Item<RawArticle, Article>>,
+        options: &LoadOptions,
+    ) -> Publication {
+        let fallback_time = options.fallback_time;
+        let mut publication = shell.publication;
+        // Sized up front: a large publication's lists would otherwise be copied as
+        // they double, with both copies alive at once.
+        publication.events.reserve_exact(events.len());
+        publication.articles.reserve_exact(articles.len());
         let mut seen_ids: HashMap<String, FieldPath> =
-            HashMap::with_capacity(raw.events.len() + raw.articles.len());
-        let mut event_updates = Vec::with_capacity(raw.events.len());
+            HashMap::with_capacity(events.len() + articles.len());
+        let mut event_updates = Vec::with_capacity(events.len());
         // The ids of events that are in the file but invalid (already reported): an
         // article that names one gets no second error for the same mistake.
         let mut invalid_events = HashSet::new();
-        for (i, raw_event) in raw.events.into_iter().enumerate() {
+        for (i, item) in events.enumerate() {
             let base = FieldPath::root().key("events").index(i);
-            self.unique_id(&mut seen_ids, &base, &raw_event.id);
-            let id = raw_event.id.clone();
-            match self.event(&base, raw_event, &publication) {
-                Some((event, updated)) => {
-                    publication.events.push(event);
-                    event_updates.push(updated);
+            let checked = match item {
+                Item::Raw(raw_event) => {
+                    self.unique_id(&mut seen_ids, &base, &raw_event.id);
+                    let id = raw_event.id.clone();
+                    let checked = self.event(&base, raw_event, &publication);
+                    if checked.is_none() {
+                        invalid_events.insert(id);
+                    }
+                    checked
                 }
-                None => {
-                    invalid_events.insert(id);
+                Item::Checked(checked) => {
+                    self.unique_id(&mut seen_ids, &base, &checked.0.id);
+                    Some(checked)
                 }
+            };
+            if let Some((event, updated)) = checked {
+                publication.events.push(event);
+                event_updates.push(updated);
             }
         }
-        // The events as read are freed now; read on other threads, they were in other
-        // heaps than the checked ones, which would not reuse their pages (`memory`).
+        // The events as read are freed now (or were as they were checked); read on other
+        // threads, they were in other heaps than the checked ones, which would not reuse
+        // their pages (`memory`).
         crate::memory::give_back();
         publication.event_index = publication
             .events
@@ -120,10 +176,20 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, event)| (event.id.clone(), i))
             .collect();
-        for (i, raw_article) in raw.articles.into_iter().enumerate() {
+        for (i, item) in articles.enumerate() {
             let base = FieldPath::root().key("articles").index(i);
-            self.unique_id(&mut seen_ids, &base, &raw_article.id);
-            if let Some(article) = self.article(&base, raw_article, &publication, &invalid_events) {
+            let article = match item {
+                Item::Raw(raw_article) => {
+                    self.unique_id(&mut seen_ids, &base, &raw_article.id);
+                    self.article(&base, raw_article, &publication, Some(&invalid_events))
+                }
+                Item::Checked(article) => {
+                    self.unique_id(&mut seen_ids, &base, &article.id);
+                    self.related(&base, &article.events, &publication, &invalid_events);
+                    Some(article)
+                }
+            };
+            if let Some(article) = article {
                 publication.articles.push(article);
             }
         }
@@ -142,7 +208,7 @@ impl Checker<'_> {
                     .flat_map(|a| std::iter::once(a.published).chain(a.updated)),
             )
             .max();
-        let updated = channel_updated.or(newest).unwrap_or(fallback_time);
+        let updated = shell.updated.or(newest).unwrap_or(fallback_time);
         publication.channel.updated = updated;
         publication.reference = options.reference.unwrap_or(updated);
         for (event, own) in publication.events.iter_mut().zip(event_updates) {
@@ -237,15 +303,17 @@ impl Checker<'_> {
         }
     }
 
-    fn article(
+    /// The article's checks; those of the events it names too, unless `invalid_events` is
+    /// `None` (the events are not all checked yet: the caller then calls
+    /// [`Checker::related`] once they are).
+    pub(super) fn article(
         &mut self,
         base: &FieldPath,
         raw: RawArticle,
         publication: &Publication,
-        invalid_events: &HashSet<String>,
+        invalid_events: Option<&HashSet<String>>,
     ) -> Option<Article> {
         let zone = &publication.channel.zone;
-        let events = &publication.events;
         let id = self.id(&base.key("id"), &raw.id);
         let title = self.line(&base.key("title"), &raw.title, true);
         let updated = raw
@@ -263,20 +331,8 @@ impl Checker<'_> {
         let categories = self.categories(&base.key("categories"), raw.categories);
         let image = self.url(&base.key("image"), raw.image);
         let related = self.list(&base.key("events"), raw.events);
-        for (i, event_id) in related.iter().enumerate() {
-            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
-                let path = base.key("events").index(i);
-                let help = if events.is_empty() {
-                    "this publication has no events".to_string()
-                } else {
-                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
-                };
-                self.report(
-                    &path,
-                    format!("no event has the id {event_id:?}"),
-                    Some(&help),
-                );
-            }
+        if let Some(invalid_events) = invalid_events {
+            self.related(base, &related, publication, invalid_events);
         }
         let published = self.instant(
             &base.key("published"),
@@ -299,5 +355,32 @@ impl Checker<'_> {
             events: related,
             language,
         })
+    }
+
+    /// Each event the article at `base` names (`related`) is one of the publication's,
+    /// or one in the file but invalid (`invalid_events`, already reported).
+    pub(super) fn related(
+        &mut self,
+        base: &FieldPath,
+        related: &[String],
+        publication: &Publication,
+        invalid_events: &HashSet<String>,
+    ) {
+        let events = &publication.events;
+        for (i, event_id) in related.iter().enumerate() {
+            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
+                let path = base.key("events").index(i);
+                let help = if events.is_empty() {
+                    "this publication has no events".to_string()
+                } else {
+                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
+                };
+                self.report(
+                    &path,
+                    format!("no event has the id {event_id:?}"),
+                    Some(&help),
+                );
+            }
+        }
     }
 }
