@@ -2,6 +2,8 @@
 //! events and articles, and the references from articles to events. The result is the
 //! [`Publication`] renderers read.
 
+use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveTime, Utc};
@@ -38,6 +40,41 @@ pub(super) struct Shell {
 pub(super) enum Item<R, T> {
     Raw(R),
     Checked(T),
+}
+
+/// Where an event or an article is: its list (`events` or `articles`) and its index there.
+type At = (&'static str, usize);
+
+/// The path of the event or article at `at`: `events[3]`.
+fn item_path((list, i): At) -> FieldPath {
+    FieldPath::root().key(list).index(i)
+}
+
+/// Sorts articles newest first, and by id among those published at once.
+fn newest_first(articles: &mut [Article]) {
+    sort_by_positions(articles, |a, b| {
+        b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// What `items.sort_by(compare)` does (a stable sort), through the items' positions:
+/// moving the items themselves (an article is hundreds of bytes) at every step of a sort
+/// costs more than the comparisons.
+fn sort_by_positions<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| compare(&items[a], &items[b]));
+    // Position `i` takes the item at `order[i]`: each cycle of the permutation is followed
+    // once, `order[j] = j` marking the positions done.
+    for start in 0..order.len() {
+        let mut j = start;
+        while order[j] != start {
+            let from = order[j];
+            items.swap(j, from);
+            order[j] = j;
+            j = from;
+        }
+        order[j] = j;
+    }
 }
 
 /// An event checked, and its own `updated` if it has one.
@@ -138,26 +175,26 @@ impl Checker<'_> {
         // they double, with both copies alive at once.
         publication.events.reserve_exact(events.len());
         publication.articles.reserve_exact(articles.len());
-        let mut seen_ids: HashMap<String, FieldPath> =
+        let mut seen_ids: HashMap<String, At> =
             HashMap::with_capacity(events.len() + articles.len());
         let mut event_updates = Vec::with_capacity(events.len());
         // The ids of events that are in the file but invalid (already reported): an
         // article that names one gets no second error for the same mistake.
         let mut invalid_events = HashSet::new();
         for (i, item) in events.enumerate() {
-            let base = FieldPath::root().key("events").index(i);
+            let at = ("events", i);
             let checked = match item {
                 Item::Raw(raw_event) => {
-                    self.unique_id(&mut seen_ids, &base, &raw_event.id);
+                    self.unique_id(&mut seen_ids, at, &raw_event.id);
                     let id = raw_event.id.clone();
-                    let checked = self.event(&base, raw_event, &publication);
+                    let checked = self.event(&item_path(at), raw_event, &publication);
                     if checked.is_none() {
                         invalid_events.insert(id);
                     }
                     checked
                 }
                 Item::Checked(checked) => {
-                    self.unique_id(&mut seen_ids, &base, &checked.0.id);
+                    self.unique_id(&mut seen_ids, at, &checked.0.id);
                     Some(checked)
                 }
             };
@@ -177,15 +214,17 @@ impl Checker<'_> {
             .map(|(i, event)| (event.id.clone(), i))
             .collect();
         for (i, item) in articles.enumerate() {
-            let base = FieldPath::root().key("articles").index(i);
+            let at = ("articles", i);
             let article = match item {
                 Item::Raw(raw_article) => {
-                    self.unique_id(&mut seen_ids, &base, &raw_article.id);
+                    self.unique_id(&mut seen_ids, at, &raw_article.id);
+                    let base = item_path(at);
                     self.article(&base, raw_article, &publication, Some(&invalid_events))
                 }
                 Item::Checked(article) => {
-                    self.unique_id(&mut seen_ids, &base, &article.id);
-                    self.related(&base, &article.events, &publication, &invalid_events);
+                    self.unique_id(&mut seen_ids, at, &article.id);
+                    let base = || item_path(at);
+                    self.related(base, &article.events, &publication, &invalid_events);
                     Some(article)
                 }
             };
@@ -193,9 +232,7 @@ impl Checker<'_> {
                 publication.articles.push(article);
             }
         }
-        publication
-            .articles
-            .sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+        newest_first(&mut publication.articles);
 
         let newest = event_updates
             .iter()
@@ -287,19 +324,22 @@ impl Checker<'_> {
         usize::try_from(value).ok()
     }
 
-    fn unique_id(&mut self, seen: &mut HashMap<String, FieldPath>, base: &FieldPath, id: &str) {
-        let path = base.key("id");
+    fn unique_id(&mut self, seen: &mut HashMap<String, At>, at: At, id: &str) {
         // Case-insensitively: the ids become file names, and two files differing only in
         // case overwrite each other on macOS and Windows.
-        if let Some(first) = seen.get(&id.to_ascii_lowercase()) {
-            self.report(
-                &path,
-                format!("duplicate id {id:?}: {first} already uses it"),
-                Some("ids must be unique within a publication (ignoring case)"),
-            );
-        } else {
+        match seen.entry(id.to_ascii_lowercase()) {
             // The item, not its `id`: the message names the event or article that has it.
-            seen.insert(id.to_ascii_lowercase(), base.clone());
+            Entry::Occupied(first) => {
+                let first = item_path(*first.get());
+                self.report(
+                    &item_path(at).key("id"),
+                    format!("duplicate id {id:?}: {first} already uses it"),
+                    Some("ids must be unique within a publication (ignoring case)"),
+                );
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(at);
+            }
         }
     }
 
@@ -332,7 +372,7 @@ impl Checker<'_> {
         let image = self.url(&base.key("image"), raw.image);
         let related = self.list(&base.key("events"), raw.events);
         if let Some(invalid_events) = invalid_events {
-            self.related(base, &related, publication, invalid_events);
+            self.related(|| base.clone(), &related, publication, invalid_events);
         }
         let published = self.instant(
             &base.key("published"),
@@ -357,11 +397,11 @@ impl Checker<'_> {
         })
     }
 
-    /// Each event the article at `base` names (`related`) is one of the publication's,
+    /// Each event the article at `base()` names (`related`) is one of the publication's,
     /// or one in the file but invalid (`invalid_events`, already reported).
     pub(super) fn related(
         &mut self,
-        base: &FieldPath,
+        base: impl Fn() -> FieldPath,
         related: &[String],
         publication: &Publication,
         invalid_events: &HashSet<String>,
@@ -369,7 +409,7 @@ impl Checker<'_> {
         let events = &publication.events;
         for (i, event_id) in related.iter().enumerate() {
             if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
-                let path = base.key("events").index(i);
+                let path = base().key("events").index(i);
                 let help = if events.is_empty() {
                     "this publication has no events".to_string()
                 } else {
@@ -380,6 +420,36 @@ impl Checker<'_> {
                     format!("no event has the id {event_id:?}"),
                     Some(&help),
                 );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorting through positions gives what a stable sort gives: equal items keep their
+    /// order, and every permutation's cycles are followed.
+    #[test]
+    fn sorting_by_positions_is_a_stable_sort() {
+        let mut seed = 0x2545_f491_u64;
+        for len in [0, 1, 2, 3, 7, 64, 1000] {
+            for _ in 0..20 {
+                let items: Vec<(u64, usize)> = (0..len)
+                    .map(|i| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        (seed % 5, i)
+                    })
+                    .collect();
+                let compare = |a: &(u64, usize), b: &(u64, usize)| b.0.cmp(&a.0);
+                let mut expected = items.clone();
+                expected.sort_by(compare);
+                let mut sorted = items;
+                sort_by_positions(&mut sorted, compare);
+                assert_eq!(sorted, expected, "{len}");
             }
         }
     }
