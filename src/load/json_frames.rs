@@ -58,7 +58,7 @@ impl<T> IntoIterator for Items<T> {
     type Item = T;
     type IntoIter = IntoItems<T>;
 
-    /// Each batch is freed as soon as its last item is taken.
+    /// Each batch is freed once its items are taken.
     fn into_iter(self) -> IntoItems<T> {
         IntoItems {
             items: self.batches.into_iter().flatten(),
