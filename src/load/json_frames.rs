@@ -11,8 +11,9 @@
 //! duplicate, a syntax error, trailing data) is `None`, and the caller reads the file as text
 //! instead, where serde_json and the loader report it exactly.
 //!
-//! Events and articles are read through seeds, so that the loader can act on each one as
-//! soon as it is read (it moves their large texts out of memory: see `raw::Spilling`).
+//! The channel, events and articles are read through seeds, so that the loader can act on
+//! each one as soon as it is read: it moves their large texts out of memory (see
+//! `raw::Spilling`), and checks each item against the channel read before it (`stream`).
 //!
 //! Framing is a scan for quotes and brackets; deserializing a value (and spilling its
 //! texts) is most of the cost of loading. So the items of a large array are framed on the
@@ -21,18 +22,72 @@
 //! are in flight at once, so memory stays one value's worth per thread.
 
 use std::io::BufRead;
-use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
-use serde::de::{DeserializeOwned, DeserializeSeed};
+use serde::de::DeserializeSeed;
 
 /// The top-level values of a publication.
 pub struct Framed<C, E, A> {
     pub channel: Option<C>,
-    pub events: Vec<E>,
-    pub articles: Vec<A>,
+    pub events: Items<E>,
+    pub articles: Items<A>,
 }
+
+/// The items of an array, in order, as the batches they were deserialized in: joining
+/// them into one list would hold them twice for a moment.
+pub struct Items<T> {
+    batches: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Items<T> {
+    fn new(batches: Vec<Vec<T>>) -> Self {
+        let len = batches.iter().map(Vec::len).sum();
+        Items { batches, len }
+    }
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items::new(Vec::new())
+    }
+}
+
+impl<T> IntoIterator for Items<T> {
+    type Item = T;
+    type IntoIter = IntoItems<T>;
+
+    /// Each batch is freed once its items are taken.
+    fn into_iter(self) -> IntoItems<T> {
+        IntoItems {
+            items: self.batches.into_iter().flatten(),
+            left: self.len,
+        }
+    }
+}
+
+/// The items of [`Items`], taken in order.
+pub struct IntoItems<T> {
+    items: std::iter::Flatten<std::vec::IntoIter<Vec<T>>>,
+    left: usize,
+}
+
+impl<T> Iterator for IntoItems<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.items.next()?;
+        self.left -= 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T> ExactSizeIterator for IntoItems<T> {}
 
 /// Deeper than this, serde_json refuses the value anyway (its recursion limit is 128).
 const MAX_DEPTH: usize = 128;
@@ -45,15 +100,16 @@ pub const WORKERS: usize = 4;
 pub const BATCH_BYTES: usize = 256 * 1024;
 
 /// Reads `input` (after any byte-order mark) as described in the module's documentation:
-/// the channel as a `C`, each event through the seed `event` and each article through
-/// `article`.
+/// the channel through the seed `channel`, each event through the seed `event` and each
+/// article through `article`. Each value is deserialized once its bytes are read, so what
+/// the channel's seed does is done before any item after it in the file is deserialized.
 pub fn read<C, E, A>(
     input: impl BufRead,
+    channel: impl for<'de> DeserializeSeed<'de, Value = C>,
     event: impl for<'de> DeserializeSeed<'de, Value = E> + Copy + Send,
     article: impl for<'de> DeserializeSeed<'de, Value = A> + Copy + Send,
 ) -> Option<Framed<C, E, A>>
 where
-    C: DeserializeOwned,
     E: Send,
     A: Send,
 {
@@ -63,10 +119,11 @@ where
     };
     let mut framed = Framed {
         channel: None,
-        events: Vec::new(),
-        articles: Vec::new(),
+        events: Items::default(),
+        articles: Items::default(),
     };
     let (mut events_seen, mut articles_seen) = (false, false);
+    let mut channel = Some(channel);
     frames.expect(b'{')?;
     if frames.peek_token()? == b'}' {
         frames.bump();
@@ -76,7 +133,7 @@ where
             frames.expect(b':')?;
             match key.as_slice() {
                 b"channel" if framed.channel.is_none() => {
-                    framed.channel = Some(frames.value(PhantomData::<C>)?);
+                    framed.channel = Some(frames.value(channel.take()?)?);
                 }
                 b"events" if !events_seen => {
                     events_seen = true;
@@ -163,11 +220,11 @@ impl<R: BufRead> Frames<R> {
     fn array<T: Send>(
         &mut self,
         seed: impl for<'de> DeserializeSeed<'de, Value = T> + Copy + Send,
-    ) -> Option<Vec<T>> {
+    ) -> Option<Items<T>> {
         self.expect(b'[')?;
         if self.peek_token()? == b']' {
             self.bump();
-            return Some(Vec::new());
+            return Some(Items::default());
         }
         let workers = thread::available_parallelism().map_or(1, |n| n.get().min(WORKERS));
         if workers == 1 {
@@ -176,7 +233,7 @@ impl<R: BufRead> Frames<R> {
                 self.frame()?;
                 items.push(deserialize(&self.value, seed)?);
                 if self.after_item()? {
-                    return Some(items);
+                    return Some(Items::new(vec![items]));
                 }
             }
         }
@@ -211,11 +268,7 @@ impl<R: BufRead> Frames<R> {
             for (index, items) in finished.iter() {
                 parts[index] = Some(items?);
             }
-            let mut items = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
-            for part in parts {
-                items.extend(part?);
-            }
-            Some(items)
+            parts.into_iter().collect::<Option<_>>().map(Items::new)
         })
     }
 
@@ -365,6 +418,8 @@ impl Batch {
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde::de::DeserializeOwned;
+    use std::marker::PhantomData;
 
     #[derive(Deserialize, Debug, PartialEq)]
     struct Item {
@@ -382,7 +437,7 @@ mod tests {
         E: DeserializeOwned + Send,
         A: DeserializeOwned + Send,
     {
-        read(input, PhantomData, PhantomData)
+        read(input, PhantomData, PhantomData, PhantomData)
     }
 
     fn read_str(text: &str) -> Option<Read> {
@@ -405,7 +460,7 @@ mod tests {
             let whole: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(framed.channel.as_ref(), Some(&whole["channel"]));
             assert_eq!(
-                framed.events,
+                framed.events.into_iter().collect::<Vec<_>>(),
                 vec![
                     Item {
                         id: "a \"}]{[\\".into(),
@@ -417,7 +472,7 @@ mod tests {
                     }
                 ]
             );
-            assert!(framed.articles.is_empty());
+            assert_eq!(framed.articles.into_iter().len(), 0);
         }
     }
 
@@ -437,7 +492,11 @@ mod tests {
         let text = format!(r#"{{"events": [{}], "articles": []}}"#, items.join(",\n"));
         assert!(text.len() > 3 * BATCH_BYTES);
         for framed in [read_str(&text), read_bytewise(&text)] {
-            let events = framed.expect("the ordinary shape").events;
+            let events: Vec<_> = framed
+                .expect("the ordinary shape")
+                .events
+                .into_iter()
+                .collect();
             assert_eq!(events.len(), count);
             for (i, event) in events.iter().enumerate() {
                 assert_eq!(event.id, format!("item-{i:06}"));
@@ -592,7 +651,11 @@ mod tests {
                 read_plain(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
             let framed = framed.expect("the ordinary shape is framed");
             prop_assert_eq!(
-                (framed.channel, framed.events, framed.articles),
+                (
+                    framed.channel,
+                    framed.events.into_iter().collect(),
+                    framed.articles.into_iter().collect()
+                ),
                 expected(&document)
             );
         }

@@ -15,7 +15,8 @@
 //!   written in the file;
 //! - `check`: the checks of single fields; `events`: events, schedules and recurrence;
 //!   `publication`: the channel, articles and references between items;
-//! - `json_frames`: reading valid JSON one event or article at a time;
+//! - `json_frames`: reading valid JSON one event or article at a time; `stream`: loading
+//!   it so, each item checked on the thread that read it;
 //! - `notes`: warnings about what is valid but probably not meant.
 
 mod check;
@@ -26,6 +27,7 @@ mod notes;
 mod path;
 mod publication;
 mod raw;
+mod stream;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -44,7 +46,8 @@ pub use self::locate::Format;
 use self::locate::Locator;
 pub use self::notes::warnings;
 pub use self::publication::{ARTICLE_DEFAULT_TIME, DEFAULT_UPCOMING};
-use self::raw::{FileSeed, RawArticle, RawChannel, RawEvent, RawFile, Spilling};
+use self::raw::{FileSeed, RawFile};
+use self::stream::load_json_streaming;
 use crate::diagnostic::Diagnostic;
 use crate::model::Publication;
 pub use crate::spill::SPILL_AT;
@@ -294,43 +297,6 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
         ]);
     }
     parse_text(&slug, &shown, &text, format, options, store.as_ref())
-}
-
-/// Valid JSON, loaded straight from the file without holding its text, one event or
-/// article at a time (`json_frames`): a large input then never needs as much memory as its
-/// size. `None` for anything that is not a valid
-/// publication; the caller then loads the text and reports exactly what is wrong, with
-/// the lines and columns that only the text can give. Large texts go to `store`.
-fn load_json_streaming(
-    mut reader: impl std::io::BufRead,
-    slug: &str,
-    shown: &str,
-    options: &LoadOptions,
-    store: Option<&Arc<Store>>,
-) -> Option<Publication> {
-    // A byte-order mark is allowed, as in the text path.
-    if reader.fill_buf().ok()?.starts_with("\u{feff}".as_bytes()) {
-        reader.consume(3);
-    }
-    let framed = json_frames::read::<RawChannel, RawEvent, RawArticle>(
-        reader,
-        Spilling::to(store),
-        Spilling::to(store),
-    )?;
-    let raw = RawFile {
-        channel: framed.channel?,
-        events: framed.events,
-        articles: framed.articles,
-    };
-    let mut checker = Checker {
-        file: shown,
-        text: "",
-        locator: Locator::new("", Format::Json),
-        max_field_bytes: options.max_field_bytes,
-        problems: Vec::new(),
-    };
-    let publication = checker.publication(slug, raw, options);
-    checker.problems.is_empty().then_some(publication)
 }
 
 /// Parses and validates one publication from text. `file` is only used in messages.

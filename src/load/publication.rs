@@ -2,17 +2,19 @@
 //! events and articles, and the references from articles to events. The result is the
 //! [`Publication`] renderers read.
 
+use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
 use url::Url;
 
 use super::LoadOptions;
 use super::check::Checker;
 use super::path::FieldPath;
-use super::raw::{RawArticle, RawFile};
+use super::raw::{RawArticle, RawChannel, RawEvent, RawFile};
 use crate::diagnostic::candidates_help;
-use crate::model::{Article, Budget, ByCategory, Channel, Publication};
+use crate::model::{Article, Budget, ByCategory, Channel, Event, Publication};
 use crate::when::Zone;
 
 /// How many coming occurrences of a repeating event pages and feeds list.
@@ -25,6 +27,59 @@ pub const ARTICLE_DEFAULT_TIME: NaiveTime = match NaiveTime::from_hms_opt(12, 0,
     None => unreachable!(),
 };
 
+/// The channel checked, before any item is: what checking an event or an article needs of
+/// it (the zone, the link and slug their pages are at). `publication` has no items yet.
+pub(super) struct Shell {
+    pub(super) publication: Publication,
+    /// The channel's own `updated`, when it has one.
+    pub(super) updated: Option<DateTime<Utc>>,
+}
+
+/// An event or an article as read: checked already (on the thread that read it, when the
+/// channel came first: see `stream`), or not yet.
+pub(super) enum Item<R, T> {
+    Raw(R),
+    Checked(T),
+}
+
+/// Where an event or an article is: its list (`events` or `articles`) and its index there.
+type At = (&'static str, usize);
+
+/// The path of the event or article at `at`: `events[3]`.
+fn item_path((list, i): At) -> FieldPath {
+    FieldPath::root().key(list).index(i)
+}
+
+/// Sorts articles newest first, and by id among those published at once.
+fn newest_first(articles: &mut [Article]) {
+    sort_by_positions(articles, |a, b| {
+        b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// What `items.sort_by(compare)` does (a stable sort), through the items' positions:
+/// moving the items themselves (an article is hundreds of bytes) at every step of a sort
+/// costs more than the comparisons.
+fn sort_by_positions<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| compare(&items[a], &items[b]));
+    // Position `i` takes the item at `order[i]`: each cycle of the permutation is followed
+    // once, `order[j] = j` marking the positions done.
+    for start in 0..order.len() {
+        let mut j = start;
+        while order[j] != start {
+            let from = order[j];
+            items.swap(j, from);
+            order[j] = j;
+            j = from;
+        }
+        order[j] = j;
+    }
+}
+
+/// An event checked, and its own `updated` if it has one.
+pub(super) type CheckedEvent = (Event, Option<DateTime<Utc>>);
+
 impl Checker<'_> {
     pub(super) fn publication(
         &mut self,
@@ -32,8 +87,18 @@ impl Checker<'_> {
         raw: RawFile,
         options: &LoadOptions,
     ) -> Publication {
+        let shell = self.channel(slug, raw.channel, options);
+        self.items(
+            shell,
+            raw.events.into_iter().map(Item::Raw),
+            raw.articles.into_iter().map(Item::Raw),
+            options,
+        )
+    }
+
+    /// The channel's checks; the publication it starts.
+    pub(super) fn channel(&mut self, slug: &str, c: RawChannel, options: &LoadOptions) -> Shell {
         let fallback_time = options.fallback_time;
-        let c = raw.channel;
         let at = FieldPath::root().key("channel");
         let zone = self
             .zone(&at.key("timezone"), &c.timezone)
@@ -65,7 +130,7 @@ impl Checker<'_> {
                 only: self.categories(&at.key("only"), raw.only),
             }
         });
-        let mut publication = Publication {
+        let publication = Publication {
             slug: slug.to_string(),
             source: self.file.to_string(),
             channel: Channel {
@@ -83,36 +148,64 @@ impl Checker<'_> {
                 accept_limits: self.accept_limits(&at.key("accept_limits"), c.accept_limits),
                 by_category,
             },
-            // Sized up front: a large publication's lists would otherwise be copied as
-            // they double, with both copies alive at once.
-            events: Vec::with_capacity(raw.events.len()),
-            articles: Vec::with_capacity(raw.articles.len()),
+            events: Vec::new(),
+            articles: Vec::new(),
             event_index: HashMap::new(),
             reference: fallback_time,
         };
+        Shell {
+            publication,
+            updated: channel_updated,
+        }
+    }
 
-        let mut seen_ids: HashMap<String, FieldPath> =
-            HashMap::with_capacity(raw.events.len() + raw.articles.len());
-        let mut event_updates = Vec::with_capacity(raw.events.len());
+    /// The checks of each event and article not checked yet, in the file's order, and
+    /// those between items (unique ids, references, dates, categories): the publication
+    /// completed.
+    pub(super) fn items(
+        &mut self,
+        shell: Shell,
+        events: impl ExactSizeIterator<Item = Item<RawEvent, CheckedEvent>>,
+        articles: impl ExactSizeIterator<Item = Item<RawArticle, Article>>,
+        options: &LoadOptions,
+    ) -> Publication {
+        let fallback_time = options.fallback_time;
+        let mut publication = shell.publication;
+        // Sized up front: a large publication's lists would otherwise be copied as
+        // they double, with both copies alive at once.
+        publication.events.reserve_exact(events.len());
+        publication.articles.reserve_exact(articles.len());
+        let mut seen_ids: HashMap<String, At> =
+            HashMap::with_capacity(events.len() + articles.len());
+        let mut event_updates = Vec::with_capacity(events.len());
         // The ids of events that are in the file but invalid (already reported): an
         // article that names one gets no second error for the same mistake.
         let mut invalid_events = HashSet::new();
-        for (i, raw_event) in raw.events.into_iter().enumerate() {
-            let base = FieldPath::root().key("events").index(i);
-            self.unique_id(&mut seen_ids, &base, &raw_event.id);
-            let id = raw_event.id.clone();
-            match self.event(&base, raw_event, &publication) {
-                Some((event, updated)) => {
-                    publication.events.push(event);
-                    event_updates.push(updated);
+        for (i, item) in events.enumerate() {
+            let at = ("events", i);
+            let checked = match item {
+                Item::Raw(raw_event) => {
+                    self.unique_id(&mut seen_ids, at, &raw_event.id);
+                    let id = raw_event.id.clone();
+                    let checked = self.event(&item_path(at), raw_event, &publication);
+                    if checked.is_none() {
+                        invalid_events.insert(id);
+                    }
+                    checked
                 }
-                None => {
-                    invalid_events.insert(id);
+                Item::Checked(checked) => {
+                    self.unique_id(&mut seen_ids, at, &checked.0.id);
+                    Some(checked)
                 }
+            };
+            if let Some((event, updated)) = checked {
+                publication.events.push(event);
+                event_updates.push(updated);
             }
         }
-        // The events as read are freed now; read on other threads, they were in other
-        // heaps than the checked ones, which would not reuse their pages (`memory`).
+        // The events as read are freed now (or were as they were checked); read on other
+        // threads, they were in other heaps than the checked ones, which would not reuse
+        // their pages (`memory`).
         crate::memory::give_back();
         publication.event_index = publication
             .events
@@ -120,16 +213,26 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, event)| (event.id.clone(), i))
             .collect();
-        for (i, raw_article) in raw.articles.into_iter().enumerate() {
-            let base = FieldPath::root().key("articles").index(i);
-            self.unique_id(&mut seen_ids, &base, &raw_article.id);
-            if let Some(article) = self.article(&base, raw_article, &publication, &invalid_events) {
+        for (i, item) in articles.enumerate() {
+            let at = ("articles", i);
+            let article = match item {
+                Item::Raw(raw_article) => {
+                    self.unique_id(&mut seen_ids, at, &raw_article.id);
+                    let base = item_path(at);
+                    self.article(&base, raw_article, &publication, Some(&invalid_events))
+                }
+                Item::Checked(article) => {
+                    self.unique_id(&mut seen_ids, at, &article.id);
+                    let base = || item_path(at);
+                    self.related(base, &article.events, &publication, &invalid_events);
+                    Some(article)
+                }
+            };
+            if let Some(article) = article {
                 publication.articles.push(article);
             }
         }
-        publication
-            .articles
-            .sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+        newest_first(&mut publication.articles);
 
         let newest = event_updates
             .iter()
@@ -142,7 +245,7 @@ impl Checker<'_> {
                     .flat_map(|a| std::iter::once(a.published).chain(a.updated)),
             )
             .max();
-        let updated = channel_updated.or(newest).unwrap_or(fallback_time);
+        let updated = shell.updated.or(newest).unwrap_or(fallback_time);
         publication.channel.updated = updated;
         publication.reference = options.reference.unwrap_or(updated);
         for (event, own) in publication.events.iter_mut().zip(event_updates) {
@@ -221,31 +324,36 @@ impl Checker<'_> {
         usize::try_from(value).ok()
     }
 
-    fn unique_id(&mut self, seen: &mut HashMap<String, FieldPath>, base: &FieldPath, id: &str) {
-        let path = base.key("id");
+    fn unique_id(&mut self, seen: &mut HashMap<String, At>, at: At, id: &str) {
         // Case-insensitively: the ids become file names, and two files differing only in
         // case overwrite each other on macOS and Windows.
-        if let Some(first) = seen.get(&id.to_ascii_lowercase()) {
-            self.report(
-                &path,
-                format!("duplicate id {id:?}: {first} already uses it"),
-                Some("ids must be unique within a publication (ignoring case)"),
-            );
-        } else {
+        match seen.entry(id.to_ascii_lowercase()) {
             // The item, not its `id`: the message names the event or article that has it.
-            seen.insert(id.to_ascii_lowercase(), base.clone());
+            Entry::Occupied(first) => {
+                let first = item_path(*first.get());
+                self.report(
+                    &item_path(at).key("id"),
+                    format!("duplicate id {id:?}: {first} already uses it"),
+                    Some("ids must be unique within a publication (ignoring case)"),
+                );
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(at);
+            }
         }
     }
 
-    fn article(
+    /// The article's checks; those of the events it names too, unless `invalid_events` is
+    /// `None` (the events are not all checked yet: the caller then calls
+    /// [`Checker::related`] once they are).
+    pub(super) fn article(
         &mut self,
         base: &FieldPath,
         raw: RawArticle,
         publication: &Publication,
-        invalid_events: &HashSet<String>,
+        invalid_events: Option<&HashSet<String>>,
     ) -> Option<Article> {
         let zone = &publication.channel.zone;
-        let events = &publication.events;
         let id = self.id(&base.key("id"), &raw.id);
         let title = self.line(&base.key("title"), &raw.title, true);
         let updated = raw
@@ -263,20 +371,8 @@ impl Checker<'_> {
         let categories = self.categories(&base.key("categories"), raw.categories);
         let image = self.url(&base.key("image"), raw.image);
         let related = self.list(&base.key("events"), raw.events);
-        for (i, event_id) in related.iter().enumerate() {
-            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
-                let path = base.key("events").index(i);
-                let help = if events.is_empty() {
-                    "this publication has no events".to_string()
-                } else {
-                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
-                };
-                self.report(
-                    &path,
-                    format!("no event has the id {event_id:?}"),
-                    Some(&help),
-                );
-            }
+        if let Some(invalid_events) = invalid_events {
+            self.related(|| base.clone(), &related, publication, invalid_events);
         }
         let published = self.instant(
             &base.key("published"),
@@ -299,5 +395,62 @@ impl Checker<'_> {
             events: related,
             language,
         })
+    }
+
+    /// Each event the article at `base()` names (`related`) is one of the publication's,
+    /// or one in the file but invalid (`invalid_events`, already reported).
+    pub(super) fn related(
+        &mut self,
+        base: impl Fn() -> FieldPath,
+        related: &[String],
+        publication: &Publication,
+        invalid_events: &HashSet<String>,
+    ) {
+        let events = &publication.events;
+        for (i, event_id) in related.iter().enumerate() {
+            if publication.event(event_id).is_none() && !invalid_events.contains(event_id) {
+                let path = base().key("events").index(i);
+                let help = if events.is_empty() {
+                    "this publication has no events".to_string()
+                } else {
+                    candidates_help(event_id, "event ids", events.iter().map(|e| e.id.as_str()))
+                };
+                self.report(
+                    &path,
+                    format!("no event has the id {event_id:?}"),
+                    Some(&help),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorting through positions gives what a stable sort gives: equal items keep their
+    /// order, and every permutation's cycles are followed.
+    #[test]
+    fn sorting_by_positions_is_a_stable_sort() {
+        let mut seed = 0x2545_f491_u64;
+        for len in [0, 1, 2, 3, 7, 64, 1000] {
+            for _ in 0..20 {
+                let items: Vec<(u64, usize)> = (0..len)
+                    .map(|i| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        (seed % 5, i)
+                    })
+                    .collect();
+                let compare = |a: &(u64, usize), b: &(u64, usize)| b.0.cmp(&a.0);
+                let mut expected = items.clone();
+                expected.sort_by(compare);
+                let mut sorted = items;
+                sort_by_positions(&mut sorted, compare);
+                assert_eq!(sorted, expected, "{len}");
+            }
+        }
     }
 }

@@ -492,3 +492,138 @@ fn a_large_file_deserialized_on_several_threads_is_the_same_publication() {
     assert_ne!(broken, text);
     fails_as_on_the_text_path(&broken, &options(), r#""id": "ev1900""#);
 }
+
+/// A publication of `n` events and `n` articles whose checked form depends on the
+/// channel: the items give no zone (their times are the channel's), no link (theirs is
+/// under the channel's). The channel is written first, between the events and the
+/// articles, or last.
+fn channel_dependent_json(n: usize, channel_at: usize) -> String {
+    let channel = r#""channel": {"title": "Zones", "description": "Items in the channel's zone.",
+        "link": "https://example.org/sub", "language": "en", "timezone": "America/St_Johns"}"#;
+    let events: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id": "ev{i}", "title": "Event {i}", "start": "2024-{:02}-{:02}T{:02}:{:02}", "duration": "{}m", "description": {}}}"#,
+                i % 12 + 1,
+                i % 28 + 1,
+                i % 24,
+                i % 60,
+                15 + i % 90,
+                json_string(&format!("Event {i} ").repeat(1 + i % 40)),
+            )
+        })
+        .collect();
+    let articles: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id": "ar{i}", "title": "Article {i}", "published": "2024-{:02}-{:02}", "updated": "2024-{:02}-{:02}T23:{:02}", "events": ["ev{}"], "content": {}}}"#,
+                i % 12 + 1,
+                i % 28 + 1,
+                i % 12 + 1,
+                i % 28 + 1,
+                i % 60,
+                (i * 13) % n,
+                json_string(&format!("Body {i} ").repeat(1 + i % 40)),
+            )
+        })
+        .collect();
+    let mut parts = vec![
+        format!(r#""events": [{}]"#, events.join(",\n")),
+        format!(r#""articles": [{}]"#, articles.join(",\n")),
+    ];
+    parts.insert(channel_at, channel.to_string());
+    format!("{{{}}}", parts.join(",\n"))
+}
+
+/// Items read after the channel are checked as they are read (on the threads that read
+/// them), those before it once it is read: either way, against the channel's settings and
+/// in the file's order, the same publication as the text path's.
+#[test]
+fn items_checked_as_they_are_read_are_checked_against_the_channel_in_order() {
+    let n = 3000;
+    let mut streamed_first = None;
+    for channel_at in [0, 1, 2] {
+        let text = channel_dependent_json(n, channel_at);
+        assert!(text.len() > 4 * super::json_frames::BATCH_BYTES);
+        let (_dir, path) = write_temp("launch.json", text.as_bytes());
+        let shown_path = path.display().to_string();
+        let store = Store::new();
+        let mut streamed = load_json_streaming(
+            reader(&path),
+            "launch",
+            &shown_path,
+            &options(),
+            store.as_ref(),
+        )
+        .unwrap_or_else(|| panic!("valid JSON (channel at {channel_at}) was not streamed"));
+        let expected = reference(&path, &text).expect("valid");
+        assert!(
+            shown(&streamed) == shown(&expected),
+            "channel at {channel_at}: not the text path's publication"
+        );
+        // What the channel gives each item, spelt out.
+        assert_eq!(streamed.events.len(), n);
+        for (i, event) in streamed.events.iter().enumerate() {
+            assert_eq!(event.id, format!("ev{i}"));
+            assert_eq!(
+                event.page.as_str(),
+                format!("https://example.org/sub/launch/ev{i}.html")
+            );
+        }
+        // A bare date is noon in the channel's zone (UTC-03:30 in winter).
+        let article = streamed.articles.iter().find(|a| a.id == "ar0").unwrap();
+        assert_eq!(article.published.to_rfc3339(), "2024-01-01T15:30:00+00:00");
+        let schedule = format!("{:?}", streamed.events[1].schedule);
+        assert!(
+            schedule.starts_with("Timed { start: 2024-02-02T04:31:00Z,")
+                && schedule.contains("St_Johns"),
+            "{schedule}"
+        );
+        // Whatever the order: the same publication.
+        streamed.source = String::new();
+        match &streamed_first {
+            None => streamed_first = Some(shown(&streamed)),
+            Some(first) => assert!(
+                &shown(&streamed) == first,
+                "channel at {channel_at}: not the publication of the channel first"
+            ),
+        }
+    }
+}
+
+/// An item refused on the thread that read it (against the channel's settings and the
+/// options) makes the whole fall back to the text path, which reports it exactly; so does
+/// an article naming an event that is not there, checked once all events are.
+#[test]
+fn items_refused_as_they_are_read_fail_as_on_the_text_path() {
+    let text = channel_dependent_json(2000, 0);
+    let small = LoadOptions {
+        max_field_bytes: 1000,
+        ..options()
+    };
+    let short = json_string("Event 1920 ");
+    let long = json_string(&"Event 1920 ".repeat(100));
+    let broken = text.replace(
+        &format!(r#""description": {short}"#),
+        &format!(r#""description": {long}"#),
+    );
+    assert!(broken != text);
+    let found = fails_as_on_the_text_path(&broken, &small, &long);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "events[1920].description");
+
+    let broken = text.replace(r#""events": ["ev1533"]"#, r#""events": ["ev2000"]"#);
+    assert!(broken != text);
+    let found = fails_as_on_the_text_path(&broken, &options(), r#""ev2000""#);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "articles[1041].events[0]");
+
+    // 02:30 does not exist in St. John's on 2024-03-10 (the clocks go from 02:00 to 03:00):
+    // refused in the channel's zone, valid in UTC.
+    let broken = text.replace(
+        r#""id": "ev1900", "title": "Event 1900", "start": "2024-05-25T04:40""#,
+        r#""id": "ev1900", "title": "Event 1900", "start": "2024-03-10T02:30""#,
+    );
+    assert!(broken != text);
+    fails_as_on_the_text_path(&broken, &options(), r#""id": "ev1900""#);
+}
