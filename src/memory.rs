@@ -3,8 +3,9 @@
 //! Two places free much at once. In `serve`, a rebuild holds the new publications beside
 //! the old ones until the new site is served, then frees the old. In loading, the
 //! events and articles as read (deserialized on other threads, so in other heaps of the
-//! allocator) are freed once checked, while the checked ones are made in the main heap. glibc's allocator keeps what was freed in its heaps for later
-//! allocations and hands back only the free memory at the top of each. The old model is
+//! allocator) are freed once checked, along with the buffers of their batches; the checked
+//! ones stay, spread over the same heaps. glibc's allocator keeps what was freed in its
+//! heaps for later allocations and hands back only the free memory at the top of each. The old model is
 //! spread across the heaps, between live allocations, so the preview's resident memory
 //! stayed near its peak after the first edit. At N = 100 000 that was 860 MiB for a 518 MiB
 //! input, where it held 354 MiB before the edit. `malloc_trim(0)` returns every whole free
