@@ -16,7 +16,9 @@ use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Prope
 use std::io::{self, Write};
 
 use super::content::description_with;
-use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::ical_text::{
+    escape_text, fold_into, for_each_unfolded, normalize_newlines, param_value, unfold,
+};
 use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
 use super::{Shared, Sink, budget, files};
@@ -306,11 +308,11 @@ fn head(calendar: Calendar) -> String {
 
 /// One VTIMEZONE per zone the events use as TZID, folded: they come before the first event.
 fn timezones(shared: &Shared, events: &[&Event]) -> String {
-    let lines: Vec<String> = zone_years(events)
-        .into_iter()
-        .flat_map(|(tz, (from, to))| shared.vtimezone(tz, from, to).to_vec())
-        .collect();
-    folded(&lines)
+    let mut out = String::new();
+    for (tz, (from, to)) in zone_years(events) {
+        out.push_str(&shared.vtimezone(tz, from, to));
+    }
+    out
 }
 
 /// The event's VEVENTs (see [`vevents`]) rendered by the crate, without what it invents,
@@ -321,10 +323,14 @@ fn vevents_text(publication: &Publication, event: &Event) -> String {
         calendar.push(vevent);
     }
     let rendered = calendar.to_string();
-    let mut lines = unfold(&rendered);
-    drop_invented_alarm_stamps(&mut lines);
-    lines.retain(|l| l != "BEGIN:VCALENDAR" && l != "END:VCALENDAR");
-    folded(&lines)
+    let mut out = String::with_capacity(rendered.len() + rendered.len() / 64);
+    let mut stamps = AlarmStamps::default();
+    for_each_unfolded(&rendered, |line| {
+        if !stamps.invented(line) && line != "BEGIN:VCALENDAR" && line != "END:VCALENDAR" {
+            fold_into(&mut out, line);
+        }
+    });
+    out
 }
 
 fn folded(lines: &[String]) -> String {
@@ -337,16 +343,22 @@ fn folded(lines: &[String]) -> String {
 
 /// The crate writes a DTSTAMP of the wall clock into every component that lacks one,
 /// VALARM included, where RFC 5545 has no DTSTAMP at all. It would make every build differ.
-fn drop_invented_alarm_stamps(lines: &mut Vec<String>) {
-    let mut in_alarm = false;
-    lines.retain(|line| {
-        match line.as_str() {
-            "BEGIN:VALARM" => in_alarm = true,
-            "END:VALARM" => in_alarm = false,
+/// Shown the logical lines in order, this tells those DTSTAMPs, to be dropped.
+#[derive(Default)]
+struct AlarmStamps {
+    in_alarm: bool,
+}
+
+impl AlarmStamps {
+    /// Whether `line`, the next content line, is a DTSTAMP the crate invented in a VALARM.
+    fn invented(&mut self, line: &str) -> bool {
+        match line {
+            "BEGIN:VALARM" => self.in_alarm = true,
+            "END:VALARM" => self.in_alarm = false,
             _ => {}
         }
-        !(in_alarm && line.starts_with("DTSTAMP"))
-    });
+        self.in_alarm && line.starts_with("DTSTAMP")
+    }
 }
 
 /// Every zone used as a TZID, with the first and last year its events reach.
