@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 pub use super::add_links::{google_loses, outlook_loses};
-use super::content::{description_text, human_time, repeat_summary};
+use super::content::{description_text, description_with, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
 use super::{Scope, Shared, files, selection};
@@ -381,8 +381,9 @@ pub(super) fn event_block(
         push_esc(html, location);
         html.push_str("</p>\n");
     }
-    if let Some(description) = &event.description {
-        let description = description.get();
+    // Read once (it may be in the spill file) for the paragraphs and the links' details.
+    let description = event.description.as_ref().map(|d| d.get());
+    if let Some(description) = &description {
         for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             html.push_str("<p>");
             let mut lines = paragraph.trim().split('\n');
@@ -410,7 +411,7 @@ pub(super) fn event_block(
     let file = files::event_calendar(&publication.slug, &event.id);
     let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
-    let details = query(&description_text(event));
+    let details = query(&description_with(event, description.as_deref()));
     let repeats = event.recurrence.is_some();
     html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a ");
     if repeats {
