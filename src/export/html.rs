@@ -17,6 +17,7 @@ pub use super::add_links::{google_loses, outlook_loses};
 use super::content::{description_text, description_with, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
+use super::stamp::{self, Form};
 use super::{Scope, Shared, files, selection};
 use crate::model::{Event, Publication, Schedule, Status};
 
@@ -386,12 +387,12 @@ pub(super) fn event_block(
         Schedule::Timed { start, .. } => writeln!(
             html,
             "<p class=\"when\"><time datetime=\"{}\" data-local-time>{when}</time></p>",
-            start.format("%Y-%m-%dT%H:%M:%SZ")
+            stamp::utc(start, Form::Extended)
         ),
         Schedule::AllDay { start, .. } => writeln!(
             html,
             "<p class=\"when\"><time datetime=\"{}\">{when}</time></p>",
-            start.format("%Y-%m-%d")
+            stamp::date(start, Form::Extended)
         ),
     };
     if let Some((rule, next)) = repeat_summary(publication, event) {
@@ -482,12 +483,14 @@ fn google_template_with(event: &Event, details: &str) -> String {
     let dates = match event.schedule {
         Schedule::Timed { start, end, .. } => format!(
             "{}/{}",
-            start.format("%Y%m%dT%H%M%SZ"),
-            end.unwrap_or(start).format("%Y%m%dT%H%M%SZ")
+            stamp::utc(start, Form::Basic),
+            stamp::utc(end.unwrap_or(start), Form::Basic)
         ),
-        Schedule::AllDay { start, end } => {
-            format!("{}/{}", start.format("%Y%m%d"), end.format("%Y%m%d"))
-        }
+        Schedule::AllDay { start, end } => format!(
+            "{}/{}",
+            stamp::date(start, Form::Basic),
+            stamp::date(end, Form::Basic)
+        ),
     };
     let mut link = format!(
         "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}&details={}",
@@ -520,15 +523,13 @@ pub fn outlook_compose(event: &Event) -> String {
 fn outlook_compose_with(event: &Event, body: &str) -> String {
     let (start, end, all_day) = match event.schedule {
         Schedule::Timed { start, end, .. } => (
-            start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            end.unwrap_or(start)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
+            stamp::utc(start, Form::Extended),
+            stamp::utc(end.unwrap_or(start), Form::Extended),
             false,
         ),
         Schedule::AllDay { start, end } => (
-            start.format("%Y-%m-%d").to_string(),
-            end.format("%Y-%m-%d").to_string(),
+            stamp::date(start, Form::Extended),
+            stamp::date(end, Form::Extended),
             true,
         ),
     };

@@ -21,6 +21,7 @@ use super::ical_text::{
 };
 use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
+use super::stamp::{self, Form};
 use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
 use crate::recurrence;
@@ -389,11 +390,11 @@ fn tzid(zone: &Zone) -> Option<Tz> {
 }
 
 fn utc_stamp(instant: DateTime<Utc>) -> String {
-    instant.format("%Y%m%dT%H%M%SZ").to_string()
+    stamp::utc(instant, Form::Basic)
 }
 
 fn date_value(date: NaiveDate) -> String {
-    date.format("%Y%m%d").to_string()
+    stamp::date(date, Form::Basic)
 }
 
 fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
@@ -402,8 +403,8 @@ fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
         // the second one (given with an explicit offset) can only be written in UTC.
         Some(tz) if !names_uniquely(tz, instant) => Property::new(name, utc_stamp(instant)),
         Some(tz) => {
-            let local = instant.with_timezone(&tz).format("%Y%m%dT%H%M%S");
-            let mut property = Property::new(name, local.to_string());
+            let local = stamp::date_time(instant.with_timezone(&tz).naive_local(), Form::Basic);
+            let mut property = Property::new(name, local);
             property.add_parameter("TZID", tz.name());
             property
         }
@@ -526,7 +527,7 @@ fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override
     }
     // Alarms belong to each VEVENT: an overridden occurrence does not inherit them.
     let suffix = occurrence.map_or(String::new(), |o| {
-        format!("-{}", o.occurrence.instant().format("%Y%m%dT%H%M%SZ"))
+        format!("-{}", utc_stamp(o.occurrence.instant()))
     });
     for reminder in &event.reminders {
         let before = iso_duration(*reminder);
