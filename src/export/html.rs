@@ -296,30 +296,32 @@ fn webcal(url: &Url) -> String {
 /// crate's piece-per-byte iterator into a `String` showed in a large build.
 fn query(value: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len() + value.len() / 4);
-    // The bytes from `run` to the current one are kept as they are.
-    let mut run = 0;
-    for (i, byte) in value.bytes().enumerate() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_') {
-            continue;
+    // What each byte becomes: itself, `+` (for a space), or (0) `%XX`.
+    const AS: [u8; 256] = {
+        let mut table = [0; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+                table[byte] = b;
+            }
+            byte += 1;
         }
-        if run < i {
-            // `run..i` is ASCII, so both ends are on char boundaries.
-            out.push_str(&value[run..i]);
+        table[b' ' as usize] = b'+';
+        table
+    };
+    let mut out = Vec::with_capacity(value.len() * 2);
+    for byte in value.bytes() {
+        match AS[usize::from(byte)] {
+            0 => out.extend_from_slice(&[
+                b'%',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]),
+            kept => out.push(kept),
         }
-        if byte == b' ' {
-            out.push('+');
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-        run = i + 1;
     }
-    if run < value.len() {
-        out.push_str(&value[run..]);
-    }
-    out
+    String::from_utf8(out).expect("the encoding is ASCII")
 }
 
 fn subscribe_links(publication: &Publication, prefix: &str) -> String {
