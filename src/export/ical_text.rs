@@ -14,6 +14,10 @@ use std::io::BufRead;
 
 /// CR and CRLF become LF: RFC 5545 TEXT has only one newline, escaped as `\n`.
 pub fn normalize_newlines(text: &str) -> String {
+    // Most texts have no CR: one quick search (memchr) rather than two replacing passes.
+    if !text.contains('\r') {
+        return text.to_string();
+    }
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
