@@ -126,7 +126,7 @@ pub fn write_calendar_and_events(
             out.write_all(head(base_calendar()).as_bytes())?;
             out.write_all(timezones(shared, &events).as_bytes())?;
             for &i in &positions {
-                out.write_all(measured.vevents(shared, i).as_bytes())?;
+                out.write_all(&measured.vevents(shared, i))?;
             }
             out.write_all(END.as_bytes())
         })?;
@@ -180,12 +180,16 @@ enum Kept {
 }
 
 impl Measured<'_> {
-    /// The VEVENTs of the `i`th event in scope, as kept or rendered again.
-    fn vevents<'m>(&'m self, shared: &Shared, i: usize) -> Cow<'m, str> {
+    /// The VEVENTs of the `i`th event in scope, as kept or rendered again: bytes to write,
+    /// read back from the store without checking their UTF-8 again (the calendars and the
+    /// archive's yearly calendars read every event's).
+    fn vevents<'m>(&'m self, shared: &Shared, i: usize) -> Cow<'m, [u8]> {
         match &self.texts[i] {
-            Kept::InMemory(text) => Cow::Borrowed(text),
-            Kept::Stored(text) => text.get(),
-            Kept::Dropped => Cow::Owned(vevents_text(shared.publication, self.events[i])),
+            Kept::InMemory(text) => Cow::Borrowed(text.as_bytes()),
+            Kept::Stored(text) => text.bytes(),
+            Kept::Dropped => {
+                Cow::Owned(vevents_text(shared.publication, self.events[i]).into_bytes())
+            }
         }
     }
 }
@@ -255,7 +259,7 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     out.write_all(head.as_bytes())?;
     out.write_all(timezones(shared, &events_of(&selection)).as_bytes())?;
     for i in selection {
-        out.write_all(measured.vevents(shared, i).as_bytes())?;
+        out.write_all(&measured.vevents(shared, i))?;
     }
     out.write_all(END.as_bytes())
 }
