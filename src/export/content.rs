@@ -9,6 +9,7 @@ use super::escape::escape_html;
 use super::files;
 use super::ical_text::normalize_newlines;
 use super::markdown::{text_to_html, to_html_with_headings};
+use super::stamp::{DATE_HOUR_MINUTE, HOUR_MINUTE, LONG_DATE, UTC_OFFSET, ZONE_NAME};
 use crate::model::{Article, Event, Publication, Schedule, Status};
 use crate::recurrence;
 use crate::when::Zone;
@@ -137,12 +138,12 @@ pub fn human_schedule(schedule: &Schedule) -> String {
         Schedule::AllDay { start, end } => {
             let last = end.pred_opt().unwrap_or(start);
             if last == start {
-                format!("{} (all day)", start.format("%A %-d %B %Y"))
+                format!("{} (all day)", start.format_with_items(LONG_DATE.iter()))
             } else {
                 format!(
                     "{} to {} (all day)",
-                    start.format("%A %-d %B %Y"),
-                    last.format("%A %-d %B %Y")
+                    start.format_with_items(LONG_DATE.iter()),
+                    last.format_with_items(LONG_DATE.iter())
                 )
             }
         }
@@ -150,17 +151,21 @@ pub fn human_schedule(schedule: &Schedule) -> String {
             let local = zone.localize(start);
             let mut text = format!(
                 "{}, {}",
-                local.format("%A %-d %B %Y"),
-                local.format("%H:%M")
+                local.format_with_items(LONG_DATE.iter()),
+                local.format_with_items(HOUR_MINUTE.iter())
             );
             if let Some(end) = end {
-                text.push_str(&format!("–{}", zone.localize(end).format("%H:%M")));
+                let end = zone.localize(end);
+                text.push_str(&format!("–{}", end.format_with_items(HOUR_MINUTE.iter())));
             }
             let abbreviation = match zone {
-                Zone::Iana(tz) => start.with_timezone(&tz).format("%Z").to_string(),
+                Zone::Iana(tz) => start
+                    .with_timezone(&tz)
+                    .format_with_items(ZONE_NAME.iter())
+                    .to_string(),
                 Zone::Fixed(_) => String::new(),
             };
-            let offset = local.format("UTC%:z").to_string();
+            let offset = local.format_with_items(UTC_OFFSET.iter()).to_string();
             let utc_itself = local.offset().local_minus_utc() == 0
                 && (abbreviation.is_empty() || abbreviation == "UTC" || abbreviation == "+00");
             if utc_itself {
@@ -183,13 +188,17 @@ pub fn human_schedule(schedule: &Schedule) -> String {
 fn utc_range(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
     match end {
         Some(end) if end.date_naive() == start.date_naive() => {
-            format!("{}–{} UTC", start.format("%H:%M"), end.format("%H:%M"))
+            format!(
+                "{}–{} UTC",
+                start.format_with_items(HOUR_MINUTE.iter()),
+                end.format_with_items(HOUR_MINUTE.iter())
+            )
         }
         Some(end) => format!(
             "{} – {} UTC",
-            start.format("%Y-%m-%d %H:%M"),
-            end.format("%Y-%m-%d %H:%M")
+            start.format_with_items(DATE_HOUR_MINUTE.iter()),
+            end.format_with_items(DATE_HOUR_MINUTE.iter())
         ),
-        None => format!("{} UTC", start.format("%H:%M")),
+        None => format!("{} UTC", start.format_with_items(HOUR_MINUTE.iter())),
     }
 }

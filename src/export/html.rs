@@ -141,7 +141,7 @@ pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, pl
         html,
         "</h{level}>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
         published.to_rfc3339(),
-        published.format("%-d %B %Y"),
+        published.format_with_items(stamp::DAY_MONTH_YEAR.iter()),
     );
     if let Some(author) = &article.author {
         html.push_str(" · ");

@@ -4,7 +4,28 @@
 //! chrono's for `%Y%m%d`, `%Y-%m-%d`, `%H%M%S` and `%H:%M:%S`; years outside 0..=9999
 //! (which chrono writes with a sign) and leap seconds are left to chrono itself.
 
+use std::sync::LazyLock;
+
+use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+/// A chrono format string parsed once, for `format_with_items(F.iter())`: dates as people
+/// read them, which chrono's names are needed for, without parsing the string each time.
+pub type Parsed = LazyLock<Vec<Item<'static>>>;
+
+/// `Monday 4 July 2022`.
+pub static LONG_DATE: Parsed = LazyLock::new(|| StrftimeItems::new("%A %-d %B %Y").collect());
+/// `4 July 2022`.
+pub static DAY_MONTH_YEAR: Parsed = LazyLock::new(|| StrftimeItems::new("%-d %B %Y").collect());
+/// `19:00`.
+pub static HOUR_MINUTE: Parsed = LazyLock::new(|| StrftimeItems::new("%H:%M").collect());
+/// `2022-07-04 19:00`.
+pub static DATE_HOUR_MINUTE: Parsed =
+    LazyLock::new(|| StrftimeItems::new("%Y-%m-%d %H:%M").collect());
+/// The zone's abbreviation, `CEST`.
+pub static ZONE_NAME: Parsed = LazyLock::new(|| StrftimeItems::new("%Z").collect());
+/// `UTC+08:00`.
+pub static UTC_OFFSET: Parsed = LazyLock::new(|| StrftimeItems::new("UTC%:z").collect());
 
 /// ISO 8601's two forms.
 #[derive(Clone, Copy)]
@@ -139,6 +160,26 @@ mod tests {
                 );
             }
         }
+        // The formats parsed once write what the strings do.
+        let berlin = chrono_tz::Europe::Berlin;
+        let at = berlin.with_ymd_and_hms(2024, 7, 4, 19, 5, 0).unwrap();
+        for (parsed, format) in [
+            (&LONG_DATE, "%A %-d %B %Y"),
+            (&DAY_MONTH_YEAR, "%-d %B %Y"),
+            (&HOUR_MINUTE, "%H:%M"),
+            (&DATE_HOUR_MINUTE, "%Y-%m-%d %H:%M"),
+            (&ZONE_NAME, "%Z"),
+            (&UTC_OFFSET, "UTC%:z"),
+        ] {
+            assert_eq!(
+                at.format_with_items(parsed.iter()).to_string(),
+                at.format(format).to_string()
+            );
+        }
+        assert_eq!(
+            at.format_with_items(LONG_DATE.iter()).to_string(),
+            "Thursday 4 July 2024"
+        );
         // Every day of a few years, for the month and day digits.
         let mut day = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
         while day.year() < 2026 {
