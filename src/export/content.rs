@@ -89,17 +89,27 @@ pub fn description_text(event: &Event) -> String {
 }
 
 pub(super) fn description_with(event: &Event, description: Option<&str>) -> String {
-    let mut parts = Vec::new();
-    if let Some(description) = description {
-        parts.push(normalize_newlines(description.trim_end()));
+    // The description, a blank line, and the links one a line: built in one String (every
+    // event's calendar entry and page make it).
+    let livestream = event.livestream.as_ref().map(|l| l.as_str());
+    let links = livestream.map_or(0, |l| l.len() + 13) + event.page.as_str().len() + 12;
+    let mut text = match description {
+        Some(description) => {
+            let mut text = normalize_newlines(description.trim_end());
+            text.reserve(2 + links);
+            text.push_str("\n\n");
+            text
+        }
+        None => String::with_capacity(links),
+    };
+    if let Some(livestream) = livestream {
+        text.push_str("Livestream: ");
+        text.push_str(livestream);
+        text.push('\n');
     }
-    let mut links = Vec::new();
-    if let Some(livestream) = &event.livestream {
-        links.push(format!("Livestream: {livestream}"));
-    }
-    links.push(format!("Event page: {}", event.page));
-    parts.push(links.join("\n"));
-    parts.join("\n\n")
+    text.push_str("Event page: ");
+    text.push_str(event.page.as_str());
+    text
 }
 
 /// A repeating event's rule in words and its next occurrences (after the publication's
