@@ -12,14 +12,6 @@ use url::Url;
 pub use crate::spill::Text;
 use crate::when::Zone;
 
-/// A text hashes as the text it holds, wherever it is kept (so that the model's `Hash`,
-/// which the build cache keys outputs by, does not depend on what was spilled).
-impl std::hash::Hash for Text {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.get().hash(state);
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Publication {
     /// From the file name: `feeds/xiaomi-12s.toml` is `xiaomi-12s`. Names every output.

@@ -96,15 +96,26 @@ impl Text {
     pub fn get(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Inline(text) => Cow::Borrowed(text),
+            Repr::Spilled { .. } => Cow::Owned(
+                String::from_utf8(self.bytes().into_owned())
+                    .expect("the store holds the UTF-8 it was given"),
+            ),
+        }
+    }
+
+    /// The text's UTF-8 bytes, read back from the store if it is there but not checked to
+    /// be UTF-8 again (which [`Text::get`] does, at a cost that shows in a large build):
+    /// for what only needs the bytes, such as hashing.
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        match &self.0 {
+            Repr::Inline(text) => Cow::Borrowed(text.as_bytes()),
             Repr::Spilled { store, offset, len } => {
                 let mut bytes = vec![0; *len];
                 // The file is calfeed's own, written a moment ago; failing to read it back is
                 // as exceptional as running out of memory, and handled the same way.
                 read_at(&store.file, &mut bytes, *offset)
                     .expect("reading back calfeed's temporary file of large texts");
-                Cow::Owned(
-                    String::from_utf8(bytes).expect("the store holds the UTF-8 it was given"),
-                )
+                Cow::Owned(bytes)
             }
         }
     }
@@ -146,6 +157,17 @@ impl fmt::Debug for Text {
     }
 }
 
+/// A text hashes as the text it holds, wherever it is kept (so that the model's `Hash`,
+/// which the build cache keys outputs by, does not depend on what was spilled).
+impl std::hash::Hash for Text {
+    /// As the text's `str` hashes (its bytes, then `0xff`), without checking UTF-8 again: a
+    /// build hashes every article body and event description to see what changed.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(&self.bytes());
+        state.write_u8(0xff);
+    }
+}
+
 impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
         self.get() == other.get()
@@ -174,6 +196,28 @@ mod tests {
             assert_eq!(kept.get(), text.as_str());
         }
         assert_eq!(small.get(), "short");
+    }
+
+    #[test]
+    fn a_text_hashes_as_its_str_does() {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        fn xxh3(value: impl Hash) -> u128 {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            value.hash(&mut hasher);
+            hasher.digest128()
+        }
+        fn sip(value: impl Hash) -> u64 {
+            let mut hasher = DefaultHasher::new();
+            value.hash(&mut hasher);
+            hasher.finish()
+        }
+        let store = Store::new().expect("a temporary file");
+        for text in ["short".to_string(), "ünïcødé 🎉 ".repeat(40)] {
+            let kept = store.put(text.clone());
+            assert_eq!(kept.is_spilled(), text.len() >= SPILL_AT);
+            assert_eq!(xxh3(&kept), xxh3(text.as_str()));
+            assert_eq!(sip(&kept), sip(text.as_str()));
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::escape::escape_html;
 use super::files;
 use super::ical_text::normalize_newlines;
 use super::markdown::{text_to_html, to_html_with_headings};
+use super::stamp::{DATE_HOUR_MINUTE, HOUR_MINUTE, LONG_DATE, UTC_OFFSET, ZONE_NAME};
 use crate::model::{Article, Event, Publication, Schedule, Status};
 use crate::recurrence;
 use crate::when::Zone;
@@ -88,17 +89,27 @@ pub fn description_text(event: &Event) -> String {
 }
 
 pub(super) fn description_with(event: &Event, description: Option<&str>) -> String {
-    let mut parts = Vec::new();
-    if let Some(description) = description {
-        parts.push(normalize_newlines(description.trim_end()));
+    // The description, a blank line, and the links one a line: built in one String (every
+    // event's calendar entry and page make it).
+    let livestream = event.livestream.as_ref().map(|l| l.as_str());
+    let links = livestream.map_or(0, |l| l.len() + 13) + event.page.as_str().len() + 12;
+    let mut text = match description {
+        Some(description) => {
+            let mut text = normalize_newlines(description.trim_end());
+            text.reserve(2 + links);
+            text.push_str("\n\n");
+            text
+        }
+        None => String::with_capacity(links),
+    };
+    if let Some(livestream) = livestream {
+        text.push_str("Livestream: ");
+        text.push_str(livestream);
+        text.push('\n');
     }
-    let mut links = Vec::new();
-    if let Some(livestream) = &event.livestream {
-        links.push(format!("Livestream: {livestream}"));
-    }
-    links.push(format!("Event page: {}", event.page));
-    parts.push(links.join("\n"));
-    parts.join("\n\n")
+    text.push_str("Event page: ");
+    text.push_str(event.page.as_str());
+    text
 }
 
 /// A repeating event's rule in words and its next occurrences (after the publication's
@@ -137,12 +148,12 @@ pub fn human_schedule(schedule: &Schedule) -> String {
         Schedule::AllDay { start, end } => {
             let last = end.pred_opt().unwrap_or(start);
             if last == start {
-                format!("{} (all day)", start.format("%A %-d %B %Y"))
+                format!("{} (all day)", start.format_with_items(LONG_DATE.iter()))
             } else {
                 format!(
                     "{} to {} (all day)",
-                    start.format("%A %-d %B %Y"),
-                    last.format("%A %-d %B %Y")
+                    start.format_with_items(LONG_DATE.iter()),
+                    last.format_with_items(LONG_DATE.iter())
                 )
             }
         }
@@ -150,17 +161,21 @@ pub fn human_schedule(schedule: &Schedule) -> String {
             let local = zone.localize(start);
             let mut text = format!(
                 "{}, {}",
-                local.format("%A %-d %B %Y"),
-                local.format("%H:%M")
+                local.format_with_items(LONG_DATE.iter()),
+                local.format_with_items(HOUR_MINUTE.iter())
             );
             if let Some(end) = end {
-                text.push_str(&format!("–{}", zone.localize(end).format("%H:%M")));
+                let end = zone.localize(end);
+                text.push_str(&format!("–{}", end.format_with_items(HOUR_MINUTE.iter())));
             }
             let abbreviation = match zone {
-                Zone::Iana(tz) => start.with_timezone(&tz).format("%Z").to_string(),
+                Zone::Iana(tz) => start
+                    .with_timezone(&tz)
+                    .format_with_items(ZONE_NAME.iter())
+                    .to_string(),
                 Zone::Fixed(_) => String::new(),
             };
-            let offset = local.format("UTC%:z").to_string();
+            let offset = local.format_with_items(UTC_OFFSET.iter()).to_string();
             let utc_itself = local.offset().local_minus_utc() == 0
                 && (abbreviation.is_empty() || abbreviation == "UTC" || abbreviation == "+00");
             if utc_itself {
@@ -183,13 +198,17 @@ pub fn human_schedule(schedule: &Schedule) -> String {
 fn utc_range(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
     match end {
         Some(end) if end.date_naive() == start.date_naive() => {
-            format!("{}–{} UTC", start.format("%H:%M"), end.format("%H:%M"))
+            format!(
+                "{}–{} UTC",
+                start.format_with_items(HOUR_MINUTE.iter()),
+                end.format_with_items(HOUR_MINUTE.iter())
+            )
         }
         Some(end) => format!(
             "{} – {} UTC",
-            start.format("%Y-%m-%d %H:%M"),
-            end.format("%Y-%m-%d %H:%M")
+            start.format_with_items(DATE_HOUR_MINUTE.iter()),
+            end.format_with_items(DATE_HOUR_MINUTE.iter())
         ),
-        None => format!("{} UTC", start.format("%H:%M")),
+        None => format!("{} UTC", start.format_with_items(HOUR_MINUTE.iter())),
     }
 }

@@ -9,15 +9,15 @@
 
 use chrono::DateTime;
 use url::Url;
-use url::form_urlencoded::byte_serialize;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 pub use super::add_links::{google_loses, outlook_loses};
-use super::content::{description_text, human_time, repeat_summary};
+use super::content::{description_text, description_with, human_time, repeat_summary};
 use super::document::{document_end, document_start, flush, footer};
 use super::escape::{escape_html as esc, push_escaped_html as push_esc};
+use super::stamp::{self, Form};
 use super::{Scope, Shared, files, selection};
 use crate::model::{Event, Publication, Schedule, Status};
 
@@ -141,7 +141,7 @@ pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, pl
         html,
         "</h{level}>\n<p class=\"meta\"><time datetime=\"{}\">{}</time>",
         published.to_rfc3339(),
-        published.format("%-d %B %Y"),
+        published.format_with_items(stamp::DAY_MONTH_YEAR.iter()),
     );
     if let Some(author) = &article.author {
         html.push_str(" · ");
@@ -289,8 +289,39 @@ fn webcal(url: &Url) -> String {
     format!("webcal://{rest}")
 }
 
+/// `value` encoded for a query (`application/x-www-form-urlencoded`), byte for byte as
+/// `url::form_urlencoded::byte_serialize` encodes it: ASCII letters, digits and `*-._` as
+/// they are, space as `+`, every other byte as `%XX`. Written out because every event's
+/// page encodes its whole description for the add-to-calendar links, and collecting the
+/// crate's piece-per-byte iterator into a `String` showed in a large build.
 fn query(value: &str) -> String {
-    byte_serialize(value.as_bytes()).collect()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // What each byte becomes: itself, `+` (for a space), or (0) `%XX`.
+    const AS: [u8; 256] = {
+        let mut table = [0; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+                table[byte] = b;
+            }
+            byte += 1;
+        }
+        table[b' ' as usize] = b'+';
+        table
+    };
+    let mut out = Vec::with_capacity(value.len() * 2);
+    for byte in value.bytes() {
+        match AS[usize::from(byte)] {
+            0 => out.extend_from_slice(&[
+                b'%',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]),
+            kept => out.push(kept),
+        }
+    }
+    String::from_utf8(out).expect("the encoding is ASCII")
 }
 
 fn subscribe_links(publication: &Publication, prefix: &str) -> String {
@@ -358,12 +389,12 @@ pub(super) fn event_block(
         Schedule::Timed { start, .. } => writeln!(
             html,
             "<p class=\"when\"><time datetime=\"{}\" data-local-time>{when}</time></p>",
-            start.format("%Y-%m-%dT%H:%M:%SZ")
+            stamp::utc(start, Form::Extended)
         ),
         Schedule::AllDay { start, .. } => writeln!(
             html,
             "<p class=\"when\"><time datetime=\"{}\">{when}</time></p>",
-            start.format("%Y-%m-%d")
+            stamp::date(start, Form::Extended)
         ),
     };
     if let Some((rule, next)) = repeat_summary(publication, event) {
@@ -381,8 +412,9 @@ pub(super) fn event_block(
         push_esc(html, location);
         html.push_str("</p>\n");
     }
-    if let Some(description) = &event.description {
-        let description = description.get();
+    // Read once (it may be in the spill file) for the paragraphs and the links' details.
+    let description = event.description.as_ref().map(|d| d.get());
+    if let Some(description) = &description {
         for paragraph in description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             html.push_str("<p>");
             let mut lines = paragraph.trim().split('\n');
@@ -410,7 +442,7 @@ pub(super) fn event_block(
     let file = files::event_calendar(&publication.slug, &event.id);
     let file_name = files::file_name(&file);
     // Both links carry the same description; it is encoded once.
-    let details = query(&description_text(event));
+    let details = query(&description_with(event, description.as_deref()));
     let repeats = event.recurrence.is_some();
     html.push_str("<p class=\"add\">Add to calendar:</p>\n<ul class=\"links\">\n<li><a ");
     if repeats {
@@ -453,12 +485,14 @@ fn google_template_with(event: &Event, details: &str) -> String {
     let dates = match event.schedule {
         Schedule::Timed { start, end, .. } => format!(
             "{}/{}",
-            start.format("%Y%m%dT%H%M%SZ"),
-            end.unwrap_or(start).format("%Y%m%dT%H%M%SZ")
+            stamp::utc(start, Form::Basic),
+            stamp::utc(end.unwrap_or(start), Form::Basic)
         ),
-        Schedule::AllDay { start, end } => {
-            format!("{}/{}", start.format("%Y%m%d"), end.format("%Y%m%d"))
-        }
+        Schedule::AllDay { start, end } => format!(
+            "{}/{}",
+            stamp::date(start, Form::Basic),
+            stamp::date(end, Form::Basic)
+        ),
     };
     let mut link = format!(
         "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}&details={}",
@@ -491,15 +525,13 @@ pub fn outlook_compose(event: &Event) -> String {
 fn outlook_compose_with(event: &Event, body: &str) -> String {
     let (start, end, all_day) = match event.schedule {
         Schedule::Timed { start, end, .. } => (
-            start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            end.unwrap_or(start)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
+            stamp::utc(start, Form::Extended),
+            stamp::utc(end.unwrap_or(start), Form::Extended),
             false,
         ),
         Schedule::AllDay { start, end } => (
-            start.format("%Y-%m-%d").to_string(),
-            end.format("%Y-%m-%d").to_string(),
+            stamp::date(start, Form::Extended),
+            stamp::date(end, Form::Extended),
             true,
         ),
     };
@@ -523,6 +555,7 @@ fn outlook_compose_with(event: &Event, body: &str) -> String {
 mod tests {
     use super::*;
     use crate::load::test_publication;
+    use url::form_urlencoded::byte_serialize;
 
     fn publication() -> Publication {
         let text = r#"
@@ -557,6 +590,25 @@ status = "cancelled"
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(html.contains("Launch &lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("<title>Shows &lt;b&gt;&amp;&lt;/b&gt;</title>"));
+    }
+
+    #[test]
+    fn query_encoding_is_the_url_crates() {
+        let every_ascii: String = (0..128u8).map(char::from).collect();
+        for text in [
+            every_ascii.as_str(),
+            "",
+            " ",
+            "é",
+            "a é b",
+            "Ünïcødé, 漢字 and emoji 🎉!\r\n~ok",
+            "ends with é",
+        ] {
+            assert_eq!(
+                query(text),
+                byte_serialize(text.as_bytes()).collect::<String>()
+            );
+        }
     }
 
     #[test]

@@ -17,10 +17,13 @@ use icalendar::{Alarm, Calendar, Component, Event as IcalEvent, EventLike, Prope
 use std::io::{self, Write};
 
 use super::content::description_with;
-use super::ical_text::{escape_text, fold_into, normalize_newlines, param_value, unfold};
+use super::ical_text::{
+    escape_text, fold_into, for_each_unfolded, normalize_newlines, param_value, unfold,
+};
 use super::jobs::run_jobs;
 use super::pages::key::Keyed;
 use super::pages::period::{Archive, year_name};
+use super::stamp::{self, Form};
 use super::{Shared, Sink, budget, files};
 use crate::model::{Event, Instance, Override, Publication, Schedule};
 use crate::recurrence;
@@ -132,7 +135,7 @@ pub fn write_calendar_and_events(
             out.write_all(head(base_calendar()).as_bytes())?;
             out.write_all(timezones(shared, &events).as_bytes())?;
             for &i in &positions {
-                out.write_all(measured.vevents(shared, i).as_bytes())?;
+                out.write_all(&measured.vevents(shared, i))?;
             }
             out.write_all(END.as_bytes())
         })
@@ -185,12 +188,16 @@ enum Kept {
 }
 
 impl Measured<'_> {
-    /// The VEVENTs of the `i`th event in scope, as kept or rendered again.
-    fn vevents<'m>(&'m self, shared: &Shared, i: usize) -> Cow<'m, str> {
+    /// The VEVENTs of the `i`th event in scope, as kept or rendered again: bytes to write,
+    /// read back from the store without checking their UTF-8 again (the calendars and the
+    /// archive's yearly calendars read every event's).
+    fn vevents<'m>(&'m self, shared: &Shared, i: usize) -> Cow<'m, [u8]> {
         match &self.texts[i] {
-            Kept::InMemory(text) => Cow::Borrowed(text),
-            Kept::Stored(text) => text.get(),
-            Kept::Dropped => Cow::Owned(vevents_text(shared.publication, self.events[i])),
+            Kept::InMemory(text) => Cow::Borrowed(text.as_bytes()),
+            Kept::Stored(text) => text.bytes(),
+            Kept::Dropped => {
+                Cow::Owned(vevents_text(shared.publication, self.events[i]).into_bytes())
+            }
         }
     }
 }
@@ -276,7 +283,7 @@ fn write_calendar(shared: &Shared, out: &mut dyn Write, measured: &Measured) -> 
     out.write_all(head.as_bytes())?;
     out.write_all(timezones(shared, &events_of(&selection)).as_bytes())?;
     for i in selection {
-        out.write_all(measured.vevents(shared, i).as_bytes())?;
+        out.write_all(&measured.vevents(shared, i))?;
     }
     out.write_all(END.as_bytes())
 }
@@ -330,11 +337,11 @@ fn head(calendar: Calendar) -> String {
 
 /// One VTIMEZONE per zone the events use as TZID, folded: they come before the first event.
 fn timezones(shared: &Shared, events: &[&Event]) -> String {
-    let lines: Vec<String> = zone_years(events)
-        .into_iter()
-        .flat_map(|(tz, (from, to))| shared.vtimezone(tz, from, to).to_vec())
-        .collect();
-    folded(&lines)
+    let mut out = String::new();
+    for (tz, (from, to)) in zone_years(events) {
+        out.push_str(&shared.vtimezone(tz, from, to));
+    }
+    out
 }
 
 /// The event's VEVENTs (see [`vevents`]) rendered by the crate, without what it invents,
@@ -345,10 +352,14 @@ fn vevents_text(publication: &Publication, event: &Event) -> String {
         calendar.push(vevent);
     }
     let rendered = calendar.to_string();
-    let mut lines = unfold(&rendered);
-    drop_invented_alarm_stamps(&mut lines);
-    lines.retain(|l| l != "BEGIN:VCALENDAR" && l != "END:VCALENDAR");
-    folded(&lines)
+    let mut out = String::with_capacity(rendered.len() + rendered.len() / 64);
+    let mut stamps = AlarmStamps::default();
+    for_each_unfolded(&rendered, |line| {
+        if !stamps.invented(line) && line != "BEGIN:VCALENDAR" && line != "END:VCALENDAR" {
+            fold_into(&mut out, line);
+        }
+    });
+    out
 }
 
 fn folded(lines: &[String]) -> String {
@@ -361,16 +372,22 @@ fn folded(lines: &[String]) -> String {
 
 /// The crate writes a DTSTAMP of the wall clock into every component that lacks one,
 /// VALARM included, where RFC 5545 has no DTSTAMP at all. It would make every build differ.
-fn drop_invented_alarm_stamps(lines: &mut Vec<String>) {
-    let mut in_alarm = false;
-    lines.retain(|line| {
-        match line.as_str() {
-            "BEGIN:VALARM" => in_alarm = true,
-            "END:VALARM" => in_alarm = false,
+/// Shown the logical lines in order, this tells those DTSTAMPs, to be dropped.
+#[derive(Default)]
+struct AlarmStamps {
+    in_alarm: bool,
+}
+
+impl AlarmStamps {
+    /// Whether `line`, the next content line, is a DTSTAMP the crate invented in a VALARM.
+    fn invented(&mut self, line: &str) -> bool {
+        match line {
+            "BEGIN:VALARM" => self.in_alarm = true,
+            "END:VALARM" => self.in_alarm = false,
             _ => {}
         }
-        !(in_alarm && line.starts_with("DTSTAMP"))
-    });
+        self.in_alarm && line.starts_with("DTSTAMP")
+    }
 }
 
 /// Every zone used as a TZID, with the first and last year its events reach.
@@ -401,11 +418,11 @@ fn tzid(zone: &Zone) -> Option<Tz> {
 }
 
 fn utc_stamp(instant: DateTime<Utc>) -> String {
-    instant.format("%Y%m%dT%H%M%SZ").to_string()
+    stamp::utc(instant, Form::Basic)
 }
 
 fn date_value(date: NaiveDate) -> String {
-    date.format("%Y%m%d").to_string()
+    stamp::date(date, Form::Basic)
 }
 
 fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
@@ -414,8 +431,8 @@ fn time_property(name: &str, instant: DateTime<Utc>, zone: &Zone) -> Property {
         // the second one (given with an explicit offset) can only be written in UTC.
         Some(tz) if !names_uniquely(tz, instant) => Property::new(name, utc_stamp(instant)),
         Some(tz) => {
-            let local = instant.with_timezone(&tz).format("%Y%m%dT%H%M%S");
-            let mut property = Property::new(name, local.to_string());
+            let local = stamp::date_time(instant.with_timezone(&tz).naive_local(), Form::Basic);
+            let mut property = Property::new(name, local);
             property.add_parameter("TZID", tz.name());
             property
         }
@@ -538,7 +555,7 @@ fn vevent(publication: &Publication, event: &Event, occurrence: Option<&Override
     }
     // Alarms belong to each VEVENT: an overridden occurrence does not inherit them.
     let suffix = occurrence.map_or(String::new(), |o| {
-        format!("-{}", o.occurrence.instant().format("%Y%m%dT%H%M%SZ"))
+        format!("-{}", utc_stamp(o.occurrence.instant()))
     });
     for reminder in &event.reminders {
         let before = iso_duration(*reminder);

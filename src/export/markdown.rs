@@ -99,7 +99,8 @@ pub fn shift_headings(html: &str, by: usize) -> String {
     let bytes = html.as_bytes();
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = html[at..].find("<") {
+    // A char, not a one-char string: a char is searched for with memchr.
+    while let Some(found) = html[at..].find('<') {
         let tag = at + found;
         let digit = match bytes.get(tag + 1) {
             Some(b'h') => tag + 2,

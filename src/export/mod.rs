@@ -23,6 +23,7 @@ pub mod rss;
 mod selection;
 mod shared;
 mod sink;
+mod stamp;
 
 pub use budget::{Dropped, Trimmed};
 pub use shared::{Caches, Scope, Shared};

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 
 use super::budget::{self, Trimmed};
 use super::categories::{self, Category};
+use super::ical_text::fold_into;
 use super::{content, files, markdown};
 use crate::model::{Article, Budget, Event, Publication};
 use crate::spill::{Store, Text};
@@ -135,8 +136,8 @@ impl Scope {
 #[derive(Default)]
 struct ArticleHtml(OnceLock<(Text, Option<usize>)>);
 
-/// VTIMEZONE lines by zone name and year range.
-type ZoneCache = HashMap<(&'static str, i32, i32), Arc<[String]>>;
+/// Folded VTIMEZONEs by zone name and year range.
+type ZoneCache = HashMap<(&'static str, i32, i32), Arc<str>>;
 
 impl<'a> Shared<'a> {
     /// Renders every article's HTML.
@@ -286,13 +287,20 @@ impl<'a> Shared<'a> {
         }
     }
 
-    /// The VTIMEZONE lines of `tz` for `from..=to`, generated once.
-    pub fn vtimezone(&self, tz: Tz, from: i32, to: i32) -> Arc<[String]> {
+    /// The VTIMEZONE of `tz` for `from..=to`, folded (CRLF line ends), generated once: every
+    /// one-event file of a timed event has one, and they repeat.
+    pub fn vtimezone(&self, tz: Tz, from: i32, to: i32) -> Arc<str> {
         // A poisoned lock only means another renderer panicked; the map is still valid.
         let mut cache = self.timezones.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry((tz.name(), from, to))
-            .or_insert_with(|| crate::vtimezone::vtimezone_lines(tz, from, to).into())
+            .or_insert_with(|| {
+                let mut folded = String::new();
+                for line in crate::vtimezone::vtimezone_lines(tz, from, to) {
+                    fold_into(&mut folded, &line);
+                }
+                folded.into()
+            })
             .clone()
     }
 }

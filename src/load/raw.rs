@@ -199,16 +199,41 @@ pub(super) fn forbidden_char(text: &str) -> Option<char> {
     // By bytes, not chars (every text of the input goes through here): the forbidden
     // characters are ASCII, or U+FFFE and U+FFFF, whose UTF-8 is EF BF BE and EF BF BF.
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().find_map(|(i, &byte)| match byte {
+    let at = |i: usize| match bytes[i] {
         b'\t' | b'\n' | b'\r' => None,
-        0..0x20 | 0x7F => Some(char::from(byte)),
+        byte @ (0..0x20 | 0x7F) => Some(char::from(byte)),
         0xEF if bytes.get(i + 1) == Some(&0xBF) => match bytes.get(i + 2) {
             Some(0xBE) => Some('\u{FFFE}'),
             Some(0xBF) => Some('\u{FFFF}'),
             _ => None,
         },
         _ => None,
-    })
+    };
+    // Eight bytes at a time, looked at one by one only when one of them may be forbidden
+    // (a control character, tab and newlines included, DEL, or the EF that starts U+FFFE
+    // and U+FFFF): large texts are mostly neither.
+    let mut start = 0;
+    while let Some(word) = bytes.get(start..start + 8) {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if suspect(word)
+            && let Some(forbidden) = (start..start + 8).find_map(at)
+        {
+            return Some(forbidden);
+        }
+        start += 8;
+    }
+    (start..bytes.len()).find_map(at)
+}
+
+/// Whether one of the eight bytes of `word` is below 0x20, 0x7F or 0xEF. Never false when
+/// one is: `(x - n * 0x01..01) & !x` sets a byte's high bit when some byte of `x` is
+/// below `n` (n <= 0x80), and none when no byte is; a byte equal to `c` is a zero byte of
+/// `word ^ c * 0x01..01`.
+fn suspect(word: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
+    below(word, 0x20) || below(word ^ (ONES * 0x7F), 1) || below(word ^ (ONES * 0xEF), 1)
 }
 
 /// A text field that may be large (a description, an article's Markdown): what the
@@ -468,6 +493,17 @@ mod tests {
                 for c in pieces {
                     let text = format!("{a}{b}{c}");
                     assert_eq!(forbidden_char(&text), by_chars(&text), "{text:?}");
+                }
+            }
+        }
+        // At every position around and across the eight bytes looked at together.
+        for fill in ["a", "é", "漢", "\t", "\u{FEFF}"] {
+            for a in pieces {
+                for b in pieces {
+                    for before in 0..18 {
+                        let text = format!("{}{a}{b}{}", fill.repeat(before), fill.repeat(9));
+                        assert_eq!(forbidden_char(&text), by_chars(&text), "{text:?}");
+                    }
                 }
             }
         }

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use super::super::document::{document_end, document_start, flush, footer};
 use super::super::escape::{escape_html as esc, push_escaped_html as push_esc};
 use super::super::html::feed_links;
+use super::super::stamp::{self, Form};
 use super::super::{Shared, files};
 use super::period::{Archive, Entry, Item, Page, year_name};
 use crate::model::{Publication, Status};
@@ -199,8 +200,8 @@ fn line(html: &mut String, publication: &Publication, entry: &Entry) {
     let _ = write!(
         html,
         "<li><time datetime=\"{}\">{}</time> <a href=\"{UP}",
-        entry.date.format("%Y-%m-%d"),
-        entry.date.format("%-d %B %Y"),
+        stamp::date(entry.date, Form::Extended),
+        entry.date.format_with_items(stamp::DAY_MONTH_YEAR.iter()),
     );
     push_esc(
         html,

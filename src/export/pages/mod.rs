@@ -109,6 +109,9 @@ pub fn write_permalink(
         &channel.language,
         &feed_links(publication, "../"),
     );
+    // Room for the item, at once: the page would otherwise grow (and be copied) a few
+    // times over, for every event and article.
+    html.reserve(16 * 1024);
     let page = &archive.pages[archive.page_of(item)];
     let page_file = files::archive_page(&publication.slug, &page.name());
     let _ = write!(
