@@ -97,7 +97,9 @@ pub(super) fn identity(path: &Path) -> Option<String> {
 pub(super) fn hash_file(path: &Path) -> io::Result<(u64, String)> {
     let mut file = fs::File::open(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buffer = vec![0; 64 * 1024];
+    // On the stack: a zeroed 64 KiB allocation per file (thousands of them right after a
+    // first build) cost more than the hashing of most outputs.
+    let mut buffer = [0; 8 * 1024];
     let mut size = 0;
     loop {
         let n = match file.read(&mut buffer) {
