@@ -68,15 +68,9 @@ pub fn run(reporter: &Reporter, args: Args) -> Exit {
             for note in &written.trimmed {
                 reporter.info(format!("budget: {note}"));
             }
-            for path in &written.written {
-                reporter.info(format!("wrote {}", output.join(path).display()));
-            }
-            for path in &written.removed {
-                reporter.info(format!("removed {}", output.join(path).display()));
-            }
-            for path in &written.unchanged {
-                reporter.detail(format!("unchanged {}", output.join(path).display()));
-            }
+            reporter.info_lines(listed("wrote", output, &written.written));
+            reporter.info_lines(listed("removed", output, &written.removed));
+            reporter.detail_lines(listed("unchanged", output, &written.unchanged));
             // What the build cache spared an incremental build, when it spared anything.
             let passed_on = match written.kept {
                 0 => String::new(),
@@ -140,4 +134,15 @@ fn report_check(reporter: &Reporter, build: &Build, checked: calfeed::build::Che
         ));
         Exit::Stale
     }
+}
+
+/// `<verb> <path>` for each of `paths`, below the output folder.
+fn listed<'a>(
+    verb: &'a str,
+    output: &'a std::path::Path,
+    paths: &'a [std::path::PathBuf],
+) -> impl Iterator<Item = String> + 'a {
+    paths
+        .iter()
+        .map(move |path| format!("{verb} {}", output.join(path).display()))
 }

@@ -84,6 +84,34 @@ impl Reporter {
         }
     }
 
+    /// Many lines of progress at once (the files a build wrote), silenced by `--quiet`.
+    pub fn info_lines(&self, lines: impl IntoIterator<Item = impl Display>) {
+        if !self.quiet {
+            self.output_lines(lines);
+        }
+    }
+
+    /// Many lines that `--verbose` adds.
+    pub fn detail_lines(&self, lines: impl IntoIterator<Item = impl Display>) {
+        if self.verbose {
+            self.output_lines(lines);
+        }
+    }
+
+    /// Lines on stdout through one lock and one buffer: through [`Reporter::output`], each
+    /// line would be a write of its own (300 000 of them for a large first build).
+    fn output_lines(&self, lines: impl IntoIterator<Item = impl Display>) {
+        let stdout = AutoStream::new(io::stdout().lock(), self.stdout);
+        let mut out = io::BufWriter::with_capacity(64 * 1024, stdout);
+        for line in lines {
+            // A closed pipe ends the listing quietly, as in `output`.
+            if writeln!(out, "{line}").is_err() {
+                return;
+            }
+        }
+        let _ = out.flush();
+    }
+
     /// What `--verbose` adds.
     pub fn detail(&self, line: impl Display) {
         if self.verbose {

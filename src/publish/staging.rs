@@ -354,15 +354,12 @@ impl Staging {
     /// The commit of a build into an empty output folder: its tree moved into place,
     /// then the manifest; undone when a step fails.
     fn commit_fresh(self, tree: Tree) -> io::Result<WriteReport> {
-        let mut state = std::mem::take(&mut *self.state());
-        let mut written: Vec<PathBuf> = state
-            .outputs
-            .iter()
-            .map(|(name, _)| PathBuf::from(name))
-            .collect();
-        state.outputs = Outputs::default();
-        written.sort();
-        written.dedup();
+        let state = std::mem::take(&mut *self.state());
+        let mut names: Vec<&str> = state.outputs.iter().map(|(name, _)| name).collect();
+        sort_as_paths(&mut names);
+        names.dedup();
+        let written: Vec<PathBuf> = names.into_iter().map(PathBuf::from).collect();
+        drop(state);
         let manifest = manifest_file(&self.out_dir, &written)?;
         let mut transaction = Transaction::new(&self.out_dir);
         let applied = tree
@@ -381,6 +378,22 @@ impl Staging {
             written,
             ..WriteReport::default()
         })
+    }
+}
+
+/// Sorts relative paths as [`Path`]s compare (folder by folder), without taking each
+/// apart into components at every comparison (at N = 100 000, 300 000 paths): for paths
+/// made only of plain names, that order is the bytes' order with `/` below every other
+/// byte. Paths with an empty or `.` part compare as paths.
+fn sort_as_paths(paths: &mut [&str]) {
+    let plain = |path: &str| path.split('/').all(|part| !part.is_empty() && part != ".");
+    if paths.iter().all(|path| plain(path)) {
+        fn key(path: &str) -> impl Iterator<Item = u8> + '_ {
+            path.bytes().map(|b| if b == b'/' { 0 } else { b })
+        }
+        paths.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+    } else {
+        paths.sort_unstable_by(|a, b| Path::new(a).cmp(Path::new(b)));
     }
 }
 
@@ -627,6 +640,47 @@ impl Write for StagedFile {
 #[cfg(test)]
 mod keep_tests {
     use super::*;
+
+    /// The quick order is the order of paths, also where a name has a byte below `/`
+    /// (`-`, `.`, a space) after a shorter name; odd paths fall back to comparing paths.
+    #[test]
+    fn paths_sorted_quickly_are_in_the_order_of_paths() {
+        let names = [
+            "index.html",
+            "a-b/x.html",
+            "a/x.html",
+            "a.b",
+            "a",
+            "a/b/c.ics",
+            "a b/x",
+            "a/b",
+            "bench-10000.ics",
+            "bench-10000/x.html",
+            "bench/archive/2020.ics",
+            "bench/a.html",
+            "bench/archive.html",
+            "bench/archive/index.html",
+            "z",
+            "bench-1/y",
+            "bench.ics",
+        ];
+        fn by_paths<'a>(list: &[&'a str]) -> Vec<&'a str> {
+            let mut list = list.to_vec();
+            list.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+            list
+        }
+        let mut quick = names.to_vec();
+        sort_as_paths(&mut quick);
+        assert_eq!(quick, by_paths(&names));
+        // Byte order alone would differ: "a-b/x.html" before "a/x.html".
+        let mut bytes = names.to_vec();
+        bytes.sort_unstable();
+        assert_ne!(bytes, by_paths(&names));
+        let odd = ["a//b", "a/c", "a-b", "./a/z", "a/./a"];
+        let mut quick = odd.to_vec();
+        sort_as_paths(&mut quick);
+        assert_eq!(quick, by_paths(&odd));
+    }
 
     /// A file kept is committed as an output (listed, unchanged, untouched); a missing
     /// file or a symbolic link is refused, as `Sink::file` refuses one.
