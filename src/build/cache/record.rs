@@ -307,41 +307,60 @@ impl Outputs<'_> {
     }
 }
 
+impl Outputs<'_> {
+    /// The records of `block`, on up to `threads` threads, in order.
+    fn records(&self, block: &[&str], threads: usize) -> Vec<Option<OutputRecord>> {
+        let chunk = block.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = block
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|path| self.record(path))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    }
+}
+
 impl Serialize for Outputs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         // Looking at each output (a `stat`, and reading the bytes of one written moments
-        // ago, as every output of a first build was) is most of the cost: done on every
-        // core, a block of outputs at a time, and written in order.
+        // ago) is most of the cost: done on every core, a block of outputs at a time, the
+        // next block looked at while this one is written, in order.
         const BLOCK: usize = 4096;
         let threads = crate::export::default_threads();
         let mut seq = serializer.serialize_seq(None)?;
-        let mut paths = self.paths.split_terminator('\0').peekable();
-        while paths.peek().is_some() {
-            let block: Vec<&str> = paths.by_ref().take(BLOCK).collect();
-            let chunk = block.len().div_ceil(threads).max(1);
-            let records: Vec<Option<OutputRecord>> = std::thread::scope(|scope| {
-                let parts: Vec<_> = block
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|path| self.record(path))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                parts
-                    .into_iter()
-                    .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
-            for (path, record) in block.iter().zip(records) {
-                let record =
-                    record.ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
-                seq.serialize_element(&record)?;
+        let paths: Vec<&str> = self.paths.split_terminator('\0').collect();
+        let blocks: Vec<&[&str]> = paths.chunks(BLOCK).collect();
+        std::thread::scope(|scope| {
+            let look = |i: usize| {
+                let block: Option<&[&str]> = blocks.get(i).copied();
+                block.map(|block| scope.spawn(move || self.records(block, threads)))
+            };
+            let mut next = look(0);
+            for (i, block) in blocks.iter().enumerate() {
+                let looking = next.take().expect("each block is looked at");
+                next = look(i + 1);
+                let records = looking
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                for (path, record) in block.iter().zip(records) {
+                    let record =
+                        record.ok_or_else(|| S::Error::custom(format!("cannot look at {path}")))?;
+                    seq.serialize_element(&record)?;
+                }
             }
-        }
+            Ok(())
+        })?;
         seq.end()
     }
 }
