@@ -305,9 +305,7 @@ impl Outputs<'_> {
             .map(|at| self.keys[at].1);
         OutputRecord::of(self.out_dir, path, self.now, key)
     }
-}
 
-impl Outputs<'_> {
     /// The records of `block`, on up to `threads` threads, in order.
     fn records(&self, block: &[&str], threads: usize) -> Vec<Option<OutputRecord>> {
         let chunk = block.len().div_ceil(threads).max(1);
@@ -343,8 +341,10 @@ impl Serialize for Outputs<'_> {
         let blocks: Vec<&[&str]> = paths.chunks(BLOCK).collect();
         std::thread::scope(|scope| {
             let look = |i: usize| {
-                let block: Option<&[&str]> = blocks.get(i).copied();
-                block.map(|block| scope.spawn(move || self.records(block, threads)))
+                blocks
+                    .get(i)
+                    .copied()
+                    .map(|block| scope.spawn(move || self.records(block, threads)))
             };
             let mut next = look(0);
             for (i, block) in blocks.iter().enumerate() {
