@@ -110,12 +110,17 @@ pub fn write_publication_page(shared: &Shared, out: &mut dyn Write) -> io::Resul
 pub(super) struct Place {
     pub heading: usize,
     pub link_title: bool,
+    /// Whether an article's HTML is kept for the next output that shows it. The feeds and
+    /// the publication's page show the same few latest articles; an article's own page is
+    /// the only place most articles show, so there it is rendered for that page alone.
+    pub keep_html: bool,
 }
 
 /// On the publication's page.
 const ON_PAGE: Place = Place {
     heading: 3,
     link_title: true,
+    keep_html: true,
 };
 
 /// An article with its body and, when its `link` is a page of the publisher's own, a link
@@ -155,7 +160,7 @@ pub(super) fn article_block(html: &mut String, shared: &Shared, index: usize, pl
     }
     html.push_str("<div class=\"content\">\n");
     // The body's headings rank below the article's title.
-    html.push_str(&shared.article_html_below(index, level + 1));
+    html.push_str(&shared.article_html_below(index, level + 1, place.keep_html));
     html.push_str("</div>\n");
     if own_page {
         html.push_str("<p><a href=\"");

@@ -397,14 +397,45 @@ calendar_events = 300
                 shared.article_html(i),
                 content::content_html(&publication, article, None)
             );
-            let below = shared.article_html_below(i, 4);
-            assert_eq!(below, content::content_html(&publication, article, Some(4)));
-            assert!(
-                below.contains("<h4>Top") && below.contains("<h5>Sub</h5>"),
-                "{below}"
-            );
-            assert!(below.contains("&lt;h1&gt;raw&lt;/h1&gt;"), "{below}");
+            for keep in [false, true] {
+                let below = shared.article_html_below(i, 4, keep);
+                assert_eq!(below, content::content_html(&publication, article, Some(4)));
+                assert!(
+                    below.contains("<h4>Top") && below.contains("<h5>Sub</h5>"),
+                    "{below}"
+                );
+                assert!(below.contains("&lt;h1&gt;raw&lt;/h1&gt;"), "{below}");
+            }
         }
+    }
+
+    /// Only the articles that several outputs show (the feeds' newest and the page's
+    /// latest) have their HTML kept; an article's own page renders it for itself and keeps
+    /// nothing, and takes it from what is kept when it is.
+    #[test]
+    fn only_the_html_of_articles_shown_more_than_once_is_kept() {
+        let mut publication = publication("one", false);
+        publication.channel.budget.feed_items = 12;
+        let shared = Shared::with_threads(&publication, 2);
+        let shown: Vec<usize> = shared.feed_articles().map(|(i, _)| i).collect();
+        assert_eq!(shown.len(), 12);
+        let kept = |i: usize| shared.kept(i);
+        let count = publication.articles.len();
+        assert!(count > 12 + selection::LATEST_ON_PAGE);
+        for i in 0..count {
+            let expected = shown.contains(&i) || i < selection::LATEST_ON_PAGE;
+            assert_eq!(kept(i), expected, "article {i}");
+        }
+        let alone = (0..count).find(|&i| !kept(i)).expect("an article not kept");
+        let article = &publication.articles[alone];
+        let own_page = shared.article_html_below(alone, 2, false);
+        assert_eq!(
+            own_page,
+            content::content_html(&publication, article, Some(2))
+        );
+        assert!(!kept(alone), "its own page keeps nothing");
+        shared.article_html_below(alone, 2, true);
+        assert!(kept(alone));
     }
 
     /// A publication whose long texts the loader moved to its temporary file renders
@@ -422,7 +453,7 @@ calendar_events = 300
         let publication = publication("one", true);
         let shared = Shared::new(&publication);
         for (i, article) in publication.articles.iter().enumerate() {
-            let below = shared.article_html_below(i, 4);
+            let below = shared.article_html_below(i, 4, true);
             assert_eq!(below, content::content_html(&publication, article, Some(4)));
             // The source's own <h1> is not one of the Markdown's headings.
             assert!(below.contains("<h1>raw</h1>"), "{below}");

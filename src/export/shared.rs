@@ -10,13 +10,13 @@ use chrono_tz::Tz;
 use super::budget::{self, Trimmed};
 use super::categories::{self, Category};
 use super::ical_text::fold_into;
-use super::{content, files, markdown};
+use super::{content, files, markdown, selection};
 use crate::model::{Article, Budget, Event, Publication};
 use crate::spill::{Store, Text};
 
-/// What several outputs of one publication need, computed once: each article's HTML body
-/// (shared by RSS, Atom, JSON Feed and the page) and each VTIMEZONE (shared by the
-/// calendar and the one-event files). A view of a publication and its [`Caches`]: cheap to
+/// What several outputs of one publication need, computed once: the HTML body of each
+/// article that the feeds and the page show (RSS, Atom, JSON Feed and the page share it)
+/// and each VTIMEZONE (shared by the calendar and the one-event files). A view of a publication and its [`Caches`]: cheap to
 /// make again from them (what `serve` does for each file it renders).
 pub struct Shared<'a> {
     pub publication: &'a Publication,
@@ -36,8 +36,8 @@ pub struct Shared<'a> {
 
 /// What a [`Shared`] of a whole publication holds apart from the publication: owned (no
 /// borrow), so that it can be kept beside the publication for as long as its files may be
-/// asked for, and a [`Shared`] made from both when one is ([`Shared::view`]). The
-/// articles' HTML is rendered at first use, once.
+/// asked for, and a [`Shared`] made from both when one is ([`Shared::view`]). The HTML of
+/// an article that several outputs show is rendered at first use, once.
 #[derive(Clone)]
 pub struct Caches {
     categories: Arc<[Category]>,
@@ -140,29 +140,33 @@ struct ArticleHtml(OnceLock<(Text, Option<usize>)>);
 type ZoneCache = HashMap<(&'static str, i32, i32), Arc<str>>;
 
 impl<'a> Shared<'a> {
-    /// Renders every article's HTML.
+    /// Renders the HTML of the articles that several outputs show.
     pub fn new(publication: &'a Publication) -> Self {
         Self::with_threads(publication, 1)
     }
 
-    /// Renders every article's HTML, on up to `threads` threads.
+    /// Renders the HTML of the articles that several outputs show (the feeds' and the
+    /// publication page's), on up to `threads` threads. The others show only on their own
+    /// page, which renders them for itself.
     pub fn with_threads(publication: &'a Publication, threads: usize) -> Self {
         let caches = Caches::new(publication);
         let shared = Shared::view(publication, &caches);
-        let count = publication.articles.len();
-        let threads = threads.clamp(1, count.max(1));
+        let mut shown: Vec<usize> = shared.feed.to_vec();
+        shown.extend(0..publication.articles.len().min(selection::LATEST_ON_PAGE));
+        shown.sort_unstable();
+        shown.dedup();
+        let threads = threads.clamp(1, shown.len().max(1));
         if threads == 1 {
-            (0..count).for_each(|i| {
+            shown.iter().for_each(|&i| {
                 shared.rendered(i);
             });
         } else {
-            let chunk = count.div_ceil(threads);
-            let shared = &shared;
+            let view = &shared;
             std::thread::scope(|scope| {
-                for start in (0..count).step_by(chunk) {
+                for part in shown.chunks(shown.len().div_ceil(threads)) {
                     scope.spawn(move || {
-                        (start..(start + chunk).min(count)).for_each(|i| {
-                            shared.rendered(i);
+                        part.iter().for_each(|&i| {
+                            view.rendered(i);
                         })
                     });
                 }
@@ -271,20 +275,34 @@ impl<'a> Shared<'a> {
 
     /// The `index`th article's HTML for a page that shows it under a heading of level
     /// `top - 1`: its highest heading becomes `top`, the others follow (at most `h6`).
-    pub fn article_html_below(&self, index: usize, top: usize) -> Cow<'_, str> {
+    /// When `keep`, the HTML is rendered once and kept for the other outputs that show the
+    /// article; else it is taken from there when it is already kept, or rendered for this
+    /// page alone.
+    pub fn article_html_below(&self, index: usize, top: usize, keep: bool) -> Cow<'_, str> {
+        let source = &self.publication.articles[index];
         if self.publication.channel.allow_html {
             // Raw HTML from the source may hold heading tags of its own, which a page
             // rendered from the Markdown leaves as they are.
-            let source = &self.publication.articles[index];
             return content::content_html(self.publication, source, Some(top)).into();
         }
-        let (html, highest_heading) = self.rendered(index);
-        match *highest_heading {
-            Some(highest) if highest < top => {
+        let kept = if keep {
+            Some(self.rendered(index))
+        } else {
+            self.articles[index].0.get()
+        };
+        match kept {
+            Some((html, Some(highest))) if *highest < top => {
                 markdown::shift_headings(&html.get(), top - highest).into()
             }
-            _ => html.get(),
+            Some((html, _)) => html.get(),
+            None => content::content_html(self.publication, source, Some(top)).into(),
         }
+    }
+
+    /// Whether the `index`th article's HTML is kept.
+    #[cfg(test)]
+    pub(super) fn kept(&self, index: usize) -> bool {
+        self.articles[index].0.get().is_some()
     }
 
     /// The VTIMEZONE of `tz` for `from..=to`, folded (CRLF line ends), generated once: every

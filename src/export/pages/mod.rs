@@ -21,6 +21,7 @@ use period::{Archive, Item};
 const OWN_PAGE: Place = Place {
     heading: 1,
     link_title: false,
+    keep_html: false,
 };
 
 /// Every file of the archive and every permalink, one job each, known by its number (not
