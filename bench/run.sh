@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark of `calfeed build` on generated publications (see bench/README.md).
 #
-# Usage: bench/run.sh [--large] [--toml] [--reps N] [--no-check]
+# Usage: bench/run.sh [--large] [--toml] [--reps N] [--no-check] [--peers]
 #   --large      also N=100000 (a 550 MB input; one repetition; checks the large outputs too)
 #   --toml       also the same publications written as TOML
 #   --reps N     repetitions per size (default 3; the median is reported)
 #   --no-check   skip the correctness checks with Python icalendar / feedparser
+#   --peers      also the Node peer (bench/peers/node: ical-generator + feed), paired run by
+#                run with calfeed's build, up to N=10000 (BENCH_PEER_MAX_N overrides); needs
+#                Node 20+ and npm (`npm ci` on first use). BENCH_PEERS=1 does the same.
 #
 # For each N (1000, 10000): generates bench-N.json (N events + N articles, deterministic),
 # runs `target/release/calfeed build` into a fresh directory REPS times, and prints the
@@ -23,14 +26,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 cd "$repo"
 
-large=0 toml=0 reps=3 check=1
+large=0 toml=0 reps=3 check=1 peers=${BENCH_PEERS:-0}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --large) large=1 ;;
     --toml) toml=1 ;;
     --reps) reps="$2"; shift ;;
     --no-check) check=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --peers) peers=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +62,20 @@ cargo build --release --locked -q
 cargo build --release --locked -q -p calfeed-bench
 calfeed="${CARGO_TARGET_DIR:-$repo/target}/release/calfeed"
 gen="${CARGO_TARGET_DIR:-$repo/target}/release/calfeed-bench"
+
+# The Node peer (--peers): its pinned packages (bench/peers/node/package-lock.json) go into
+# bench/peers/node/node_modules (git-ignored) with `npm ci` when they are missing or older
+# than the lock file.
+peer_dir="$here/peers/node"
+peer_max_n=${BENCH_PEER_MAX_N:-10000}
+if [[ $peers -eq 1 ]]; then
+  command -v node >/dev/null && command -v npm >/dev/null || { log "--peers needs node and npm"; exit 2; }
+  if [[ ! -f "$peer_dir/node_modules/.package-lock.json" || "$peer_dir/package-lock.json" -nt "$peer_dir/node_modules/.package-lock.json" ]]; then
+    log "npm ci in bench/peers/node (the Node peer's pinned packages)"
+    (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  log "the Node peer: node $(node --version)"
+fi
 
 # On tmpfs (/dev/shm) when it has room, as the issue's figures are: the disk's noise is
 # out, and so is the pitfall below (an ext4 thing), so each run's output can go as soon as
@@ -126,6 +144,9 @@ runs="$work/runs.tsv"
 # What subscribers fetch (the budgeted outputs) and the largest page, per build.
 outputs="$work/outputs.txt"
 : >"$outputs"
+# The same for the Node peer (--peers), which has no budgets.
+peer_outputs="$work/peer-outputs.txt"
+: >"$peer_outputs"
 : >"$runs"
 run() {
   local label="$1" out="$2"
@@ -171,6 +192,31 @@ for n in "${sizes[@]}"; do
       log "N=$n $fmt: calfeed build, run $i of $r (load average $(cut -d' ' -f1 /proc/loadavg))"
       run "build $fmt $n" "$dir" "$calfeed" build "${limit[@]}" --in "$in" --out "$dir" || { ok=0; status=1; break; }
       if [[ $i -eq $r ]]; then mv "$dir" "$out"; else measured "$dir"; fi
+      # The Node peer on the same input, right after calfeed's run i (paired run by run).
+      if [[ $peers -eq 1 && $fmt == json && $n -le $peer_max_n ]]; then
+        pdir="$(fresh)"
+        log "N=$n: the Node peer, run $i of $r (load average $(cut -d' ' -f1 /proc/loadavg))"
+        if run "peer $fmt $n" "$pdir" node "$peer_dir/peer.mjs" "$file" "$pdir"; then
+          if [[ $i -eq $r ]]; then
+            printf 'peersize\t%s\t%s\t%s\n' "$fmt $n" \
+              "$(find "$pdir" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}')" \
+              "$(find "$pdir" -type f | wc -l)" >>"$runs"
+            {
+              printf '%-12s' "peer $n"
+              for ext in ics xml atom json; do
+                printf '  .%s %9s B' "$ext" "$(stat -c %s "$pdir/bench-$n.$ext" 2>/dev/null || echo -)"
+              done
+              printf '  VEVENTs %5s' "$(grep -c '^BEGIN:VEVENT' "$pdir/bench-$n.ics" 2>/dev/null || echo -)"
+              printf '  one-event files %s\n' "$(find "$pdir/bench-$n" -name '*.ics' | wc -l)"
+            } >>"$peer_outputs"
+          fi
+        else
+          status=1
+        fi
+        measured "$pdir"
+      elif [[ $peers -eq 1 && $fmt == json && $i -eq 1 ]]; then
+        log "N=$n: the Node peer is not run above N=$peer_max_n (BENCH_PEER_MAX_N)"
+      fi
     done
     if [[ $ok -eq 1 ]]; then
       out_bytes=$(find "$out" -type f ! -name .calfeed-manifest ! -name .calfeed-cache -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}')
@@ -246,10 +292,16 @@ echo "Medians of wall time. items/s counts events + articles; out MB/s is output
 echo "second; peak RSS is the largest of the runs (GNU time). The floor parses the same JSON"
 echo "with serde_json and writes the same bytes in as many files (calfeed-bench floor);"
 echo "'fsync no-op' is calfeed run under eatmydata."
+[[ $peers -eq 1 ]] && echo "The Node peer (bench/peers/node) ran right after each calfeed build, on the same input."
 echo
 echo "Outputs within their budgets (bytes of each subscribable output, the calendar's VEVENTs,"
 echo "the largest HTML page):"
 cat "$outputs"
+if [[ -s "$peer_outputs" ]]; then
+  echo
+  echo "The Node peer's outputs (no budgets: every event and every article):"
+  cat "$peer_outputs"
+fi
 
 if [[ $check -eq 1 ]]; then
   venv="$repo/.tools/venv"
