@@ -53,4 +53,4 @@ fmt:
 
 clean:
 	$(CARGO) clean
-	rm -rf public .tools tests/interop/node_modules tests/browser/node_modules tests/artifacts
+	rm -rf public .tools tests/interop/node_modules tests/browser/node_modules bench/peers/node/node_modules tests/artifacts
