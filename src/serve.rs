@@ -14,6 +14,10 @@
 //!   reports the same diagnostics as `build` and the last good build stays up, marked
 //!   stale (a banner on each page, `X-Calfeed-Stale` on each response), so a subscriber
 //!   never gets a broken or half-written file, and the person previewing knows.
+//! - While a rebuild loads, the site served until then is released (its publications
+//!   freed) and requests wait for the new one; a refused edit has the last good build
+//!   loaded again from a copy of its input (`serve/snapshot.rs`). So the preview never
+//!   holds two builds at once, which doubled its memory during each rebuild.
 //! - The pages link to the preview, not to `channel.link`; calendars and feeds are as
 //!   `build` writes them (`serve/preview.rs`).
 //! - Each build's calendars go through the publish guard of `calfeed build`, against
@@ -35,6 +39,7 @@ mod http;
 mod preview;
 mod report;
 mod site;
+mod snapshot;
 mod watch;
 
 use std::collections::HashMap;
@@ -44,9 +49,9 @@ use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::SystemTime;
 
@@ -60,6 +65,7 @@ use crate::model::Publication;
 use self::http::{Limits, Server};
 use self::preview::{Rewrites, stale_summary};
 use self::site::{CACHE_BYTES, Current, Inputs, Site};
+use self::snapshot::Snapshot;
 
 pub use self::report::{Event, Link, Report, Subscription};
 
@@ -149,6 +155,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
             options: options.clone(),
             current,
             base,
+            snapshot: Arc::default(),
+            one_at_a_time: Arc::default(),
         },
         shown: Vec::new(),
     };
@@ -162,6 +170,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
     preview.guard(&site);
     drop(site);
+    preview.builder.keep_snapshot(&hashes);
+    preview.builder.current.latest().hash_paths();
     report.send(Event::Watching {
         input: options.input.clone(),
     });
@@ -225,23 +235,47 @@ struct Builder {
     current: Arc<Current>,
     /// `http://HOST:PORT/`.
     base: String,
+    /// A copy of the input the last good build was loaded from, when there is one: then a
+    /// rebuild releases the served site while it loads (`serve/snapshot.rs`).
+    snapshot: Arc<Mutex<Option<Snapshot>>>,
+    /// Held by each rebuild from start to end: one loads at a time, so that a rebuild
+    /// thrown away cannot store a site after a later one did, nor load beside it.
+    one_at_a_time: Arc<Mutex<()>>,
 }
 
 /// What loading the input and making a site of it gave: the site and what changed, or
 /// the problems found, or a panic (a bug).
 enum Prepared {
-    Built(Box<Site>),
+    /// The site, and the hashes of the input files it was loaded from, by path.
+    Built(Box<Site>, HashMap<String, u128>),
     Failed(Vec<Diagnostic>),
     Panicked,
 }
 
 impl Builder {
+    /// Keeps a copy of the input that `hashes` were taken of (the served site's), in
+    /// place of the one before, if the files are still those.
+    fn keep_snapshot(&self, hashes: &HashMap<String, u128>) {
+        let mut snapshot = self.snapshot.lock().unwrap_or_else(PoisonError::into_inner);
+        // The copy before goes first: two copies of a large input need not be on disk.
+        *snapshot = None;
+        *snapshot = Snapshot::take(&self.options.input, hashes);
+    }
+
     /// Loads the input and makes the site of it (against the site served now, which it
     /// reads and does not replace): as much as can be done before the site is served.
     /// The watcher runs it as soon as it sees a change, and hands the result to
     /// [`Preview::publish`] once the change has settled.
     fn prepare(&self) -> Prepared {
         let options = &self.options;
+        let _one_at_a_time = self
+            .one_at_a_time
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let snapshot = self.snapshot.lock().unwrap_or_else(PoisonError::into_inner);
+        // With a copy of its input to load it again from, the served site is released:
+        // its publications and the new ones are not in memory at once.
+        let released = snapshot.is_some().then(|| self.current.release());
         // A panic in loading is a bug, but it should not end the watching: the last good
         // build stays up, as for invalid input.
         let built = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -254,15 +288,32 @@ impl Builder {
                 (hashes, loaded)
             });
             loaded.map(|publications| {
-                let previous = self.current.load();
-                make_site(publications, &hashes, &self.base, Some(&previous))
+                let previous = self.current.latest();
+                let site = make_site(publications, &hashes, &self.base, Some(&previous));
+                (site, hashes)
             })
         }));
-        match built {
-            Ok(Ok(site)) => Prepared::Built(Box::new(site)),
+        let prepared = match built {
+            Ok(Ok((site, hashes))) => return Prepared::Built(Box::new(site), hashes),
             Ok(Err(problems)) => Prepared::Failed(problems),
             Err(_) => Prepared::Panicked,
+        };
+        if let (Some(released), Some(snapshot)) = (released, snapshot.as_ref()) {
+            // The last good build, loaded again from its copy, to be marked stale.
+            match panic::catch_unwind(AssertUnwindSafe(|| snapshot.load(&options.load))) {
+                Ok(Ok(publications)) => {
+                    let hashes = snapshot.hashes();
+                    let site = make_site(publications, hashes, &self.base, Some(&released));
+                    self.current.store(site);
+                }
+                // Cannot happen short of a disk failure: the copy was loaded before. The
+                // released site serves what it has cached.
+                _ => {
+                    self.current.store(released.released());
+                }
+            }
         }
+        prepared
     }
 }
 
@@ -272,10 +323,10 @@ impl Preview {
     fn publish(&mut self, prepared: Prepared) {
         let report = self.builder.options.report.clone();
         match prepared {
-            Prepared::Built(site) => {
+            Prepared::Built(site, hashes) => {
                 let new = self.subscriptions(&site);
                 let (publications, files) = (site.publications().len(), site.len());
-                let previous = self.builder.current.load();
+                let previous = self.builder.current.latest();
                 let site = self.builder.current.store(*site);
                 // Counted once the new site is served, not before.
                 let changes = site.changes_since(Some(&previous));
@@ -290,6 +341,9 @@ impl Preview {
                 if !new.is_empty() {
                     report.send(Event::Subscribe(new));
                 }
+                // What the next rebuild needs to release this site (the hashes of its
+                // paths were counted with the changes), once the edit is served.
+                self.builder.keep_snapshot(&hashes);
                 self.guard(&site);
             }
             Prepared::Failed(problems) => {
@@ -308,7 +362,7 @@ impl Preview {
 
     /// Serves the last good build again, marked stale.
     fn mark_stale(&self, summary: String) {
-        let served = self.builder.current.load();
+        let served = self.builder.current.latest();
         self.builder
             .current
             .store(Site::stale(&served, summary, SystemTime::now()));
@@ -390,13 +444,17 @@ fn input_hashes(dir: &Path) -> HashMap<String, u128> {
 /// xxh3 of a file's name and bytes (the name says how they are read), the bytes read in
 /// pieces.
 fn hash_file(path: &Path) -> io::Result<u128> {
-    let mut file = fs::File::open(path)?;
+    hash_named(path, &mut fs::File::open(path)?)
+}
+
+/// [`hash_file`] of the file `name`, with the bytes `reader` gives (those of a copy).
+fn hash_named(name: &Path, reader: &mut impl Read) -> io::Result<u128> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(path.as_os_str().as_encoded_bytes());
+    hasher.update(name.as_os_str().as_encoded_bytes());
     hasher.update(&[0]);
     let mut buffer = vec![0; 1 << 20];
     loop {
-        match file.read(&mut buffer) {
+        match reader.read(&mut buffer) {
             Ok(0) => return Ok(hasher.digest128()),
             Ok(n) => hasher.update(&buffer[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -153,11 +153,28 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<Publication>, V
             ),
         ]);
     }
+    load_opened(
+        files.into_iter().map(|path| {
+            let opened = fs::File::open(&path);
+            (path, opened)
+        }),
+        options,
+    )
+}
+
+/// Loads the publications of `files`, each opened already (or not, as the error says) and
+/// named by its path (for messages; its name without extension is the slug), as
+/// [`load_dir`] loads a folder's: a file need not be where its name says (`calfeed serve`
+/// loads the copy it keeps of the last good input this way).
+pub fn load_opened(
+    files: impl IntoIterator<Item = (PathBuf, std::io::Result<fs::File>)>,
+    options: &LoadOptions,
+) -> Result<Vec<Publication>, Vec<Diagnostic>> {
     let mut publications = Vec::new();
     let mut loaded_from = Vec::new();
     let mut problems = Vec::new();
-    for file in files {
-        match load_file(&file, options) {
+    for (file, opened) in files {
+        match load_one(&file, opened, options) {
             Ok(publication) => {
                 publications.push(publication);
                 loaded_from.push(file);
@@ -190,6 +207,15 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<Publication>, V
 
 /// Loads one publication file; its slug is the file name without extension.
 pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<Diagnostic>> {
+    load_one(path, fs::File::open(path), options)
+}
+
+/// [`load_file`] of the file `opened` from `path`.
+fn load_one(
+    path: &Path,
+    opened: std::io::Result<fs::File>,
+    options: &LoadOptions,
+) -> Result<Publication, Vec<Diagnostic>> {
     let shown = path.display().to_string();
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => Format::Toml,
@@ -226,7 +252,7 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Publication, Vec<
             format!("cannot read file: {e}"),
         )]
     };
-    let file = fs::File::open(path).map_err(cannot_read)?;
+    let file = opened.map_err(cannot_read)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit {
         return Err(too_large(Some(size)));

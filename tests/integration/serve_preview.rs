@@ -111,6 +111,20 @@ fn a_failed_rebuild_marks_the_preview_stale_until_one_succeeds() {
     assert_eq!(served.get("/nope").header("X-Calfeed-Stale"), Some(summary));
     served.wait_for_stderr("marked stale");
 
+    // Failing again (the input replaced by a rename, as editors save) still serves the
+    // last good build, not the one before nor the broken one.
+    let tmp = served.path("feeds/.show.toml.swp");
+    fs::write(&tmp, first.replace("2022-07-04T19:00", "next week")).unwrap();
+    fs::rename(&tmp, served.path("feeds/show.toml")).unwrap();
+    let again = served.poll("/show.ics", "was marked stale again", |r| {
+        r.header("X-Calfeed-Stale")
+            .is_some_and(|s| s != summary && s.contains("events[0].start"))
+    });
+    assert_eq!(again.body, good_calendar.body);
+    let page = served.get("/show/");
+    assert!(page.body_text().contains("Preview out of date"));
+    assert!(page.body_text().contains("First"));
+
     let fixed = format!(
         "{CHANNEL}{}",
         event("launch", "Fixed", "2022-07-04T19:00", 0)

@@ -365,3 +365,109 @@ fn after_a_stale_site_the_pages_are_new_however_unchanged_the_input() {
     assert_eq!(new_page.body, page.body);
     assert_eq!(new_page.last_modified, at(3_000));
 }
+
+/// A released site stands for the site it was made from as the site before a rebuild:
+/// the same changes are counted, the same cached files passed on (Last-Modified
+/// included), and what was rendered from it is freed.
+#[test]
+fn a_released_site_is_the_same_previous_site_without_its_publications() {
+    let publications = || vec![publication("one", 3), publication("two", 3)];
+    let first = Arc::new(rebuilt(
+        publications(),
+        &[("one", 1), ("two", 2)],
+        None,
+        at(1_000),
+    ));
+    let paths = ["/one.ics", "/one/", "/two.ics", "/two/a1.html", "/"];
+    let before: Vec<_> = paths.iter().map(|p| file(&first, p)).collect();
+    let released = first.released();
+    assert!(released.publications().is_empty());
+    assert_eq!(released.len(), first.len());
+    assert!(matches!(
+        released.resolve("/one/a2.html"),
+        Resolved::NotFound
+    ));
+    // `two` changed and lost a file, `three` is new.
+    let now = || {
+        vec![
+            publication("one", 3),
+            publication("two", 2),
+            publication("three", 1),
+        ]
+    };
+    let inputs = [("one", 1), ("two", 3), ("three", 4)];
+    let from_first = rebuilt(now(), &inputs, Some(&first), at(2_000));
+    let from_released = rebuilt(now(), &inputs, Some(&released), at(2_000));
+    assert_eq!(
+        from_released.changes_since(Some(&released)),
+        from_first.changes_since(Some(&first))
+    );
+    let changes = from_released.changes_since(Some(&released));
+    assert_eq!(changes.inputs, ["three", "two"]);
+    assert!(changes.added > 0 && changes.removed > 0, "{changes:?}");
+    for (path, old) in paths.iter().zip(&before) {
+        let (new, expected) = (file(&from_released, path), file(&from_first, path));
+        assert_eq!(new.body, expected.body, "{path}");
+        assert_eq!(new.last_modified, expected.last_modified, "{path}");
+        assert_eq!(
+            Arc::ptr_eq(old, &new),
+            Arc::ptr_eq(old, &expected),
+            "{path}"
+        );
+    }
+    // `one`'s files were passed on as they were.
+    assert_eq!(file(&from_released, "/one/").last_modified, at(1_000));
+    assert_eq!(renders(&from_released), renders(&from_first));
+    // The site it was made from, with its publications, goes once no one holds it.
+    let freed = Arc::downgrade(&first);
+    drop((first, before, from_first));
+    assert!(freed.upgrade().is_none());
+}
+
+/// A released stale site passes on no page: they were served with a banner.
+#[test]
+fn a_released_stale_site_passes_on_no_page() {
+    let publications = || vec![publication("one", 3)];
+    let good = Arc::new(rebuilt(publications(), &[("one", 1)], None, at(1_000)));
+    let calendar = file(&good, "/one.ics");
+    file(&good, "/one/");
+    let stale = Site::stale(&good, "1 problem(s)".into(), at(2_000));
+    let released = stale.released();
+    let fixed = rebuilt(publications(), &[("one", 1)], Some(&released), at(3_000));
+    assert!(Arc::ptr_eq(&file(&fixed, "/one.ics"), &calendar));
+    assert_eq!(file(&fixed, "/one/").last_modified, at(3_000));
+}
+
+/// While the site is released, a request waits for the next site stored; the builder
+/// sees the released one at once.
+#[test]
+fn requests_wait_for_the_site_that_replaces_a_released_one() {
+    let (one, _) = build(vec![output("a.ics", "1")], None, at(1));
+    let current = Arc::new(Current::new(one));
+    let served = Arc::downgrade(&current.latest());
+    let released = current.release();
+    // Freed on a thread of its own.
+    let freed = std::time::Instant::now();
+    while served.upgrade().is_some() {
+        assert!(
+            freed.elapsed() < Duration::from_secs(10),
+            "the served site is freed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(Arc::ptr_eq(&current.latest(), &released));
+    assert!(Arc::ptr_eq(&current.release(), &released), "released once");
+    let waiting = {
+        let current = Arc::clone(&current);
+        std::thread::spawn(move || current.load())
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !waiting.is_finished(),
+        "a request waits while the site is released"
+    );
+    let (two, _) = build(vec![output("a.ics", "2")], Some(&released), at(2));
+    current.store(two);
+    let answered = waiting.join().unwrap();
+    assert_eq!(file(&answered, "/a.ics").body, b"2");
+}
