@@ -11,8 +11,8 @@ loopback port and measures:
     saves (a new file renamed over the old one), then its page (`<slug>/<event-id>.html`)
     is fetched every 20 ms until it shows the new title: the time from the rename to
     that answer. Between edits it waits 1.5 s, so each edit is built on its own;
-  - RSS: resident memory after the edits (VmRSS), and its peak (VmHWM): a rebuild holds
-    the new model beside the old one until it is served.
+  - RSS: resident memory after the edits (VmRSS), and its peak (VmHWM): during a
+    rebuild, the new model while it loads (the served one is released meanwhile).
 Prints one row per N. Nothing is asserted; the exit status is non-zero only when serve
 failed to start, an edit was not served within 60 s, or serve did not stop on SIGINT.
 
