@@ -172,6 +172,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     drop(site);
     preview.builder.keep_snapshot(&hashes);
     preview.builder.current.latest().hash_paths();
+    // What counting the paths needed only while it ran.
+    crate::memory::give_back();
     report.send(Event::Watching {
         input: options.input.clone(),
     });
