@@ -176,7 +176,7 @@ impl fmt::Debug for Text {
 
 /// A text hashes as the text it holds, wherever it is kept (so that the model's `Hash`,
 /// which the build cache keys outputs by, does not depend on what was spilled): as the
-/// [`digest`] of its bytes.
+/// xxh3 digest of its bytes.
 impl std::hash::Hash for Text {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         let digest = match &self.0 {
