@@ -98,12 +98,18 @@ title = "One"
 start = "2024-10-10T19:00"
 "#;
 
-    #[test]
-    fn a_copy_loads_as_the_input_it_was_taken_of() {
+    /// An input folder holding `show.toml`, and the hashes of its files as loaded.
+    fn input() -> (tempfile::TempDir, PathBuf, HashMap<String, u128>) {
         let input = tempfile::tempdir().unwrap();
         let file = input.path().join("show.toml");
         fs::write(&file, PUBLICATION).unwrap();
         let hashes = super::super::input_hashes(input.path());
+        (input, file, hashes)
+    }
+
+    #[test]
+    fn a_copy_loads_as_the_input_it_was_taken_of() {
+        let (input, file, hashes) = input();
         let options = LoadOptions::at(chrono::DateTime::UNIX_EPOCH);
         let loaded = load::load_dir(input.path(), &options).unwrap();
         let snapshot = Snapshot::take(input.path(), &hashes).expect("a copy");
@@ -123,10 +129,7 @@ start = "2024-10-10T19:00"
 
     #[test]
     fn no_copy_is_kept_of_files_that_changed_since_they_were_loaded() {
-        let input = tempfile::tempdir().unwrap();
-        let file = input.path().join("show.toml");
-        fs::write(&file, PUBLICATION).unwrap();
-        let hashes = super::super::input_hashes(input.path());
+        let (input, file, hashes) = input();
         fs::write(&file, PUBLICATION.replace("One", "Two")).unwrap();
         assert!(Snapshot::take(input.path(), &hashes).is_none());
         // Nor of a folder with a publication more or less than was loaded.
