@@ -121,6 +121,8 @@ impl std::error::Error for Error {}
 /// for the address when port 0 was asked for), then the URLs to subscribe to, and one
 /// event per rebuild, with the diagnostics of failed ones.
 pub fn run(options: &Options) -> Result<(), Error> {
+    // A preview loads and frees a whole model at each edit (see `memory.rs`).
+    crate::memory::keep_large_blocks_mapped();
     // First, so that a Ctrl-C at any point from here on stops the server cleanly.
     let (interrupted, interrupt) = mpsc::channel();
     ctrlc::set_handler(move || {

@@ -691,15 +691,10 @@ impl Current {
         let old = std::mem::replace(&mut served.site, Arc::clone(&released));
         served.released = true;
         drop(served);
-        // Freeing a large build takes a while (0.3 s at N = 100 000): beside the load
-        // that follows rather than before it.
-        // (Were no thread to be had, it is freed here, when the closure is dropped.)
-        let _ = std::thread::Builder::new()
-            .name("serve-free".into())
-            .spawn(move || {
-                drop(old);
-                crate::memory::give_back();
-            });
+        // Freed before the load that follows, not beside it: the two would overlap in
+        // memory. (A request still answering from it holds it until it is done.)
+        drop(old);
+        crate::memory::give_back();
         released
     }
 }
