@@ -353,6 +353,9 @@ impl Preview {
             Prepared::Failed(problems) => {
                 self.mark_stale(stale_summary(&problems));
                 report.send(Event::RebuildFailed(problems));
+                // The last good build may have been loaded again: what releasing it
+                // takes, before the next edit asks.
+                self.builder.current.latest().hash_paths();
             }
             Prepared::Panicked => {
                 self.mark_stale("the build failed unexpectedly (a bug in calfeed)".into());
