@@ -16,8 +16,9 @@ use crate::spill::{Store, Text};
 
 /// What several outputs of one publication need, computed once: the HTML body of each
 /// article that the feeds and the page show (RSS, Atom, JSON Feed and the page share it)
-/// and each VTIMEZONE (shared by the calendar and the one-event files). A view of a publication and its [`Caches`]: cheap to
-/// make again from them (what `serve` does for each file it renders).
+/// and each VTIMEZONE (shared by the calendar and the one-event files). A view of a
+/// publication and its [`Caches`]: cheap to make again from them (what `serve` does for
+/// each file it renders).
 pub struct Shared<'a> {
     pub publication: &'a Publication,
     /// Whose calendar and feeds these are: the whole publication's, or one category's.
